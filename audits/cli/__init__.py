@@ -1,0 +1,139 @@
+"""The `vaudit` command line. Heavy modules (SQLModel, Alembic) load only in the commands
+that need them, so `vaudit --help` stays quick."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from audits import __version__
+from audits.text import LANGS, Lang, default_lang
+
+if TYPE_CHECKING:
+    from audits.db import Store
+    from audits.service import Service
+
+
+def default_actor() -> str:
+    try:
+        return os.environ.get("VAUDIT_AUDITOR") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@dataclass
+class Context:
+    db: str | None
+    actor: str
+    lang: Lang
+    checklist_dirs: list[Path]
+    _store: Store | None = field(default=None, init=False)
+    _service: Service | None = field(default=None, init=False)
+
+    @property
+    def target(self) -> str:
+        from audits.paths import database_target
+
+        return database_target(self.db)
+
+    def store(self, migrate: bool = True) -> Store:
+        if self._store is None:
+            from audits.db import open_store
+
+            self._store = open_store(self.target, migrate=migrate)
+        return self._store
+
+    @property
+    def service(self) -> Service:
+        if self._service is None:
+            from audits.service import Service
+
+            self._service = Service(self.store(), self.actor, self.checklist_dirs)
+        return self._service
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.dispose()
+
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """Exceptions that are the user's to fix: shown as one line on stderr, exit 1."""
+    from audits.checklist import ChecklistError
+    from audits.db import DatabaseError
+    from audits.values import ValueError_
+    from audits.vendor_fields import FieldError
+
+    errors: list[type[Exception]] = [ChecklistError, DatabaseError, ValueError_, FieldError]
+    if "audits.service" in sys.modules:
+        from audits.service import AuditError
+
+        errors.append(AuditError)
+    return tuple(errors)
+
+
+class Group(click.Group):
+    """Turns user mistakes into `error: …` on stderr instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if isinstance(exc, user_errors()):
+                message = str(exc)
+                if "\n" in message:
+                    click.echo("error:", err=True)
+                    for line in message.splitlines():
+                        click.echo(f"  {line}", err=True)
+                else:
+                    click.echo(f"error: {message}", err=True)
+                ctx.exit(1)
+            if isinstance(exc, OSError) and exc.strerror:
+                click.echo(f"error: {exc.strerror}: {exc.filename or ''}".rstrip(": "), err=True)
+                ctx.exit(1)
+            raise
+
+
+@click.group(cls=Group, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", metavar="PATH_OR_URL", envvar="VAUDIT_DB", show_envvar=True,
+              help="Database file or SQLAlchemy URL (default: a SQLite file in your data folder).")
+@click.option("--auditor", metavar="NAME", envvar="VAUDIT_AUDITOR", show_envvar=True,
+              help="Who is making the changes (default: your login name).")
+@click.option("--lang", type=click.Choice(LANGS), help="Language for checklist text (zh or en).")
+@click.option("--checklists", "checklist_dirs", metavar="DIR", multiple=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Extra checklist folder (repeatable); adds to the user config folder.")
+@click.version_option(__version__, prog_name="vaudit")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, auditor: str | None, lang: str | None,
+        checklist_dirs: tuple[Path, ...]) -> None:
+    """vaudit: qualify SMS platform vendors: checklists, evidence, scores and verdicts."""
+    from audits.paths import user_checklists_dir
+
+    dirs = [user_checklists_dir(), *checklist_dirs]
+    for directory in checklist_dirs:
+        if not directory.is_dir():
+            raise click.BadParameter(f"no such folder: {directory}", param_hint="--checklists")
+    context = Context(db=db, actor=(auditor or default_actor()).strip() or "unknown",
+                      lang=lang or default_lang(), checklist_dirs=dirs)  # type: ignore[arg-type]
+    ctx.obj = context
+    ctx.call_on_close(context.close)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+def main() -> None:
+    from audits.cli import audit_cmds, checklist_cmds, db_cmds, party_cmds  # noqa: F401
+
+    cli(prog_name="vaudit")
+
+
+pass_context = click.make_pass_decorator(Context)

@@ -1,0 +1,68 @@
+"""`vaudit db …` and `vaudit demo`."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from audits.cli import Context, cli, pass_context
+
+
+@cli.group()
+def db() -> None:
+    """The database: where it is, and schema upgrades."""
+
+
+@db.command("path")
+@pass_context
+def db_path(ctx: Context) -> None:
+    """Print the database in use (file path or URL)."""
+    from audits.db import sqlite_path, to_url
+
+    url = to_url(ctx.target)
+    path = sqlite_path(url)
+    click.echo(str(path) if path else url)
+
+
+@db.command("upgrade")
+@pass_context
+def db_upgrade(ctx: Context) -> None:
+    """Bring the database schema up to date (SQLite: after a backup copy)."""
+    from audits.db import current_revision, head_revision, upgrade
+
+    store = ctx.store(migrate=False)
+    before = current_revision(store.engine)
+    backup = upgrade(store.engine, store.url)
+    after = current_revision(store.engine)
+    if before == after:
+        click.echo(f"already up to date (schema {after})")
+        return
+    click.echo(f"upgraded schema {before or 'empty'} → {after} (head {head_revision()})")
+    if backup:
+        click.echo(f"backup of the previous file: {backup}")
+
+
+@cli.command()
+@click.option("--reset", is_flag=True,
+              help="Empty a database that has data first (SQLite: after a backup copy).")
+@pass_context
+def demo(ctx: Context, reset: bool) -> None:
+    """Fill the database with a fictional selection of SMS vendors to explore."""
+    from audits.demo import DemoRefused, load_demo, reset_database
+    from audits.service import count_rows
+
+    started = time.perf_counter()
+    store = ctx.store()
+    if count_rows(store):
+        if not reset:
+            raise DemoRefused(
+                f"the database at {ctx.target} already has data; use `vaudit demo --reset` "
+                "to empty it first (a SQLite file is backed up before)"
+            )
+        backup = reset_database(store)
+        if backup:
+            click.echo(f"backed up the old data to {backup}")
+    summary = load_demo(ctx.service)
+    click.echo(f"demo loaded in {time.perf_counter() - started:.2f}s: {summary}")
+    click.echo("try: vaudit audits list")

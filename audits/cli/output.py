@@ -1,0 +1,60 @@
+"""Plain tables and JSON for the command line; CJK text counts two columns."""
+
+from __future__ import annotations
+
+import json
+import sys
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+
+def cell_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(0, width - cell_width(text))
+    return gap + text if right else text + gap
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
+    cells = [[("" if v is None else str(v)).replace("\n", " ") for v in row] for row in rows]
+    widths = [cell_width(h) for h in headers]
+    for row in cells:
+        for n, value in enumerate(row):
+            widths[n] = max(widths[n], cell_width(value))
+    lines = ["  ".join(pad(h, widths[n], n in right) for n, h in enumerate(headers)).rstrip()]
+    lines.append("  ".join("─" * w for w in widths))
+    for row in cells:
+        lines.append("  ".join(pad(v, widths[n], n in right) for n, v in enumerate(row)).rstrip())
+    return "\n".join(lines)
+
+
+def echo_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
+               right: Sequence[int] = ()) -> None:
+    if not rows:
+        click.echo("(none)")
+        return
+    click.echo(table(headers, rows, right))
+
+
+def echo_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+    sys.stdout.write("\n")
+
+
+def fields(pairs: Sequence[tuple[str, Any]]) -> str:
+    """Label: value lines, labels aligned (for `show` commands)."""
+    width = max((cell_width(label) for label, _ in pairs), default=0)
+    return "\n".join(f"{pad(label, width)}  {'' if value is None else value}" for label, value in pairs)
+
+
+def percent(fraction: float) -> str:
+    return f"{fraction * 100:.0f}%"
+
+
+def points(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"

@@ -1,0 +1,1017 @@
+"""The audit life cycle, as one service the CLI and the TUI both call.
+
+Each public method is one transaction: it validates, writes, appends its event to the
+hash-chained log and commits before it returns, so an acknowledged change is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import mimetypes
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from audits import events
+from audits.checklist import ChecklistSet, Item, load_checklists, set_from_snapshot
+from audits.db import Store
+from audits.models import (
+    Answer,
+    Audit,
+    AuditChecklist,
+    AuditStatus,
+    Blob,
+    Candidate,
+    ChecklistSnapshot,
+    Evidence,
+    EvidenceKind,
+    Selection,
+    Stage,
+    Vendor,
+    utcnow,
+)
+from audits.rules import Proposal, Result, evaluate
+from audits.scenario import Scenario
+from audits.scoring import AuditScore, score
+from audits.values import ValueError_, parse_value, to_canonical
+from audits.vendor_fields import FieldError, parse_vendor_fields
+
+MAX_EVIDENCE_BYTES = 100 * 1024 * 1024
+NOTE_MAX = 10_000
+
+
+class AuditError(Exception):
+    """A request the data does not allow; the message is meant for the auditor."""
+
+
+class NotFound(AuditError):
+    pass
+
+
+class Locked(AuditError):
+    pass
+
+
+class StaleWrite(AuditError):
+    """Someone else changed the row since it was read; both versions are kept for display."""
+
+    def __init__(self, message: str, current: Mapping[str, Any], attempted: Mapping[str, Any]):
+        super().__init__(message)
+        self.current = dict(current)
+        self.attempted = dict(attempted)
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+AUTO = "auto"  # a result that takes the rule's proposal
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """Everything a screen or a report needs about one audit, read in one go."""
+
+    audit: Audit
+    vendor: Vendor
+    selection: Selection
+    checklists: ChecklistSet
+    scenario: Scenario
+    answers: Mapping[str, Answer]
+    evidence: Mapping[str, list[Evidence]]
+    score: AuditScore
+    snapshots: tuple[ChecklistSnapshot, ...] = ()
+
+    def result_of(self, item_id: str) -> Result | None:
+        answer = self.answers.get(item_id)
+        return Result(answer.result) if answer and answer.result else None
+
+    def unanswered(self) -> list[Item]:
+        return [
+            s.item
+            for section in self.score.sections
+            for s in section.items
+            if s.applicable and s.result is None
+        ]
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    audit: Audit
+    vendor: Vendor
+    selection: Selection
+    stage: str | None
+    score: AuditScore
+
+
+@dataclass
+class Service:
+    store: Store
+    actor: str
+    checklist_dirs: Sequence[Path] = ()
+    today: dt.date | None = None  # fixed by tests and the demo; None means the real date
+    checklists: ChecklistSet | None = None  # given by tests; else loaded on first use
+    _by_snapshot: dict[tuple[str, ...], ChecklistSet] = field(
+        default_factory=dict, init=False, repr=False
+    )
+
+    # ------------------------------------------------------------------ checklists
+
+    def current_checklists(self) -> ChecklistSet:
+        if self.checklists is None:
+            self.checklists = load_checklists(self.checklist_dirs)
+        return self.checklists
+
+    def _date(self) -> dt.date:
+        return self.today or dt.date.today()
+
+    def _snapshot_set(self, snapshots: Sequence[ChecklistSnapshot]) -> ChecklistSet:
+        key = tuple(s.sha256 for s in snapshots)
+        cached = self._by_snapshot.get(key)
+        if cached is None:
+            cached = set_from_snapshot([(s.name, s.text) for s in snapshots])
+            self._by_snapshot[key] = cached
+        return cached
+
+    def _audit_snapshots(self, session: Session, audit_id: int) -> list[ChecklistSnapshot]:
+        rows = session.exec(
+            select(ChecklistSnapshot)
+            .join(AuditChecklist, col(AuditChecklist.snapshot_id) == ChecklistSnapshot.id)
+            .where(AuditChecklist.audit_id == audit_id)
+            .order_by(col(AuditChecklist.position))
+        ).all()
+        return list(rows)
+
+    # ------------------------------------------------------------------ look-ups
+
+    def _vendor(self, session: Session, ref: str | int) -> Vendor:
+        vendor = _by_ref(session, Vendor, ref)
+        if vendor is None:
+            raise NotFound(
+                f"no vendor {ref!r} (give its id or exact name; see `vaudit vendors list`)"
+            )
+        return vendor
+
+    def _selection(self, session: Session, ref: str | int) -> Selection:
+        selection = _by_ref(session, Selection, ref)
+        if selection is None:
+            raise NotFound(
+                f"no selection {ref!r} (give its id or exact name; see `vaudit selections list`)"
+            )
+        return selection
+
+    def _audit(self, session: Session, audit_id: int | str) -> Audit:
+        try:
+            key = int(audit_id)
+        except (TypeError, ValueError):
+            raise NotFound(f"audit ids are numbers, not {audit_id!r}") from None
+        audit = session.get(Audit, key)
+        if audit is None:
+            raise NotFound(f"no audit {audit_id} (see `vaudit audits list`)")
+        return audit
+
+    def vendor(self, ref: str | int) -> Vendor:
+        with self.store.read() as session:
+            return self._vendor(session, ref)
+
+    def vendors(self) -> list[Vendor]:
+        with self.store.read() as session:
+            return list(session.exec(select(Vendor).order_by(col(Vendor.name))).all())
+
+    def selection(self, ref: str | int) -> Selection:
+        with self.store.read() as session:
+            return self._selection(session, ref)
+
+    def selections(self) -> list[Selection]:
+        with self.store.read() as session:
+            return list(session.exec(select(Selection).order_by(col(Selection.id))).all())
+
+    def candidates(self, selection_ref: str | int) -> list[tuple[Candidate, Vendor]]:
+        with self.store.read() as session:
+            selection = self._selection(session, selection_ref)
+            rows = session.exec(
+                select(Candidate, Vendor)
+                .join(Vendor, col(Vendor.id) == Candidate.vendor_id)
+                .where(Candidate.selection_id == selection.id)
+                .order_by(col(Vendor.name))
+            ).all()
+            return [(c, v) for c, v in rows]
+
+    def audit(self, audit_id: int | str) -> Audit:
+        with self.store.read() as session:
+            return self._audit(session, audit_id)
+
+    # ------------------------------------------------------------------ vendors
+
+    def add_vendor(self, fields: Mapping[str, str | None]) -> Vendor:
+        values = parse_vendor_fields(fields)
+        if not values.get("name"):
+            raise FieldError("name", "is required")
+        with self.store.write() as session:
+            if session.exec(select(Vendor).where(Vendor.name == values["name"])).first():
+                raise AuditError(f"a vendor named {values['name']!r} already exists")
+            vendor = Vendor(**values)
+            session.add(vendor)
+            session.flush()
+            events.append(
+                session,
+                actor=self.actor,
+                action="vendor.add",
+                entity="vendor",
+                entity_id=vendor.id,
+                after=_vendor_facts(vendor),
+            )
+            return vendor
+
+    def edit_vendor(
+        self, ref: str | int, fields: Mapping[str, str | None], expected_version: int | None = None
+    ) -> Vendor:
+        values = parse_vendor_fields(fields)
+        with self.store.write() as session:
+            vendor = self._vendor(session, ref)
+            before = _vendor_facts(vendor)
+            if expected_version is not None and vendor.version != expected_version:
+                raise StaleWrite(
+                    f"vendor {vendor.name!r} was changed by someone else (version "
+                    f"{vendor.version}, you edited version {expected_version}); reload it",
+                    before,
+                    values,
+                )
+            if (
+                "name" in values
+                and values["name"] != vendor.name
+                and session.exec(select(Vendor).where(Vendor.name == values["name"])).first()
+            ):
+                raise AuditError(f"a vendor named {values['name']!r} already exists")
+            for key, value in values.items():
+                setattr(vendor, key, value)
+            after = _vendor_facts(vendor)
+            if after == before:
+                return vendor
+            vendor.updated_at = utcnow()
+            vendor.version += 1
+            session.add(vendor)
+            changed = {k: v for k, v in after.items() if before.get(k) != v}
+            events.append(
+                session,
+                actor=self.actor,
+                action="vendor.edit",
+                entity="vendor",
+                entity_id=vendor.id,
+                before={k: before.get(k) for k in changed},
+                after=changed,
+            )
+            return vendor
+
+    # ------------------------------------------------------------------ selections
+
+    def add_selection(self, name: str, scenario: Scenario, notes: str | None = None) -> Selection:
+        name = name.strip()
+        if not name:
+            raise AuditError("a selection needs a name")
+        if len(name) > 200:
+            raise AuditError(f"the name is {len(name)} characters; at most 200 fit")
+        data = json.loads(scenario.to_json())
+        with self.store.write() as session:
+            if session.exec(select(Selection).where(Selection.name == name)).first():
+                raise AuditError(f"a selection named {name!r} already exists")
+            selection = Selection(
+                name=name,
+                industry=scenario.industry,
+                coverage=str(scenario.coverage),
+                message_kinds=json.dumps(data["message_kinds"]),
+                monthly_volume=scenario.monthly_volume,
+                notes=notes,
+            )
+            session.add(selection)
+            session.flush()
+            events.append(
+                session,
+                actor=self.actor,
+                action="selection.add",
+                entity="selection",
+                entity_id=selection.id,
+                after={"name": name, "scenario": data},
+            )
+            return selection
+
+    def add_candidate(self, selection_ref: str | int, vendor_ref: str | int) -> Candidate:
+        with self.store.write() as session:
+            return self._add_candidate(
+                session, self._selection(session, selection_ref), self._vendor(session, vendor_ref)
+            )
+
+    def _add_candidate(
+        self, session: Session, selection: Selection, vendor: Vendor, must_be_new: bool = True
+    ) -> Candidate:
+        existing = session.exec(
+            select(Candidate).where(
+                Candidate.selection_id == selection.id, Candidate.vendor_id == vendor.id
+            )
+        ).first()
+        if existing is not None:
+            if must_be_new:
+                raise AuditError(f"{vendor.name} is already a candidate in {selection.name}")
+            return existing
+        candidate = Candidate(
+            selection_id=selection.id,
+            vendor_id=vendor.id,  # type: ignore[arg-type]
+            stage=Stage.SCREENING,
+            stage_changed_by=self.actor,
+        )
+        session.add(candidate)
+        session.flush()
+        events.append(
+            session,
+            actor=self.actor,
+            action="candidate.add",
+            entity="candidate",
+            entity_id=candidate.id,
+            after={"selection": selection.id, "vendor": vendor.id, "stage": Stage.SCREENING.value},
+        )
+        return candidate
+
+    def remove_candidate(self, selection_ref: str | int, vendor_ref: str | int) -> None:
+        with self.store.write() as session:
+            selection = self._selection(session, selection_ref)
+            vendor = self._vendor(session, vendor_ref)
+            candidate = self._candidate(session, selection, vendor)
+            has_audits = session.exec(
+                select(Audit.id).where(
+                    Audit.selection_id == selection.id, Audit.vendor_id == vendor.id
+                )
+            ).first()
+            if has_audits is not None:
+                raise AuditError(
+                    f"{vendor.name} has audits in {selection.name}; move it to 'rejected' "
+                    "with a reason instead of removing it"
+                )
+            session.delete(candidate)
+            events.append(
+                session,
+                actor=self.actor,
+                action="candidate.remove",
+                entity="candidate",
+                entity_id=candidate.id,
+                before={"selection": selection.id, "vendor": vendor.id, "stage": candidate.stage},
+            )
+
+    def _candidate(self, session: Session, selection: Selection, vendor: Vendor) -> Candidate:
+        candidate = session.exec(
+            select(Candidate).where(
+                Candidate.selection_id == selection.id, Candidate.vendor_id == vendor.id
+            )
+        ).first()
+        if candidate is None:
+            raise NotFound(f"{vendor.name} is not a candidate in {selection.name}")
+        return candidate
+
+    def move_stage(
+        self, selection_ref: str | int, vendor_ref: str | int, stage: str, reason: str | None = None
+    ) -> Candidate:
+        try:
+            target = Stage(stage)
+        except ValueError:
+            raise AuditError(
+                f"unknown stage {stage!r}; one of {', '.join(s.value for s in Stage)}"
+            ) from None
+        reason = (reason or "").strip() or None
+        if target is Stage.REJECTED and not reason:
+            raise AuditError("rejecting a candidate needs a reason")
+        with self.store.write() as session:
+            selection = self._selection(session, selection_ref)
+            vendor = self._vendor(session, vendor_ref)
+            candidate = self._candidate(session, selection, vendor)
+            if candidate.stage == target and candidate.reason == reason:
+                return candidate
+            before = {"stage": candidate.stage, "reason": candidate.reason}
+            candidate.stage = target
+            candidate.reason = reason
+            candidate.stage_changed_at = utcnow()
+            candidate.stage_changed_by = self.actor
+            session.add(candidate)
+            events.append(
+                session,
+                actor=self.actor,
+                action="candidate.stage",
+                entity="candidate",
+                entity_id=candidate.id,
+                before=before,
+                after={
+                    "stage": target.value,
+                    "reason": reason,
+                    "selection": selection.id,
+                    "vendor": vendor.id,
+                },
+            )
+            return candidate
+
+    # ------------------------------------------------------------------ audits
+
+    def start_audit(self, vendor_ref: str | int, selection_ref: str | int) -> Audit:
+        """A new draft audit, frozen against the checklists as they are now."""
+        checklists = self.current_checklists()
+        with self.store.write() as session:
+            vendor = self._vendor(session, vendor_ref)
+            selection = self._selection(session, selection_ref)
+            self._add_candidate(session, selection, vendor, must_be_new=False)
+            snapshot_ids = [
+                _snapshot_id(session, source.name, cid, version, source.text)
+                for source, cid, version in _sources_of(checklists)
+            ]
+            audit = Audit(
+                vendor_id=vendor.id,
+                selection_id=selection.id,  # type: ignore[arg-type]
+                scenario=scenario_of(selection).to_json(),
+                started_by=self.actor,
+            )
+            session.add(audit)
+            session.flush()
+            for position, snapshot_id in enumerate(snapshot_ids):
+                session.add(
+                    AuditChecklist(
+                        audit_id=audit.id,
+                        position=position,  # type: ignore[arg-type]
+                        snapshot_id=snapshot_id,
+                    )
+                )
+            events.append(
+                session,
+                actor=self.actor,
+                action="audit.start",
+                entity="audit",
+                entity_id=audit.id,
+                audit_id=audit.id,
+                after={
+                    "vendor": vendor.id,
+                    "selection": selection.id,
+                    "checklists": [s.sha256 for s in checklists.sources()],
+                },
+            )
+            return audit
+
+    def view(self, audit_id: int | str) -> AuditView:
+        with self.store.read() as session:
+            audit = self._audit(session, audit_id)
+            vendor = session.get(Vendor, audit.vendor_id)
+            selection = session.get(Selection, audit.selection_id)
+            snapshots = self._audit_snapshots(session, audit.id)  # type: ignore[arg-type]
+            answers = {
+                a.item_id: a
+                for a in session.exec(select(Answer).where(Answer.audit_id == audit.id)).all()
+            }
+            evidence: dict[str, list[Evidence]] = defaultdict(list)
+            for row in session.exec(
+                select(Evidence).where(Evidence.audit_id == audit.id).order_by(col(Evidence.id))
+            ).all():
+                evidence[row.item_id].append(row)
+        assert vendor is not None and selection is not None
+        checklists = self._snapshot_set(snapshots)
+        scenario = Scenario.from_json(audit.scenario)
+        results = {k: Result(a.result) if a.result else None for k, a in answers.items()}
+        return AuditView(
+            audit,
+            vendor,
+            selection,
+            checklists,
+            scenario,
+            answers,
+            dict(evidence),
+            score(checklists, scenario, results),
+            tuple(snapshots),
+        )
+
+    def summaries(self) -> list[AuditSummary]:
+        """Every audit with its score, read in a few set-wise queries (not one per audit)."""
+        with self.store.read() as session:
+            audits = session.exec(select(Audit).order_by(col(Audit.id))).all()
+            vendors = {v.id: v for v in session.exec(select(Vendor)).all()}
+            selections = {s.id: s for s in session.exec(select(Selection)).all()}
+            stages = {
+                (c.selection_id, c.vendor_id): c.stage
+                for c in session.exec(select(Candidate)).all()
+            }
+            links: dict[int, list[int]] = defaultdict(list)
+            for audit_id, snapshot_id in session.exec(
+                select(AuditChecklist.audit_id, AuditChecklist.snapshot_id).order_by(
+                    col(AuditChecklist.audit_id), col(AuditChecklist.position)
+                )
+            ).all():
+                links[audit_id].append(snapshot_id)
+            needed = {sid for ids in links.values() for sid in ids}
+            snapshots = {
+                s.id: s
+                for s in session.exec(
+                    select(ChecklistSnapshot).where(col(ChecklistSnapshot.id).in_(needed))
+                ).all()
+            }
+            results: dict[int, dict[str, Result | None]] = defaultdict(dict)
+            for audit_id, item_id, result in session.exec(
+                select(Answer.audit_id, Answer.item_id, Answer.result)
+            ).all():
+                results[audit_id][item_id] = Result(result) if result else None
+        summaries = []
+        scenarios: dict[str, Scenario] = {}
+        for audit in audits:
+            checklists = self._snapshot_set([snapshots[sid] for sid in links[audit.id]])  # type: ignore[index]
+            scenario = scenarios.get(audit.scenario) or Scenario.from_json(audit.scenario)
+            scenarios[audit.scenario] = scenario
+            summaries.append(
+                AuditSummary(
+                    audit,
+                    vendors[audit.vendor_id],
+                    selections[audit.selection_id],
+                    stages.get((audit.selection_id, audit.vendor_id)),
+                    score(checklists, scenario, results.get(audit.id, {})),  # type: ignore[arg-type]
+                )
+            )
+        return summaries
+
+    def _writable(self, session: Session, audit_id: int | str) -> Audit:
+        audit = self._audit(session, audit_id)
+        if audit.status == AuditStatus.SIGNED_OFF:
+            raise Locked(
+                f"audit {audit.id} was signed off by {audit.signed_off_by} on "
+                f"{audit.signed_off_at:%Y-%m-%d}; it is read-only (start a revision with "
+                f"`vaudit revise {audit.id}`)"
+            )
+        return audit
+
+    def _item(self, session: Session, audit: Audit, item_id: str) -> tuple[Item, Scenario]:
+        checklists = self._snapshot_set(self._audit_snapshots(session, audit.id))  # type: ignore[arg-type]
+        item = checklists.item(item_id)
+        if item is None:
+            raise NotFound(
+                f"audit {audit.id} has no item {item_id!r} (see `vaudit audits show {audit.id}`)"
+            )
+        scenario = Scenario.from_json(audit.scenario)
+        return item, scenario
+
+    def record_answer(
+        self,
+        audit_id: int | str,
+        item_id: str,
+        *,
+        result: str | None = UNSET,
+        value: str | None = UNSET,
+        note: str | None = UNSET,
+        expected_version: int | None = None,
+    ) -> Answer:
+        """Set any of an item's result, value and note; commit at once.
+
+        `result` is pass/partial/fail/na, None to clear it, or "auto" for the rule's proposal.
+        A result that differs from the rule's proposal is an override and needs a note.
+        `expected_version` is the answer version the caller read (0: none yet); a mismatch
+        means someone else wrote in between, and the write is refused.
+        """
+        with self.store.write() as session:
+            audit = self._writable(session, audit_id)
+            item, scenario = self._item(session, audit, item_id)
+            if not item.applies_to(scenario):
+                raise AuditError(
+                    f"{item.id} does not apply to this selection's scenario; it is not applicable"
+                )
+            answer = session.exec(
+                select(Answer).where(Answer.audit_id == audit.id, Answer.item_id == item.id)
+            ).first()
+            current_version = answer.version if answer else 0
+            if expected_version is not None and expected_version != current_version:
+                raise StaleWrite(
+                    f"{item.id} was changed by {answer.answered_by if answer else 'someone'} "
+                    "since you read it; your change was not saved",
+                    _answer_state(answer),
+                    {"result": result, "value": value, "note": note},
+                )
+            before = _answer_state(answer)
+            state = dict(before)
+            if value is not UNSET:
+                state["value"] = (
+                    None
+                    if value is None or not str(value).strip()
+                    else to_canonical(parse_value(item, str(value)))
+                )
+            if note is not UNSET:
+                text = (note or "").strip()
+                if len(text) > NOTE_MAX:
+                    raise AuditError(f"the note is {len(text)} characters; at most {NOTE_MAX} fit")
+                state["note"] = text or None
+            proposal = self._propose(item, state["value"])
+            if result is not UNSET:
+                if result == AUTO:
+                    if proposal is None:
+                        raise AuditError(
+                            f"{item.id} has no rule proposal to accept (enter a value)"
+                        )
+                    state["result"] = proposal.result.value
+                elif result is None:
+                    state["result"] = None
+                else:
+                    try:
+                        state["result"] = Result(result).value
+                    except ValueError:
+                        raise AuditError(
+                            f"unknown result {result!r}; one of pass, partial, fail, na, clear"
+                        ) from None
+            state["rule"] = item.rule.kind if item.rule else None
+            state["proposed_result"] = proposal.result.value if proposal else None
+            state["proposal_reason_zh"] = proposal.reason.zh if proposal else None
+            state["proposal_reason_en"] = proposal.reason.en if proposal else None
+            state["overridden"] = bool(
+                proposal
+                and state["result"] is not None
+                and state["result"] != proposal.result.value
+            )
+            if state["overridden"] and not state["note"]:
+                raise AuditError(
+                    f"the rule proposes {proposal.result.value} for {item.id} "  # type: ignore[union-attr]
+                    f"({proposal.reason.en}); a different result needs a note saying why"  # type: ignore[union-attr]
+                )
+            if state == before and answer is not None:
+                return answer
+            if answer is None:
+                answer = Answer(audit_id=audit.id, item_id=item.id, answered_by=self.actor)  # type: ignore[arg-type]
+            else:
+                answer.version += 1
+            for key in ANSWER_FIELDS:
+                setattr(answer, key, state[key])
+            answer.answered_by = self.actor
+            answer.answered_at = utcnow()
+            audit.updated_at = answer.answered_at
+            session.add(answer)
+            session.add(audit)
+            session.flush()
+            events.append(
+                session,
+                actor=self.actor,
+                action="answer",
+                entity="answer",
+                entity_id=f"{audit.id}:{item.id}",
+                audit_id=audit.id,
+                before=before if before != EMPTY_ANSWER else None,
+                after=state,
+            )
+            return answer
+
+    def _propose(self, item: Item, canonical_value: str | None) -> Proposal | None:
+        if item.rule is None or canonical_value is None:
+            return None
+        try:
+            typed = parse_value(item, canonical_value)
+        except ValueError_:
+            return None
+        return evaluate(item.rule.kind, item.rule.params, typed, self._date())
+
+    # ------------------------------------------------------------------ evidence
+
+    def add_evidence_file(self, audit_id: int | str, item_id: str, path: Path) -> Evidence:
+        path = Path(path).expanduser()
+        if not path.is_file():
+            raise AuditError(f"no such file: {path}")
+        size = path.stat().st_size
+        if size > MAX_EVIDENCE_BYTES:
+            raise AuditError(
+                f"{path.name} is {size / 1e6:.0f} MB; evidence files may be at most "
+                f"{MAX_EVIDENCE_BYTES // (1024 * 1024)} MB"
+            )
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise AuditError(f"cannot read {path}: {exc.strerror}") from None
+        return self.add_evidence_bytes(audit_id, item_id, path.name, content)
+
+    def add_evidence_bytes(
+        self, audit_id: int | str, item_id: str, name: str, content: bytes
+    ) -> Evidence:
+        digest = hashlib.sha256(content).hexdigest()
+        with self.store.write() as session:
+            audit = self._writable(session, audit_id)
+            item, _ = self._item(session, audit, item_id)
+            existing = session.exec(
+                select(Evidence).where(
+                    Evidence.audit_id == audit.id,
+                    Evidence.item_id == item.id,
+                    Evidence.sha256 == digest,
+                )
+            ).first()
+            if existing is not None:
+                return existing
+            if session.get(Blob, digest) is None:
+                session.add(Blob(sha256=digest, size=len(content), content=content))
+            evidence = Evidence(
+                audit_id=audit.id,
+                item_id=item.id,
+                kind=EvidenceKind.FILE,  # type: ignore[arg-type]
+                name=name[:300],
+                sha256=digest,
+                size=len(content),
+                added_by=self.actor,
+            )
+            return self._add_evidence(session, audit, evidence)
+
+    def add_evidence_url(
+        self, audit_id: int | str, item_id: str, url: str, note: str | None = None
+    ) -> Evidence:
+        url = url.strip()
+        if not url.startswith(("http://", "https://")) or " " in url:
+            raise AuditError(f"{url!r} is not a web address (http:// or https://)")
+        with self.store.write() as session:
+            audit = self._writable(session, audit_id)
+            item, _ = self._item(session, audit, item_id)
+            evidence = Evidence(
+                audit_id=audit.id,
+                item_id=item.id,
+                kind=EvidenceKind.URL,  # type: ignore[arg-type]
+                name=url[:300],
+                url=url,
+                note=note,
+                added_by=self.actor,
+            )
+            return self._add_evidence(session, audit, evidence)
+
+    def add_evidence_note(self, audit_id: int | str, item_id: str, note: str) -> Evidence:
+        text = note.strip()
+        if not text:
+            raise AuditError("an evidence note needs some text")
+        with self.store.write() as session:
+            audit = self._writable(session, audit_id)
+            item, _ = self._item(session, audit, item_id)
+            evidence = Evidence(
+                audit_id=audit.id,
+                item_id=item.id,
+                kind=EvidenceKind.NOTE,  # type: ignore[arg-type]
+                name=text.splitlines()[0][:80],
+                note=text,
+                added_by=self.actor,
+            )
+            return self._add_evidence(session, audit, evidence)
+
+    def _add_evidence(self, session: Session, audit: Audit, evidence: Evidence) -> Evidence:
+        session.add(evidence)
+        audit.updated_at = utcnow()
+        session.add(audit)
+        session.flush()
+        events.append(
+            session,
+            actor=self.actor,
+            action="evidence.add",
+            entity="evidence",
+            entity_id=evidence.id,
+            audit_id=audit.id,
+            after={
+                "item": evidence.item_id,
+                "kind": evidence.kind,
+                "name": evidence.name,
+                "sha256": evidence.sha256,
+                "url": evidence.url,
+            },
+        )
+        return evidence
+
+    def evidence_list(self, audit_id: int | str, item_id: str | None = None) -> list[Evidence]:
+        with self.store.read() as session:
+            audit = self._audit(session, audit_id)
+            query = select(Evidence).where(Evidence.audit_id == audit.id)
+            if item_id:
+                query = query.where(Evidence.item_id == item_id)
+            return list(session.exec(query.order_by(col(Evidence.id))).all())
+
+    def evidence_content(self, evidence_id: int) -> tuple[Evidence, bytes]:
+        with self.store.read() as session:
+            evidence = session.get(Evidence, evidence_id)
+            if evidence is None:
+                raise NotFound(f"no evidence {evidence_id}")
+            if evidence.sha256 is None:
+                raise AuditError(f"evidence {evidence_id} is a {evidence.kind}, not a file")
+            blob = session.get(Blob, evidence.sha256)
+            assert blob is not None
+            content = blob.content
+        if hashlib.sha256(content).hexdigest() != evidence.sha256:
+            raise AuditError(f"evidence {evidence_id}'s stored content does not match its hash")
+        return evidence, content
+
+    # ------------------------------------------------------------------ status
+
+    def submit_for_review(self, audit_id: int | str) -> Audit:
+        with self.store.write() as session:
+            audit = self._writable(session, audit_id)
+            if audit.status == AuditStatus.IN_REVIEW:
+                return audit
+            return self._set_status(session, audit, AuditStatus.IN_REVIEW)
+
+    def sign_off(self, audit_id: int | str, by: str) -> Audit:
+        by = by.strip()
+        if not by:
+            raise AuditError("sign-off needs the name of who signs")
+        with self.store.write() as session:
+            audit = self._writable(session, audit_id)
+            audit.signed_off_by = by
+            audit.signed_off_at = utcnow()
+            return self._set_status(
+                session, audit, AuditStatus.SIGNED_OFF, extra={"signed_off_by": by}
+            )
+
+    def _set_status(
+        self,
+        session: Session,
+        audit: Audit,
+        status: AuditStatus,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Audit:
+        before = {"status": audit.status}
+        audit.status = status
+        audit.updated_at = utcnow()
+        audit.version += 1
+        session.add(audit)
+        events.append(
+            session,
+            actor=self.actor,
+            action=f"audit.{status.value}",
+            entity="audit",
+            entity_id=audit.id,
+            audit_id=audit.id,
+            before=before,
+            after={"status": status.value, **(extra or {})},
+        )
+        return audit
+
+    def revise(self, audit_id: int | str) -> Audit:
+        """A new draft revision of a signed-off audit, carrying its answers and evidence."""
+        with self.store.write() as session:
+            old = self._audit(session, audit_id)
+            if old.status != AuditStatus.SIGNED_OFF:
+                raise AuditError(
+                    f"audit {old.id} is still {old.status.replace('_', ' ')}; edit it directly "
+                    "(only a signed-off audit is revised)"
+                )
+            newer = session.exec(select(Audit.id).where(Audit.previous_id == old.id)).first()
+            if newer is not None:
+                raise AuditError(f"audit {old.id} already has a revision: audit {newer}")
+            new = Audit(
+                vendor_id=old.vendor_id,
+                selection_id=old.selection_id,
+                revision=old.revision + 1,
+                previous_id=old.id,
+                scenario=old.scenario,
+                started_by=self.actor,
+            )
+            session.add(new)
+            session.flush()
+            for link in session.exec(
+                select(AuditChecklist).where(AuditChecklist.audit_id == old.id)
+            ).all():
+                session.add(
+                    AuditChecklist(
+                        audit_id=new.id,
+                        position=link.position,  # type: ignore[arg-type]
+                        snapshot_id=link.snapshot_id,
+                    )
+                )
+            for answer in session.exec(select(Answer).where(Answer.audit_id == old.id)).all():
+                copy = Answer(
+                    **{
+                        k: getattr(answer, k)
+                        for k in (*ANSWER_FIELDS, "item_id", "answered_by", "answered_at")
+                    }
+                )
+                copy.audit_id = new.id  # type: ignore[assignment]
+                session.add(copy)
+            for ev in session.exec(select(Evidence).where(Evidence.audit_id == old.id)).all():
+                session.add(
+                    Evidence(
+                        **{
+                            k: getattr(ev, k)
+                            for k in (
+                                "item_id",
+                                "kind",
+                                "name",
+                                "sha256",
+                                "size",
+                                "url",
+                                "note",
+                                "added_by",
+                                "added_at",
+                            )
+                        },
+                        audit_id=new.id,
+                    )
+                )
+            session.flush()
+            events.append(
+                session,
+                actor=self.actor,
+                action="audit.revise",
+                entity="audit",
+                entity_id=new.id,
+                audit_id=new.id,
+                after={"previous": old.id, "revision": new.revision},
+            )
+            return new
+
+    # ------------------------------------------------------------------ integrity
+
+    def verify(self) -> events.ChainReport:
+        with self.store.read() as session:
+            return events.verify_chain(session)
+
+    def history(self, audit_id: int | str) -> list[Any]:
+        from audits.models import Event
+
+        with self.store.read() as session:
+            audit = self._audit(session, audit_id)
+            return list(
+                session.exec(
+                    select(Event).where(Event.audit_id == audit.id).order_by(col(Event.id))
+                ).all()
+            )
+
+
+# ---------------------------------------------------------------------- helpers
+
+ANSWER_FIELDS = (
+    "result",
+    "value",
+    "note",
+    "rule",
+    "proposed_result",
+    "proposal_reason_zh",
+    "proposal_reason_en",
+    "overridden",
+)
+EMPTY_ANSWER: dict[str, Any] = {key: None for key in ANSWER_FIELDS} | {"overridden": False}
+
+
+def _answer_state(answer: Answer | None) -> dict[str, Any]:
+    if answer is None:
+        return dict(EMPTY_ANSWER)
+    return {key: getattr(answer, key) for key in ANSWER_FIELDS}
+
+
+def _vendor_facts(vendor: Vendor) -> dict[str, Any]:
+    from audits.vendor_fields import VENDOR_FIELDS
+
+    facts: dict[str, Any] = {}
+    for spec in VENDOR_FIELDS:
+        value = getattr(vendor, spec.name)
+        facts[spec.name] = value.isoformat() if isinstance(value, dt.date) else value
+    return facts
+
+
+def _by_ref(session: Session, model: type[Vendor] | type[Selection], ref: str | int) -> Any:
+    text = str(ref).strip()
+    if text.isdigit():
+        found = session.get(model, int(text))
+        if found is not None:
+            return found
+    return session.exec(select(model).where(model.name == text)).first()
+
+
+def scenario_of(selection: Selection) -> Scenario:
+    return Scenario(
+        industry=selection.industry,
+        coverage=selection.coverage,
+        message_kinds=frozenset(json.loads(selection.message_kinds)),
+        monthly_volume=selection.monthly_volume,
+    )
+
+
+def _sources_of(checklists: ChecklistSet) -> Iterable[tuple[Any, str, int]]:
+    yield checklists.scoring.source, "scoring", checklists.scoring.version
+    for checklist in checklists.checklists:
+        yield checklist.source, checklist.id, checklist.version
+
+
+def _snapshot_id(session: Session, name: str, checklist_id: str, version: int, text: str) -> int:
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    found = session.exec(
+        select(ChecklistSnapshot.id).where(ChecklistSnapshot.sha256 == digest)
+    ).first()
+    if found is not None:
+        return found
+    snapshot = ChecklistSnapshot(
+        sha256=digest, name=name, checklist_id=checklist_id, version=version, text=text
+    )
+    session.add(snapshot)
+    session.flush()
+    return snapshot.id  # type: ignore[return-value]
+
+
+def media_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def count_rows(store: Store) -> int:
+    """How many vendors, selections and audits the database holds (demo refuses non-empty)."""
+    with store.read() as session:
+        return sum(
+            session.exec(select(sa.func.count()).select_from(model)).one()
+            for model in (Vendor, Selection, Audit)
+        )

@@ -1,0 +1,204 @@
+"""Vendor facts as people type them: one validator per field, shared by the CLI and the TUI.
+
+Each validator takes the raw text and returns the value to store, or raises FieldError with a
+message naming the field. Nothing is silently truncated: text longer than its column is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from audits.text import Text
+
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+ACCESS_CODE_PATTERN = re.compile(r"^10[0-9]{3,19}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-()]{4,38}$")
+
+
+class FieldError(ValueError):
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def _text(limit: int) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        text = raw.strip()
+        if len(text) > limit:
+            raise ValueError(f"{len(text)} characters; at most {limit} fit")
+        return text
+
+    return parse
+
+
+def parse_date(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw.strip().replace("/", "-"))
+    except ValueError:
+        raise ValueError(f"{raw.strip()!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _past_date(raw: str) -> dt.date:
+    date = parse_date(raw)
+    if date > dt.date.today():
+        raise ValueError(f"{date.isoformat()} is in the future")
+    return date
+
+
+def parse_credit_code(raw: str) -> str:
+    code = raw.strip().upper()
+    if any(ord(ch) > 127 for ch in code):
+        raise ValueError("use half-width letters and digits (no full-width characters)")
+    if len(code) != 18:
+        raise ValueError(f"a unified social credit code has 18 characters, not {len(code)}")
+    if not CREDIT_CODE_PATTERN.match(code):
+        raise ValueError(
+            "not a unified social credit code: 2 characters, 6 digits, 10 characters, "
+            "without the letters I, O, S, V, Z"
+        )
+    return code
+
+
+def credit_code_check_character(first17: str) -> str:
+    """The GB 32100-2015 mod-31 check character for the first 17 characters."""
+    weights = [pow(3, i, 31) for i in range(17)]
+    total = sum(CREDIT_CODE_CHARS.index(ch) * w for ch, w in zip(first17, weights, strict=True))
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+
+
+def parse_access_codes(raw: str) -> list[str]:
+    codes = [c for c in re.split(r"[\s,，;；]+", raw.strip()) if c]
+    for code in codes:
+        if not ACCESS_CODE_PATTERN.match(code):
+            raise ValueError(f"{code!r} is not an SMS access code (digits starting 10, 5–21 long)")
+    # Keep the order people gave, without repeats.
+    return list(dict.fromkeys(codes))
+
+
+_MONEY_UNITS = {"亿": Decimal(100_000_000), "万": Decimal(10_000), "元": Decimal(1)}
+
+
+def parse_capital(raw: str) -> int:
+    """RMB in yuan from '10000000', '1000万', '1000万元', '1.5亿', '12,000,000'."""
+    text = raw.strip().replace(",", "").replace("，", "").replace(" ", "")
+    text = text.removeprefix("RMB").removeprefix("¥").removeprefix("￥")
+    text = text.removesuffix("元") if text.endswith(("万元", "亿元")) else text
+    factor = Decimal(1)
+    for unit, multiplier in _MONEY_UNITS.items():
+        if text.endswith(unit):
+            factor = multiplier
+            text = text[: -len(unit)]
+            break
+    try:
+        amount = Decimal(text) * factor
+    except InvalidOperation:
+        raise ValueError(
+            f"{raw.strip()!r} is not an amount (e.g. 10000000, 1000万, 1.5亿)"
+        ) from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError("the amount must be zero or more")
+    if amount != amount.to_integral_value():
+        raise ValueError("the amount must be whole yuan")
+    return int(amount)
+
+
+def _email(raw: str) -> str:
+    text = _text(200)(raw)
+    if not EMAIL_PATTERN.match(text):
+        raise ValueError(f"{text!r} is not an e-mail address")
+    return text
+
+
+def _phone(raw: str) -> str:
+    text = raw.strip()
+    if not PHONE_PATTERN.match(text):
+        raise ValueError(f"{text!r} is not a phone number")
+    return text
+
+
+def _website(raw: str) -> str:
+    text = _text(300)(raw)
+    if not re.match(r"^https?://[^\s/]+\.[^\s]+$", text):
+        raise ValueError(f"{text!r} is not a web address (http:// or https://)")
+    return text
+
+
+def _name(raw: str) -> str:
+    text = _text(200)(raw)
+    if not text:
+        raise ValueError("a vendor needs a name")
+    return text
+
+
+@dataclass(frozen=True)
+class VendorField:
+    name: str  # the model attribute
+    label: Text
+    parse: Callable[[str], Any]
+    required: bool = False
+
+
+VENDOR_FIELDS: tuple[VendorField, ...] = (
+    VendorField("name", Text("名称", "Name"), _name, required=True),
+    VendorField("credit_code", Text("统一社会信用代码", "Credit code"), parse_credit_code),
+    VendorField("licence_number", Text("许可证编号", "Licence number"), _text(100)),
+    VendorField("licence_scope", Text("许可业务范围", "Licence scope"), _text(500)),
+    VendorField("licence_expiry", Text("许可证有效期至", "Licence expiry"), parse_date),
+    VendorField("access_codes", Text("短信接入代码", "SMS access codes"), parse_access_codes),
+    VendorField(
+        "registered_capital_yuan",
+        Text("注册资本（元）", "Registered capital (yuan)"),
+        parse_capital,
+    ),
+    VendorField("founded_on", Text("成立日期", "Founded on"), _past_date),
+    VendorField("contact_name", Text("联系人", "Contact"), _text(100)),
+    VendorField("contact_phone", Text("联系电话", "Phone"), _phone),
+    VendorField("contact_email", Text("电子邮箱", "E-mail"), _email),
+    VendorField("website", Text("网站", "Website"), _website),
+    VendorField("notes", Text("备注", "Notes"), _text(10_000)),
+)
+FIELDS_BY_NAME = {f.name: f for f in VENDOR_FIELDS}
+
+
+def parse_vendor_fields(raw: Mapping[str, str | None]) -> dict[str, Any]:
+    """Validate raw texts by field name. An empty text clears an optional field.
+
+    Raises FieldError for the first bad field (in form order, so messages are predictable).
+    """
+    values: dict[str, Any] = {}
+    for spec in VENDOR_FIELDS:
+        if spec.name not in raw:
+            continue
+        text = raw[spec.name]
+        if text is None or not text.strip():
+            if spec.required:
+                raise FieldError(spec.name, "is required")
+            values[spec.name] = [] if spec.name == "access_codes" else None
+            continue
+        try:
+            values[spec.name] = spec.parse(text)
+        except ValueError as exc:
+            raise FieldError(spec.name, str(exc)) from None
+    unknown = set(raw) - set(FIELDS_BY_NAME)
+    if unknown:
+        raise FieldError(sorted(unknown)[0], "is not a vendor field")
+    if "access_codes" in values:
+        values["access_codes"] = json.dumps(values["access_codes"], ensure_ascii=False)
+    return values
+
+
+def display_capital(yuan: int | None) -> str:
+    if yuan is None:
+        return ""
+    if yuan % 10_000 == 0:
+        return f"{yuan // 10_000:,}万"
+    return f"{yuan:,}"

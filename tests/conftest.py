@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from audits.checklist import ChecklistSet, build_set, sources_in
+from audits.db import Store, open_store
+from audits.service import Service
+
+DATA = Path(__file__).parent / "data"
+TODAY = dt.date(2026, 11, 24)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own data and config folders; nothing touches the real ones."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("VAUDIT_LANG", "en")
+    for var in ("VAUDIT_DB", "VAUDIT_AUDITOR"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@pytest.fixture
+def mini_set() -> ChecklistSet:
+    return build_set(sources_in(DATA / "mini"))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "vaudit.sqlite"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    opened = open_store(str(db_path))
+    yield opened
+    opened.dispose()
+
+
+@pytest.fixture
+def service(store: Store, mini_set: ChecklistSet) -> Service:
+    return Service(store, "alice", checklists=mini_set, today=TODAY)
+
+
+@pytest.fixture
+def shipped_service(store: Store) -> Service:
+    return Service(store, "alice", today=TODAY)

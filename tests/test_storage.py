@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from audits.db import DatabaseError, current_revision, head_revision, make_engine, open_store, to_url, upgrade
+
+
+def test_a_new_file_is_created_at_the_head_revision(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "new" / "v.sqlite"))
+    assert current_revision(store.engine) == head_revision()
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    # No backup of an empty, brand-new file.
+    assert [p.name for p in (tmp_path / "new").glob("*.backup-*")] == []
+    store.dispose()
+
+
+def test_upgrade_from_the_previous_revision_keeps_data_and_backs_up(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    url = to_url(str(path))
+    engine = make_engine(url)
+    upgrade(engine, url, revision="0001")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO vendor (uid, name, access_codes, created_at, updated_at) "
+            "VALUES ('u1', '旧供应商', '[\"10690123\"]', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+        )
+    engine.dispose()
+
+    store = open_store(str(path))  # upgrades on open
+    assert current_revision(store.engine) == head_revision()
+    with store.engine.connect() as conn:
+        row = conn.exec_driver_sql("SELECT name, access_codes, version FROM vendor").one()
+    assert tuple(row) == ("旧供应商", '["10690123"]', 1)
+    [backup] = list(tmp_path.glob("old.backup-*.sqlite"))
+    copy = sqlite3.connect(backup)
+    assert copy.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+    assert copy.execute("SELECT name FROM vendor").fetchone() == ("旧供应商",)
+    copy.close()
+    store.dispose()
+
+
+def test_a_database_from_a_newer_vaudit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.sqlite"
+    open_store(str(path)).dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(DatabaseError, match="newer version"):
+        open_store(str(path))
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("this is not sqlite" * 100)
+    with pytest.raises(DatabaseError, match="not a usable database|cannot open"):
+        open_store(str(path))
+
+
+def test_writes_take_the_lock_up_front(tmp_path: Path) -> None:
+    """A write transaction starts with BEGIN IMMEDIATE, so a second writer waits, not forks."""
+    store = open_store(str(tmp_path / "lock.sqlite"))
+    statements: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute",
+                    lambda *args: statements.append(args[2]))
+    with store.write() as session:
+        session.exec(sa.text("SELECT 1"))  # type: ignore[call-overload]
+    with store.read() as session:
+        session.exec(sa.text("SELECT 1"))  # type: ignore[call-overload]
+    assert "BEGIN IMMEDIATE" in statements
+    assert statements.count("BEGIN") >= 1
+    store.dispose()
