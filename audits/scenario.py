@@ -25,8 +25,8 @@ INDUSTRIES: dict[str, Text] = {
 }
 
 COVERAGES: dict[str, Text] = {
-    Coverage.NATIONAL: Text("全国（跨省）", "National (cross-province)"),
-    Coverage.PROVINCIAL: Text("省内", "Provincial"),
+    Coverage.NATIONAL.value: Text("全国（跨省）", "National (cross-province)"),
+    Coverage.PROVINCIAL.value: Text("省内", "Provincial"),
 }
 
 MESSAGE_KINDS: dict[str, Text] = {
@@ -46,7 +46,7 @@ CONDITION_VOCABULARY: dict[str, dict[str, Text]] = {
 @dataclass(frozen=True, slots=True)
 class Scenario:
     industry: str = "general"
-    coverage: str = Coverage.NATIONAL
+    coverage: str = Coverage.NATIONAL.value
     message_kinds: frozenset[str] = field(default_factory=lambda: frozenset({"verification"}))
     monthly_volume: int | None = None
 

@@ -12,8 +12,9 @@ from audits.service import AuditError, Locked, Service, StaleWrite
 from audits.values import ValueError_
 from audits.vendor_fields import FieldError
 
-GENERAL = Scenario(industry="general", coverage="national",
-                   message_kinds=frozenset({"verification"}))
+GENERAL = Scenario(
+    industry="general", coverage="national", message_kinds=frozenset({"verification"})
+)
 
 
 @pytest.fixture
@@ -27,8 +28,9 @@ def reopen(db_path: Path) -> Store:
     return open_store(str(db_path))
 
 
-def test_start_freezes_the_checklists_and_scenario(service: Service, audit_id: int,
-                                                   db_path: Path) -> None:
+def test_start_freezes_the_checklists_and_scenario(
+    service: Service, audit_id: int, db_path: Path
+) -> None:
     view = service.view(audit_id)
     assert view.audit.status == AuditStatus.DRAFT
     assert [s.checklist_id for s in view.snapshots] == ["scoring", "alpha", "beta"]
@@ -38,8 +40,9 @@ def test_start_freezes_the_checklists_and_scenario(service: Service, audit_id: i
     assert candidate.stage == Stage.SCREENING and vendor.name == "示例通信"
 
 
-def test_answers_are_typed_proposed_and_saved_at_once(service: Service, audit_id: int,
-                                                      db_path: Path) -> None:
+def test_answers_are_typed_proposed_and_saved_at_once(
+    service: Service, audit_id: int, db_path: Path
+) -> None:
     saved = service.record_answer(audit_id, "alpha.core.rate", result="auto", value="96")
     assert (saved.result, saved.proposed_result, saved.overridden) == ("partial", "partial", False)
     assert saved.proposal_reason_en == "96 is below the required 97"
@@ -52,11 +55,16 @@ def test_answers_are_typed_proposed_and_saved_at_once(service: Service, audit_id
 
 
 def test_overriding_a_proposal_needs_a_note(service: Service, audit_id: int) -> None:
-    with pytest.raises(AuditError, match="the rule proposes fail .* needs a note"):
+    with pytest.raises(AuditError, match=r"the rule proposes fail .* needs a note"):
         service.record_answer(audit_id, "alpha.core.licence", result="pass", value="2026-01-01")
     assert "alpha.core.licence" not in service.view(audit_id).answers  # nothing half-saved
-    saved = service.record_answer(audit_id, "alpha.core.licence", result="pass",
-                                  value="2026-01-01", note="renewed; new licence seen on site")
+    saved = service.record_answer(
+        audit_id,
+        "alpha.core.licence",
+        result="pass",
+        value="2026-01-01",
+        note="renewed; new licence seen on site",
+    )
     assert saved.overridden and saved.proposed_result == "fail"
     # Changing the value so the rule now agrees clears the override flag.
     saved = service.record_answer(audit_id, "alpha.core.licence", value="2029-01-01")
@@ -118,7 +126,7 @@ def test_evidence_is_stored_once_by_hash(service: Service, audit_id: int, tmp_pa
     with service.store.read() as session:
         assert len(session.exec(select(Blob)).all()) == 1
         assert len(session.exec(select(Evidence)).all()) == 2
-    row, content = service.evidence_content(first.id)  # type: ignore[arg-type]
+    _, content = service.evidence_content(first.id)  # type: ignore[arg-type]
     assert content == scan.read_bytes()
     with pytest.raises(AuditError, match="no such file"):
         service.add_evidence_file(audit_id, "alpha.core.licence", tmp_path / "missing.pdf")
@@ -134,14 +142,20 @@ def test_stage_moves_are_recorded_with_who_and_why(service: Service, audit_id: i
     bob.move_stage("2026 选型", "示例通信", "rejected", "arrival rate 91% in the test")
     [(candidate, _)] = service.candidates("2026 选型")
     assert (candidate.stage, candidate.reason, candidate.stage_changed_by) == (
-        "rejected", "arrival rate 91% in the test", "bob")
+        "rejected",
+        "arrival rate 91% in the test",
+        "bob",
+    )
     from audits.models import Event
 
     with service.store.read() as session:
         moves = session.exec(select(Event).where(Event.action == "candidate.stage")).all()
     assert [(e.actor, e.after) for e in moves] == [
         ("alice", '{"reason":null,"selection":1,"stage":"technical_test","vendor":1}'),
-        ("bob", '{"reason":"arrival rate 91% in the test","selection":1,"stage":"rejected","vendor":1}'),
+        (
+            "bob",
+            '{"reason":"arrival rate 91% in the test","selection":1,"stage":"rejected","vendor":1}',
+        ),
     ]
 
 
@@ -154,8 +168,13 @@ def test_vendor_fields_are_validated(service: Service) -> None:
         service.add_vendor({"name": "X", "licence_number": "B" * 101})
     with pytest.raises(FieldError, match="'1066' is not an SMS access code"):
         service.add_vendor({"name": "Y", "access_codes": "10690123, 1066 8888"})
-    vendor = service.add_vendor({"name": "Y", "registered_capital_yuan": "1000万",
-                                 "access_codes": "10690123，10668888 10690123"})
+    vendor = service.add_vendor(
+        {
+            "name": "Y",
+            "registered_capital_yuan": "1000万",
+            "access_codes": "10690123，10668888 10690123",
+        }
+    )
     assert vendor.registered_capital_yuan == 10_000_000
     assert vendor.access_codes == '["10690123", "10668888"]'
     with pytest.raises(AuditError, match="already exists"):

@@ -36,7 +36,9 @@ def test_date_not_passed_with_renewal_window() -> None:
     assert expired.result is Result.FAIL and "23 days ago" in expired.reason.en
     window = propose("date_not_passed", dt.date(2027, 1, 10), warn_within_days=90)
     assert window.result is Result.PARTIAL and "renewal window" in window.reason.en
-    assert propose("date_not_passed", dt.date(2028, 1, 1), warn_within_days=90).result is Result.PASS
+    assert (
+        propose("date_not_passed", dt.date(2028, 1, 1), warn_within_days=90).result is Result.PASS
+    )
 
 
 def test_date_recent_and_future_dates() -> None:
@@ -51,8 +53,10 @@ def test_years_since_counts_whole_years() -> None:
     assert eight.result is Result.PASS
     almost = propose("years_since_at_least", dt.date(2018, 11, 25), years=8, partial_from_years=5)
     assert almost.result is Result.PARTIAL and "only 7 years" in almost.reason.en
-    assert propose("years_since_at_least", dt.date(2024, 1, 1), years=8,
-                   partial_from_years=5).result is Result.FAIL
+    assert (
+        propose("years_since_at_least", dt.date(2024, 1, 1), years=8, partial_from_years=5).result
+        is Result.FAIL
+    )
 
 
 def test_yes_no_rules() -> None:
@@ -83,7 +87,7 @@ def test_typed_values_are_validated_and_canonical(mini_set: ChecklistSet) -> Non
         parse_value(date_item, "next tuesday")
     with pytest.raises(ValueError_, match="not a number"):
         parse_value(number_item, "ninety")
-    with pytest.raises(ValueError_, match="not a number|finite"):
+    with pytest.raises(ValueError_, match=r"not a number|finite"):
         parse_value(number_item, "NaN")
     with pytest.raises(ValueError_, match="not yes or no"):
         parse_value(yesno_item, "maybe")

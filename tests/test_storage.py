@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from audits.db import DatabaseError, current_revision, head_revision, make_engine, open_store, to_url, upgrade
+from audits.db import (
+    DatabaseError,
+    current_revision,
+    head_revision,
+    make_engine,
+    open_store,
+    to_url,
+    upgrade,
+)
 
 
 def test_a_new_file_is_created_at_the_head_revision(tmp_path: Path) -> None:
@@ -28,7 +36,8 @@ def test_upgrade_from_the_previous_revision_keeps_data_and_backs_up(tmp_path: Pa
     with engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO vendor (uid, name, access_codes, created_at, updated_at) "
-            "VALUES ('u1', '旧供应商', '[\"10690123\"]', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+            "VALUES ('u1', '旧供应商', '[\"10690123\"]', "
+            "'2025-01-01 00:00:00', '2025-01-01 00:00:00')"
         )
     engine.dispose()
 
@@ -57,7 +66,7 @@ def test_a_database_from_a_newer_vaudit_is_refused(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("this is not sqlite" * 100)
-    with pytest.raises(DatabaseError, match="not a usable database|cannot open"):
+    with pytest.raises(DatabaseError, match=r"not a usable database|cannot open"):
         open_store(str(path))
 
 
@@ -65,8 +74,7 @@ def test_writes_take_the_lock_up_front(tmp_path: Path) -> None:
     """A write transaction starts with BEGIN IMMEDIATE, so a second writer waits, not forks."""
     store = open_store(str(tmp_path / "lock.sqlite"))
     statements: list[str] = []
-    sa.event.listen(store.engine, "before_cursor_execute",
-                    lambda *args: statements.append(args[2]))
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     with store.write() as session:
         session.exec(sa.text("SELECT 1"))  # type: ignore[call-overload]
     with store.read() as session:

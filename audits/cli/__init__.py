@@ -101,20 +101,41 @@ class Group(click.Group):
             raise
 
 
-@click.group(cls=Group, invoke_without_command=True,
-             context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", metavar="PATH_OR_URL", envvar="VAUDIT_DB", show_envvar=True,
-              help="Database file or SQLAlchemy URL (default: a SQLite file in your data folder).")
-@click.option("--auditor", metavar="NAME", envvar="VAUDIT_AUDITOR", show_envvar=True,
-              help="Who is making the changes (default: your login name).")
+@click.group(
+    cls=Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--db",
+    metavar="PATH_OR_URL",
+    envvar="VAUDIT_DB",
+    show_envvar=True,
+    help="Database file or SQLAlchemy URL (default: a SQLite file in your data folder).",
+)
+@click.option(
+    "--auditor",
+    metavar="NAME",
+    envvar="VAUDIT_AUDITOR",
+    show_envvar=True,
+    help="Who is making the changes (default: your login name).",
+)
 @click.option("--lang", type=click.Choice(LANGS), help="Language for checklist text (zh or en).")
-@click.option("--checklists", "checklist_dirs", metavar="DIR", multiple=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Extra checklist folder (repeatable); adds to the user config folder.")
+@click.option(
+    "--checklists",
+    "checklist_dirs",
+    metavar="DIR",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Extra checklist folder (repeatable); adds to the user config folder.",
+)
 @click.version_option(__version__, prog_name="vaudit")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, auditor: str | None, lang: str | None,
-        checklist_dirs: tuple[Path, ...]) -> None:
+def cli(
+    ctx: click.Context,
+    db: str | None,
+    auditor: str | None,
+    lang: str | None,
+    checklist_dirs: tuple[Path, ...],
+) -> None:
     """vaudit: qualify SMS platform vendors: checklists, evidence, scores and verdicts."""
     from audits.paths import user_checklists_dir
 
@@ -122,8 +143,12 @@ def cli(ctx: click.Context, db: str | None, auditor: str | None, lang: str | Non
     for directory in checklist_dirs:
         if not directory.is_dir():
             raise click.BadParameter(f"no such folder: {directory}", param_hint="--checklists")
-    context = Context(db=db, actor=(auditor or default_actor()).strip() or "unknown",
-                      lang=lang or default_lang(), checklist_dirs=dirs)  # type: ignore[arg-type]
+    context = Context(
+        db=db,
+        actor=(auditor or default_actor()).strip() or "unknown",
+        lang=lang or default_lang(),
+        checklist_dirs=dirs,
+    )  # type: ignore[arg-type]
     ctx.obj = context
     ctx.call_on_close(context.close)
     if ctx.invoked_subcommand is None:

@@ -24,10 +24,14 @@ def score_json(score: Any) -> dict[str, Any]:
         "applicable": score.applicable,
         "answered": score.answered,
         "sections": [
-            {"id": s.id, "weight": s.weight,
-             "score": None if s.score is None else round(s.score, 2),
-             "applicable": s.applicable, "answered": s.answered,
-             "failed_gates": list(s.failed_gates)}
+            {
+                "id": s.id,
+                "weight": s.weight,
+                "score": None if s.score is None else round(s.score, 2),
+                "applicable": s.applicable,
+                "answered": s.answered,
+                "failed_gates": list(s.failed_gates),
+            }
             for s in score.sections
         ],
     }
@@ -86,12 +90,33 @@ def audits_list(ctx: Context, selection: str | None, vendor: str | None, as_json
         echo_json([summary_json(r) for r in rows])
         return
     echo_table(
-        ["id", "vendor", "selection", "stage", "status", "rev", "done", "score", "verdict",
-         "updated"],
-        [[r.audit.id, r.vendor.name, r.selection.name, r.stage or "",
-          r.audit.status.replace("_", " "), r.audit.revision, percent(r.score.completion),
-          points(r.score.total), verdict_text(ctx, r.score.verdict),
-          f"{r.audit.updated_at:%Y-%m-%d %H:%M}"] for r in rows],
+        [
+            "id",
+            "vendor",
+            "selection",
+            "stage",
+            "status",
+            "rev",
+            "done",
+            "score",
+            "verdict",
+            "updated",
+        ],
+        [
+            [
+                r.audit.id,
+                r.vendor.name,
+                r.selection.name,
+                r.stage or "",
+                r.audit.status.replace("_", " "),
+                r.audit.revision,
+                percent(r.score.completion),
+                points(r.score.total),
+                verdict_text(ctx, r.score.verdict),
+                f"{r.audit.updated_at:%Y-%m-%d %H:%M}",
+            ]
+            for r in rows
+        ],
         right=[0, 5, 6, 7],
     )
 
@@ -104,8 +129,10 @@ def audits_start(ctx: Context, vendor: str, selection: str) -> None:
     """Start an audit of VENDOR in SELECTION against the current checklists."""
     audit = ctx.service.start_audit(vendor, selection)
     view = ctx.service.view(audit.id)  # type: ignore[arg-type]
-    click.echo(f"started audit {audit.id}: {view.vendor.name} in {view.selection.name}, "
-               f"{view.score.applicable} applicable items")
+    click.echo(
+        f"started audit {audit.id}: {view.vendor.name} in {view.selection.name}, "
+        f"{view.score.applicable} applicable items"
+    )
 
 
 @audits.command("show")
@@ -124,33 +151,65 @@ def audits_show(ctx: Context, audit: int, item_id: str | None, as_json: bool) ->
         return
     lang = ctx.lang
     a = view.audit
-    click.echo(fields([
-        ("audit", f"{a.id} (revision {a.revision}"
-                  + (f", after audit {a.previous_id})" if a.previous_id else ")")),
-        ("vendor", view.vendor.name), ("selection", view.selection.name),
-        ("status", a.status.replace("_", " ")
-         + (f" by {a.signed_off_by} {a.signed_off_at:%Y-%m-%d}" if a.signed_off_by else "")),
-        ("score", f"{points(view.score.total)}  {verdict_text(ctx, view.score.verdict)}"),
-        ("completion", f"{percent(view.score.completion)} "
-                       f"({view.score.answered}/{view.score.applicable})"),
-    ]))
+    click.echo(
+        fields(
+            [
+                (
+                    "audit",
+                    f"{a.id} (revision {a.revision}"
+                    + (f", after audit {a.previous_id})" if a.previous_id else ")"),
+                ),
+                ("vendor", view.vendor.name),
+                ("selection", view.selection.name),
+                (
+                    "status",
+                    a.status.replace("_", " ")
+                    + (
+                        f" by {a.signed_off_by} {a.signed_off_at:%Y-%m-%d}"
+                        if a.signed_off_by
+                        else ""
+                    ),
+                ),
+                ("score", f"{points(view.score.total)}  {verdict_text(ctx, view.score.verdict)}"),
+                (
+                    "completion",
+                    f"{percent(view.score.completion)} "
+                    f"({view.score.answered}/{view.score.applicable})",
+                ),
+            ]
+        )
+    )
     for section in view.score.sections:
         click.echo()
-        click.echo(f"{section.title(lang)}  [{section.id}]  {points(section.score)}  "
-                   f"{section.answered}/{section.applicable}")
+        click.echo(
+            f"{section.title(lang)}  [{section.id}]  {points(section.score)}  "
+            f"{section.answered}/{section.applicable}"
+        )
         rows = []
         for s in section.items:
             answer = view.answers.get(s.item.id)
-            result = "n/a (scenario)" if not s.item.applies_to(view.scenario) else (
-                answer.result if answer and answer.result else "")
+            result = (
+                "n/a (scenario)"
+                if not s.item.applies_to(view.scenario)
+                else (answer.result if answer and answer.result else "")
+            )
             mark = RESULT_GLYPHS.get(answer.result if answer else None, "·")
             proposal = answer.proposed_result if answer and answer.proposed_result else ""
             if answer and answer.overridden:
                 proposal += " (overridden)"
-            rows.append([mark, s.item.id, s.item.title(lang), "⛔" if s.item.gate else "",
-                         s.item.weight, result, answer.value if answer else "", proposal])
-        echo_table(["", "item", "title", "gate", "w", "result", "value", "rule"], rows,
-                   right=[4])
+            rows.append(
+                [
+                    mark,
+                    s.item.id,
+                    s.item.title(lang),
+                    "⛔" if s.item.gate else "",
+                    s.item.weight,
+                    result,
+                    answer.value if answer else "",
+                    proposal,
+                ]
+            )
+        echo_table(["", "item", "title", "gate", "w", "result", "value", "rule"], rows, right=[4])
 
 
 def view_json(view: Any) -> dict[str, Any]:
@@ -158,40 +217,63 @@ def view_json(view: Any) -> dict[str, Any]:
     items = []
     for item in view.checklists.items():
         answer = view.answers.get(item.id)
-        items.append({
-            "id": item.id,
-            "applicable": item.applies_to(view.scenario),
-            "gate": item.gate,
-            "weight": item.weight,
-            "result": answer.result if answer else None,
-            "value": answer.value if answer else None,
-            "note": answer.note if answer else None,
-            "rule": answer.rule if answer else (item.rule.kind if item.rule else None),
-            "proposed_result": answer.proposed_result if answer else None,
-            "proposal_reason": ({"zh": answer.proposal_reason_zh, "en": answer.proposal_reason_en}
-                                if answer and answer.proposed_result else None),
-            "overridden": bool(answer and answer.overridden),
-            "answered_by": answer.answered_by if answer else None,
-            "answered_at": answer.answered_at.isoformat() if answer else None,
-            "version": answer.version if answer else 0,
-            "evidence": [evidence_json(e) for e in view.evidence.get(item.id, [])],
-        })
+        items.append(
+            {
+                "id": item.id,
+                "applicable": item.applies_to(view.scenario),
+                "gate": item.gate,
+                "weight": item.weight,
+                "result": answer.result if answer else None,
+                "value": answer.value if answer else None,
+                "note": answer.note if answer else None,
+                "rule": answer.rule if answer else (item.rule.kind if item.rule else None),
+                "proposed_result": answer.proposed_result if answer else None,
+                "proposal_reason": (
+                    {"zh": answer.proposal_reason_zh, "en": answer.proposal_reason_en}
+                    if answer and answer.proposed_result
+                    else None
+                ),
+                "overridden": bool(answer and answer.overridden),
+                "answered_by": answer.answered_by if answer else None,
+                "answered_at": answer.answered_at.isoformat() if answer else None,
+                "version": answer.version if answer else 0,
+                "evidence": [evidence_json(e) for e in view.evidence.get(item.id, [])],
+            }
+        )
     return {
-        "id": a.id, "uid": a.uid, "status": a.status, "revision": a.revision,
-        "previous_id": a.previous_id, "vendor": view.vendor.name,
-        "selection": view.selection.name, "started_by": a.started_by,
-        "started_at": a.started_at.isoformat(), "signed_off_by": a.signed_off_by,
+        "id": a.id,
+        "uid": a.uid,
+        "status": a.status,
+        "revision": a.revision,
+        "previous_id": a.previous_id,
+        "vendor": view.vendor.name,
+        "selection": view.selection.name,
+        "started_by": a.started_by,
+        "started_at": a.started_at.isoformat(),
+        "signed_off_by": a.signed_off_by,
         "signed_off_at": a.signed_off_at.isoformat() if a.signed_off_at else None,
-        "score": score_json(view.score), "items": items,
-        "checklists": [{"name": s.name, "id": s.checklist_id, "version": s.version,
-                        "sha256": s.sha256} for s in view.snapshots],
+        "score": score_json(view.score),
+        "items": items,
+        "checklists": [
+            {"name": s.name, "id": s.checklist_id, "version": s.version, "sha256": s.sha256}
+            for s in view.snapshots
+        ],
     }
 
 
 def evidence_json(e: Any) -> dict[str, Any]:
-    return {"id": e.id, "item": e.item_id, "kind": e.kind, "name": e.name, "sha256": e.sha256,
-            "size": e.size, "url": e.url, "note": e.note, "added_by": e.added_by,
-            "added_at": e.added_at.isoformat()}
+    return {
+        "id": e.id,
+        "item": e.item_id,
+        "kind": e.kind,
+        "name": e.name,
+        "sha256": e.sha256,
+        "size": e.size,
+        "url": e.url,
+        "note": e.note,
+        "added_by": e.added_by,
+        "added_at": e.added_at.isoformat(),
+    }
 
 
 def _show_item(ctx: Context, view: Any, item_id: str, as_json: bool) -> None:
@@ -207,14 +289,25 @@ def _show_item(ctx: Context, view: Any, item_id: str, as_json: bool) -> None:
     lang = ctx.lang
     reason = data["proposal_reason"][lang] if data["proposal_reason"] else ""
     pairs = [
-        ("item", item.id), ("title", item.title(lang)),
+        ("item", item.id),
+        ("title", item.title(lang)),
         ("applies", "yes" if data["applicable"] else "no (scenario)"),
-        ("gate", "yes: a fail disqualifies" if item.gate else "no"), ("weight", item.weight),
-        ("input", item.input.value + (f" ({item.unit(lang)})" if item.unit else "")
-         + (": " + ", ".join(f"{c.value}={c.label(lang)}" for c in item.choices)
-            if item.choices else "")),
+        ("gate", "yes: a fail disqualifies" if item.gate else "no"),
+        ("weight", item.weight),
+        (
+            "input",
+            item.input.value
+            + (f" ({item.unit(lang)})" if item.unit else "")
+            + (
+                ": " + ", ".join(f"{c.value}={c.label(lang)}" for c in item.choices)
+                if item.choices
+                else ""
+            ),
+        ),
         ("rule", f"{item.rule.kind} {dict(item.rule.params)}" if item.rule else ""),
-        ("result", data["result"]), ("value", data["value"]), ("note", data["note"]),
+        ("result", data["result"]),
+        ("value", data["value"]),
+        ("note", data["note"]),
         ("proposed", f"{data['proposed_result']}: {reason}" if data["proposed_result"] else ""),
         ("overridden", "yes" if data["overridden"] else ""),
         ("answered", f"{data['answered_by']} {data['answered_at']}" if data["answered_by"] else ""),
@@ -242,13 +335,26 @@ def audits_history(ctx: Context, audit: int, as_json: bool) -> None:
     """Every recorded change to AUDIT, oldest first."""
     rows = ctx.service.history(audit)
     if as_json:
-        echo_json([{"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
-                    "entity_id": e.entity_id, "before": e.before, "after": e.after}
-                   for e in rows])
+        echo_json(
+            [
+                {
+                    "id": e.id,
+                    "at": e.at.isoformat(),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "entity_id": e.entity_id,
+                    "before": e.before,
+                    "after": e.after,
+                }
+                for e in rows
+            ]
+        )
         return
-    echo_table(["#", "at", "by", "action", "what"],
-               [[e.id, f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action, e.entity_id]
-                for e in rows], right=[0])
+    echo_table(
+        ["#", "at", "by", "action", "what"],
+        [[e.id, f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action, e.entity_id] for e in rows],
+        right=[0],
+    )
 
 
 RESULT_CHOICES = ["pass", "partial", "fail", "na", "clear", "auto", "keep"]
@@ -261,8 +367,9 @@ RESULT_CHOICES = ["pass", "partial", "fail", "na", "clear", "auto", "keep"]
 @click.option("--value", help="The item's value (date YYYY-MM-DD, number, yes/no, choice, text).")
 @click.option("--note", help="Why; required when overriding a rule's proposal.")
 @pass_context
-def answer(ctx: Context, audit: int, item: str, result: str, value: str | None,
-           note: str | None) -> None:
+def answer(
+    ctx: Context, audit: int, item: str, result: str, value: str | None, note: str | None
+) -> None:
     """Record RESULT for ITEM of AUDIT and save it at once.
 
     RESULT is pass, partial, fail or na; clear removes it; auto takes the rule's proposal
@@ -288,8 +395,10 @@ def answer(ctx: Context, audit: int, item: str, result: str, value: str | None,
             line += " [overridden]"
     click.echo(line)
     view = ctx.service.view(audit)
-    click.echo(f"audit {audit}: {points(view.score.total)} {verdict_text(ctx, view.score.verdict)}"
-               f", {percent(view.score.completion)} complete")
+    click.echo(
+        f"audit {audit}: {points(view.score.total)} {verdict_text(ctx, view.score.verdict)}"
+        f", {percent(view.score.completion)} complete"
+    )
 
 
 @cli.group()
@@ -303,8 +412,7 @@ def evidence() -> None:
 @click.argument("file_or_url")
 @click.option("--note", help="A note to go with a URL.")
 @pass_context
-def evidence_add(ctx: Context, audit: int, item: str, file_or_url: str,
-                 note: str | None) -> None:
+def evidence_add(ctx: Context, audit: int, item: str, file_or_url: str, note: str | None) -> None:
     """Attach a file or a URL to ITEM of AUDIT."""
     if file_or_url.startswith(("http://", "https://")):
         added = ctx.service.add_evidence_url(audit, item, file_or_url, note)
@@ -336,15 +444,31 @@ def evidence_list(ctx: Context, audit: int, item: str | None, as_json: bool) -> 
     if as_json:
         echo_json([evidence_json(e) for e in rows])
         return
-    echo_table(["id", "item", "kind", "name", "size", "sha256 / url"],
-               [[e.id, e.item_id, e.kind, e.name, f"{e.size:,}" if e.size else "",
-                 e.sha256 or e.url or ""] for e in rows], right=[0, 4])
+    echo_table(
+        ["id", "item", "kind", "name", "size", "sha256 / url"],
+        [
+            [
+                e.id,
+                e.item_id,
+                e.kind,
+                e.name,
+                f"{e.size:,}" if e.size else "",
+                e.sha256 or e.url or "",
+            ]
+            for e in rows
+        ],
+        right=[0, 4],
+    )
 
 
 @evidence.command("get")
 @click.argument("evidence_id", type=int)
-@click.option("-o", "--output", type=click.Path(dir_okay=True, path_type=Path),
-              help="File or folder to write to (default: the evidence's name, here).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=True, path_type=Path),
+    help="File or folder to write to (default: the evidence's name, here).",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @pass_context
 def evidence_get(ctx: Context, evidence_id: int, output: Path | None, force: bool) -> None:
@@ -415,13 +539,25 @@ def score(ctx: Context, audit: int, as_json: bool) -> None:
     if as_json:
         echo_json({"audit": view.audit.id, **score_json(s)})
         return
-    echo_table(["section", "weight", "score", "answered", "gates failed"],
-               [[sec.title(ctx.lang), f"{sec.weight:g}", points(sec.score),
-                 f"{sec.answered}/{sec.applicable}", ", ".join(sec.failed_gates)]
-                for sec in s.sections], right=[1, 2, 3])
+    echo_table(
+        ["section", "weight", "score", "answered", "gates failed"],
+        [
+            [
+                sec.title(ctx.lang),
+                f"{sec.weight:g}",
+                points(sec.score),
+                f"{sec.answered}/{sec.applicable}",
+                ", ".join(sec.failed_gates),
+            ]
+            for sec in s.sections
+        ],
+        right=[1, 2, 3],
+    )
     click.echo()
-    click.echo(f"total {points(s.total)}  completion {percent(s.completion)}  "
-               f"verdict {verdict_text(ctx, s.verdict)}")
+    click.echo(
+        f"total {points(s.total)}  completion {percent(s.completion)}  "
+        f"verdict {verdict_text(ctx, s.verdict)}"
+    )
     for gate in s.failed_gates:
         item = view.checklists.item(gate)
         click.echo(f"failed gate: {gate}  {item.title(ctx.lang) if item else ''}")

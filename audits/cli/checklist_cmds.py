@@ -15,7 +15,7 @@ def checklists() -> None:
     """The checklists audits run against (shipped, user folder, --checklists)."""
 
 
-def _load(ctx: Context):  # noqa: ANN202
+def _load(ctx: Context):
     from audits.checklist import load_checklists
 
     loaded = load_checklists(ctx.checklist_dirs)
@@ -32,26 +32,54 @@ def checklists_list(ctx: Context, as_json: bool) -> None:
     loaded = _load(ctx)
     rows = []
     for cl in loaded.checklists:
-        rows.append({
-            "id": cl.id, "version": cl.version, "title": cl.title(ctx.lang),
-            "items": len(cl.items), "gates": sum(i.gate for i in cl.items),
-            "weight": loaded.scoring.section_weight(cl.id), "source": cl.source.origin,
-            "sha256": cl.source.sha256,
-        })
+        rows.append(
+            {
+                "id": cl.id,
+                "version": cl.version,
+                "title": cl.title(ctx.lang),
+                "items": len(cl.items),
+                "gates": sum(i.gate for i in cl.items),
+                "weight": loaded.scoring.section_weight(cl.id),
+                "source": cl.source.origin,
+                "sha256": cl.source.sha256,
+            }
+        )
     if as_json:
-        echo_json({"checklists": rows, "scoring": {
-            "version": loaded.scoring.version, "source": loaded.scoring.source.origin,
-            "sha256": loaded.scoring.source.sha256,
-            "recommended_at_least": loaded.scoring.recommended_at_least,
-            "conditional_at_least": loaded.scoring.conditional_at_least}})
+        echo_json(
+            {
+                "checklists": rows,
+                "scoring": {
+                    "version": loaded.scoring.version,
+                    "source": loaded.scoring.source.origin,
+                    "sha256": loaded.scoring.source.sha256,
+                    "recommended_at_least": loaded.scoring.recommended_at_least,
+                    "conditional_at_least": loaded.scoring.conditional_at_least,
+                },
+            }
+        )
         return
-    echo_table(["id", "v", "title", "items", "gates", "weight", "source"],
-               [[r["id"], r["version"], r["title"], r["items"], r["gates"], f"{r['weight']:g}",
-                 r["source"]] for r in rows], right=[1, 3, 4, 5])
+    echo_table(
+        ["id", "v", "title", "items", "gates", "weight", "source"],
+        [
+            [
+                r["id"],
+                r["version"],
+                r["title"],
+                r["items"],
+                r["gates"],
+                f"{r['weight']:g}",
+                r["source"],
+            ]
+            for r in rows
+        ],
+        right=[1, 3, 4, 5],
+    )
     total = sum(r["items"] for r in rows)
-    click.echo(f"\n{total} items in {len(rows)} checklists; verdict: recommended ≥ "
-               f"{loaded.scoring.recommended_at_least:g}, conditional ≥ "
-               f"{loaded.scoring.conditional_at_least:g}")
+    click.echo(
+        f"\n{total} items in {len(rows)} checklists; verdict: recommended ≥ "
+        f"{loaded.scoring.recommended_at_least:g}, conditional ≥ "
+        f"{loaded.scoring.conditional_at_least:g}"
+    )
 
 
 @checklists.command("show")
@@ -67,29 +95,52 @@ def checklists_show(ctx: Context, checklist_id: str, as_json: bool) -> None:
         raise click.ClickException(f"no checklist {checklist_id!r}; known: {known}")
     lang = ctx.lang
     if as_json:
-        echo_json({
-            "id": found.id, "version": found.version, "title": found.title.as_dict(),
-            "description": found.description.as_dict(),
-            "items": [{
-                "id": i.id, "title": i.title.as_dict(), "guidance": i.guidance.as_dict(),
-                "evidence": i.evidence.as_dict(), "weight": i.weight, "gate": i.gate,
-                "input": i.input.value, "unit": i.unit.as_dict() if i.unit else None,
-                "choices": [{"value": c.value, **c.label.as_dict()} for c in i.choices],
-                "when": {k: sorted(v) for k, v in i.when.items()},
-                "rule": {"kind": i.rule.kind, **i.rule.params} if i.rule else None,
-            } for i in found.items],
-        })
+        echo_json(
+            {
+                "id": found.id,
+                "version": found.version,
+                "title": found.title.as_dict(),
+                "description": found.description.as_dict(),
+                "items": [
+                    {
+                        "id": i.id,
+                        "title": i.title.as_dict(),
+                        "guidance": i.guidance.as_dict(),
+                        "evidence": i.evidence.as_dict(),
+                        "weight": i.weight,
+                        "gate": i.gate,
+                        "input": i.input.value,
+                        "unit": i.unit.as_dict() if i.unit else None,
+                        "choices": [{"value": c.value, **c.label.as_dict()} for c in i.choices],
+                        "when": {k: sorted(v) for k, v in i.when.items()},
+                        "rule": {"kind": i.rule.kind, **i.rule.params} if i.rule else None,
+                    }
+                    for i in found.items
+                ],
+            }
+        )
         return
     click.echo(f"{found.title(lang)} ({found.id} v{found.version})\n{found.description(lang)}\n")
-    echo_table(["item", "title", "w", "gate", "input", "when", "rule"],
-               [[i.id, i.title(lang), i.weight, "⛔" if i.gate else "", i.input.value,
-                 " ".join(f"{k}={','.join(sorted(v))}" for k, v in i.when.items()),
-                 i.rule.kind if i.rule else ""] for i in found.items], right=[2])
+    echo_table(
+        ["item", "title", "w", "gate", "input", "when", "rule"],
+        [
+            [
+                i.id,
+                i.title(lang),
+                i.weight,
+                "⛔" if i.gate else "",
+                i.input.value,
+                " ".join(f"{k}={','.join(sorted(v))}" for k, v in i.when.items()),
+                i.rule.kind if i.rule else "",
+            ]
+            for i in found.items
+        ],
+        right=[2],
+    )
 
 
 @checklists.command("validate")
-@click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def checklists_validate(paths: tuple[Path, ...]) -> None:
     """Check checklist files (or folders of them); list every problem and exit 1 if any."""
     from audits.checklist import (

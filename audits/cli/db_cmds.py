@@ -44,8 +44,11 @@ def db_upgrade(ctx: Context) -> None:
 
 
 @cli.command()
-@click.option("--reset", is_flag=True,
-              help="Empty a database that has data first (SQLite: after a backup copy).")
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Empty a database that has data first (SQLite: after a backup copy).",
+)
 @pass_context
 def demo(ctx: Context, reset: bool) -> None:
     """Fill the database with a fictional selection of SMS vendors to explore."""

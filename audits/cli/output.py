@@ -33,8 +33,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence
     return "\n".join(lines)
 
 
-def echo_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
-               right: Sequence[int] = ()) -> None:
+def echo_table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()
+) -> None:
     if not rows:
         click.echo("(none)")
         return
@@ -49,7 +50,9 @@ def echo_json(data: Any) -> None:
 def fields(pairs: Sequence[tuple[str, Any]]) -> str:
     """Label: value lines, labels aligned (for `show` commands)."""
     width = max((cell_width(label) for label, _ in pairs), default=0)
-    return "\n".join(f"{pad(label, width)}  {'' if value is None else value}" for label, value in pairs)
+    return "\n".join(
+        f"{pad(label, width)}  {'' if value is None else value}" for label, value in pairs
+    )
 
 
 def percent(fraction: float) -> str:

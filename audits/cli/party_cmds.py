@@ -26,8 +26,9 @@ def vendor_options(func: Any) -> Any:
         if spec.name == "name":
             continue
         hint = " e.g. 1000万 or 10000000" if spec.name == "registered_capital_yuan" else ""
-        func = click.option(_option(spec.name), spec.name, metavar="TEXT",
-                            help=f"{spec.label.en}.{hint}")(func)
+        func = click.option(
+            _option(spec.name), spec.name, metavar="TEXT", help=f"{spec.label.en}.{hint}"
+        )(func)
     return func
 
 
@@ -56,9 +57,18 @@ def vendors_list(ctx: Context, as_json: bool) -> None:
         return
     echo_table(
         ["id", "name", "credit code", "licence", "expires", "codes", "capital"],
-        [[v.id, v.name, v.credit_code, v.licence_number, v.licence_expiry,
-          " ".join(json.loads(v.access_codes)), display_capital(v.registered_capital_yuan)]
-         for v in rows],
+        [
+            [
+                v.id,
+                v.name,
+                v.credit_code,
+                v.licence_number,
+                v.licence_expiry,
+                " ".join(json.loads(v.access_codes)),
+                display_capital(v.registered_capital_yuan),
+            ]
+            for v in rows
+        ],
         right=[0, 6],
     )
 
@@ -119,23 +129,37 @@ def _kinds(text: str) -> frozenset[str]:
 
 @selections.command("add")
 @click.argument("name")
-@click.option("--industry", type=click.Choice(list(INDUSTRIES)), default="general",
-              show_default=True)
-@click.option("--coverage", type=click.Choice(list(COVERAGES)), default="national",
-              show_default=True)
-@click.option("--kinds", default="verification,notification", show_default=True,
-              help=f"Message kinds, comma-separated: {', '.join(MESSAGE_KINDS)}.")
+@click.option(
+    "--industry", type=click.Choice(list(INDUSTRIES)), default="general", show_default=True
+)
+@click.option(
+    "--coverage", type=click.Choice(list(COVERAGES)), default="national", show_default=True
+)
+@click.option(
+    "--kinds",
+    default="verification,notification",
+    show_default=True,
+    help=f"Message kinds, comma-separated: {', '.join(MESSAGE_KINDS)}.",
+)
 @click.option("--volume", type=click.IntRange(min=0), help="Expected messages per month.")
 @click.option("--notes", help="Free notes.")
 @pass_context
-def selections_add(ctx: Context, name: str, industry: str, coverage: str, kinds: str,
-                   volume: int | None, notes: str | None) -> None:
+def selections_add(
+    ctx: Context,
+    name: str,
+    industry: str,
+    coverage: str,
+    kinds: str,
+    volume: int | None,
+    notes: str | None,
+) -> None:
     """Start a selection NAME with the enterprise's scenario."""
     from audits.scenario import Scenario
 
     try:
-        scenario = Scenario(industry=industry, coverage=coverage, message_kinds=_kinds(kinds),
-                            monthly_volume=volume)
+        scenario = Scenario(
+            industry=industry, coverage=coverage, message_kinds=_kinds(kinds), monthly_volume=volume
+        )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--kinds") from None
     selection = ctx.service.add_selection(name, scenario, notes)
@@ -155,8 +179,14 @@ def selection_json(selection: Any, candidates: list[Any] | None = None) -> dict[
     }
     if candidates is not None:
         data["candidates"] = [
-            {"vendor_id": v.id, "vendor": v.name, "stage": c.stage, "reason": c.reason,
-             "changed_at": c.stage_changed_at.isoformat(), "changed_by": c.stage_changed_by}
+            {
+                "vendor_id": v.id,
+                "vendor": v.name,
+                "stage": c.stage,
+                "reason": c.reason,
+                "changed_at": c.stage_changed_at.isoformat(),
+                "changed_by": c.stage_changed_by,
+            }
             for c, v in candidates
         ]
     return data
@@ -176,9 +206,16 @@ def selections_list(ctx: Context, as_json: bool) -> None:
     stages = list(Stage)
     echo_table(
         ["id", "name", "industry", "coverage", *[s.value for s in stages]],
-        [[s.id, s.name, INDUSTRIES[s.industry](ctx.lang), COVERAGES[s.coverage](ctx.lang),
-          *[Counter(c.stage for c, _ in cands)[stage] for stage in stages]]
-         for s, cands in rows],
+        [
+            [
+                s.id,
+                s.name,
+                INDUSTRIES[s.industry](ctx.lang),
+                COVERAGES[s.coverage](ctx.lang),
+                *[Counter(c.stage for c, _ in cands)[stage] for stage in stages],
+            ]
+            for s, cands in rows
+        ],
         right=[0, 4, 5, 6, 7, 8],
     )
 
@@ -195,27 +232,41 @@ def selections_show(ctx: Context, selection: str, as_json: bool) -> None:
         echo_json(selection_json(found, candidates))
         return
     kinds = ", ".join(MESSAGE_KINDS[k](ctx.lang) for k in json.loads(found.message_kinds))
-    click.echo(fields([
-        ("id", found.id), ("name", found.name), ("industry", INDUSTRIES[found.industry](ctx.lang)),
-        ("coverage", COVERAGES[found.coverage](ctx.lang)), ("message kinds", kinds),
-        ("monthly volume", f"{found.monthly_volume:,}" if found.monthly_volume else ""),
-        ("notes", found.notes),
-    ]))
+    click.echo(
+        fields(
+            [
+                ("id", found.id),
+                ("name", found.name),
+                ("industry", INDUSTRIES[found.industry](ctx.lang)),
+                ("coverage", COVERAGES[found.coverage](ctx.lang)),
+                ("message kinds", kinds),
+                ("monthly volume", f"{found.monthly_volume:,}" if found.monthly_volume else ""),
+                ("notes", found.notes),
+            ]
+        )
+    )
     click.echo()
-    echo_table(["vendor", "stage", "reason", "changed", "by"],
-               [[v.name, c.stage, c.reason, f"{c.stage_changed_at:%Y-%m-%d %H:%M}",
-                 c.stage_changed_by] for c, v in candidates])
+    echo_table(
+        ["vendor", "stage", "reason", "changed", "by"],
+        [
+            [v.name, c.stage, c.reason, f"{c.stage_changed_at:%Y-%m-%d %H:%M}", c.stage_changed_by]
+            for c, v in candidates
+        ],
+    )
 
 
 @selections.command("stage")
 @click.argument("selection")
 @click.argument("vendor")
-@click.argument("stage", type=click.Choice(
-    ["screening", "technical_test", "negotiation", "finalist", "rejected"]))
+@click.argument(
+    "stage",
+    type=click.Choice(["screening", "technical_test", "negotiation", "finalist", "rejected"]),
+)
 @click.option("--reason", help="Why (required for rejected).")
 @pass_context
-def selections_stage(ctx: Context, selection: str, vendor: str, stage: str,
-                     reason: str | None) -> None:
+def selections_stage(
+    ctx: Context, selection: str, vendor: str, stage: str, reason: str | None
+) -> None:
     """Move VENDOR to STAGE of the three-step decision in SELECTION."""
     ctx.service.move_stage(selection, vendor, stage, reason)
     click.echo(f"{vendor}: {stage}" + (f" ({reason})" if reason else ""))

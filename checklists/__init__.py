@@ -1,0 +1,4 @@
+"""The checklists vaudit ships, as TOML data.
+
+Read with importlib.resources (see docs/checklist-format.md), so they load from a wheel too.
+"""

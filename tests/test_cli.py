@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from audits.cli import audit_cmds, checklist_cmds, cli, db_cmds, party_cmds  # noqa: F401
+
+MINI = Path(__file__).parent / "data" / "mini"
+
+
+@pytest.fixture
+def run(db_path: Path):
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, ok: bool = True) -> Result:
+        result = runner.invoke(
+            cli,
+            ["--db", str(db_path), "--auditor", "alice", *args],
+            input=input,
+            catch_exceptions=False,
+        )
+        if ok:
+            assert result.exit_code == 0, result.output + result.stderr
+        return result
+
+    return invoke
+
+
+def test_a_whole_audit_from_the_command_line(run, db_path: Path, tmp_path: Path) -> None:
+    run(
+        "vendors",
+        "add",
+        "示例通信",
+        "--credit-code",
+        "91310110666007217T",
+        "--licence-number",
+        "B2-20150210",
+        "--licence-expiry",
+        "2029-06-30",
+        "--capital",
+        "1000万",
+        "--access-codes",
+        "10690123",
+    )
+    run(
+        "selections",
+        "add",
+        "2026 选型",
+        "--industry",
+        "ecommerce",
+        "--coverage",
+        "national",
+        "--kinds",
+        "verification,marketing",
+        "--volume",
+        "3000000",
+    )
+    started = run("audits", "start", "示例通信", "2026 选型")
+    assert started.output.startswith("started audit 1: 示例通信 in 2026 选型")
+
+    items = json.loads(run("audits", "show", "1", "--json").output)["items"]
+    date_rule_item = next(i for i in items if i["rule"] == "date_not_passed" and i["applicable"])
+    out = run("answer", "1", date_rule_item["id"], "auto", "--value", "2020-01-01").output
+    assert "rule proposes fail" in out and "expired on 2020-01-01" in out
+
+    bad = run("answer", "1", date_rule_item["id"], "pass", ok=False)
+    assert bad.exit_code == 1
+    assert bad.stderr.startswith("error: the rule proposes fail")
+    assert "Traceback" not in bad.output + bad.stderr
+
+    scan = tmp_path / "licence.png"
+    scan.write_bytes(b"\x89PNG demo")
+    added = run("evidence", "add", "1", date_rule_item["id"], str(scan)).output
+    assert "sha256 " in added
+    run("evidence", "add", "1", date_rule_item["id"], "https://dxzhgl.miit.gov.cn/")
+    listed = json.loads(run("evidence", "list", "1", "--json").output)
+    assert [e["kind"] for e in listed] == ["file", "url"]
+    out_file = tmp_path / "back.png"
+    run("evidence", "get", str(listed[0]["id"]), "-o", str(out_file))
+    assert out_file.read_bytes() == scan.read_bytes()
+
+    score = json.loads(run("score", "1", "--json").output)
+    assert score["verdict"] == "disqualified" if date_rule_item["gate"] else "incomplete"
+
+    refused = run("signoff", "1", "--by", "Carol", input="n\n", ok=False)
+    assert refused.exit_code == 1 and "unanswered" in refused.stderr
+    run("signoff", "1", "--by", "Carol", "--yes")
+    locked = run("answer", "1", date_rule_item["id"], "na", ok=False)
+    assert "read-only" in locked.stderr
+    assert "audit 2 is revision 2 of audit 1" in run("revise", "1").output
+
+    listing = json.loads(run("audits", "list", "--json").output)
+    assert [(a["id"], a["status"], a["revision"]) for a in listing] == [
+        (1, "signed_off", 1),
+        (2, "draft", 2),
+    ]
+    assert set(listing[0]) >= {
+        "id",
+        "vendor",
+        "selection",
+        "status",
+        "completion",
+        "score",
+        "verdict",
+    }
+    assert "event log intact" in run("verify").output
+
+
+def test_stage_moves_and_selection_views(run) -> None:
+    run("vendors", "add", "甲")
+    run("selections", "add", "S1")
+    run("selections", "add-candidate", "S1", "甲")
+    rejected = run("selections", "stage", "S1", "甲", "rejected", ok=False)
+    assert rejected.stderr == "error: rejecting a candidate needs a reason\n"
+    run("selections", "stage", "S1", "甲", "technical_test")
+    shown = json.loads(run("selections", "show", "S1", "--json").output)
+    assert shown["candidates"][0]["stage"] == "technical_test"
+    assert shown["candidates"][0]["changed_by"] == "alice"
+    funnel = run("selections", "list").output
+    assert "technical_test" in funnel.splitlines()[0]
+
+
+def test_user_mistakes_are_one_line_errors(run) -> None:
+    for args, message in [
+        (("vendors", "show", "nobody"), "error: no vendor 'nobody'"),
+        (("vendors", "add", "X", "--credit-code", "123"), "error: credit_code: a unified social"),
+        (
+            ("vendors", "add", "X", "--licence-expiry", "soon"),
+            "error: licence_expiry: 'soon' is not a date",
+        ),
+        (("audits", "show", "42"), "error: no audit 42"),
+        (("answer", "42", "a.b.c", "pass"), "error: no audit 42"),
+    ]:
+        result = run(*args, ok=False)
+        assert result.exit_code == 1, args
+        assert result.stderr.startswith(message), (args, result.stderr)
+
+
+def test_validate_names_file_item_and_field(run, tmp_path: Path) -> None:
+    broken = tmp_path / "alpha.toml"
+    text = (MINI / "alpha.toml").read_text(encoding="utf-8")
+    broken.write_text(text.replace('title.en = "Arrival rate"\n', ""), encoding="utf-8")
+    result = run("checklists", "validate", str(broken), ok=False)
+    assert result.exit_code == 1
+    assert f"{broken}:" in result.stderr
+    assert "item alpha.core.rate: field title.en: missing translation: en" in result.stderr
+    good = run("checklists", "validate", str(MINI))
+    assert good.output == "ok: 3 file(s) valid\n"
+
+
+def test_db_path_and_upgrade(run, db_path: Path) -> None:
+    assert run("db", "path").output.strip() == str(db_path.resolve())
+    run("vendors", "list")
+    assert "already up to date" in run("db", "upgrade").output
+
+
+def test_checklists_from_a_folder_join_the_audit(run, tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    alpha = (MINI / "alpha.toml").read_text(encoding="utf-8")
+    (folder / "house_rules.toml").write_text(
+        alpha.replace('id = "alpha"', 'id = "house_rules"').replace(
+            "alpha.core.", "house_rules.core."
+        ),
+        encoding="utf-8",
+    )
+    listing = json.loads(run("--checklists", str(folder), "checklists", "list", "--json").output)
+    assert listing["checklists"][-1]["id"] == "house_rules"
+    assert listing["checklists"][-1]["source"] == str(folder / "house_rules.toml")

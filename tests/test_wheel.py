@@ -1,0 +1,91 @@
+"""The checklists and migrations must come from a built wheel, not only from this checkout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(work / "dist"),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=work,
+    )
+    [wheel] = list((work / "dist").glob("vaudit-*.whl"))
+    env_dir = work / "venv"
+    # System site-packages give the dependencies; the wheel itself goes into the venv.
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", str(env_dir)],
+        check=True,
+        capture_output=True,
+    )
+    pip = [
+        str(env_dir / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--no-deps",
+        "--no-index",
+        "--force-reinstall",
+        str(wheel),
+    ]
+    subprocess.run(pip, check=True, capture_output=True)
+    return env_dir
+
+
+def run(venv: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VAUDIT_DB")}
+    env["XDG_DATA_HOME"] = str(cwd / "data")
+    env["XDG_CONFIG_HOME"] = str(cwd / "config")
+    return subprocess.run(
+        [str(venv / "bin" / "vaudit"), *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
+
+
+def test_the_installed_wheel_has_its_checklists_and_migrations(venv: Path, tmp_path: Path) -> None:
+    located = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import checklists, audits.migrations; print(checklists.__file__)",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert located.startswith(str(venv)), located
+    listing = run(venv, tmp_path, "checklists", "list", "--json")
+    assert listing.returncode == 0, listing.stderr
+    data = json.loads(listing.stdout)
+    assert len(data["checklists"]) == 7
+    assert all(c["source"].startswith("shipped:") for c in data["checklists"])
+    assert sum(c["items"] for c in data["checklists"]) >= 50
+    # A database is created and migrated from the wheel's own migration scripts.
+    db = tmp_path / "w.sqlite"
+    made = run(venv, tmp_path, "--db", str(db), "vendors", "add", "Wheel Co")
+    assert made.returncode == 0, made.stderr
+    assert run(venv, tmp_path, "--db", str(db), "verify").stdout.startswith("event log intact")
