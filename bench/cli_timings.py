@@ -36,8 +36,12 @@ def main() -> None:
     runs = parser.parse_args().runs
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        env = {**os.environ, "XDG_DATA_HOME": str(root / "data"),
-               "XDG_CONFIG_HOME": str(root / "config"), "VAUDIT_LANG": "en"}
+        env = {
+            **os.environ,
+            "XDG_DATA_HOME": str(root / "data"),
+            "XDG_CONFIG_HOME": str(root / "config"),
+            "VAUDIT_LANG": "en",
+        }
         env.pop("VAUDIT_DB", None)
         results: dict[str, list[float]] = {}
         results["vaudit --help"] = [timed(["--help"], env, root) for _ in range(runs)]

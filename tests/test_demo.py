@@ -5,8 +5,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from audits.cli import audit_cmds, checklist_cmds, db_cmds, party_cmds  # noqa: F401
-from audits.cli import cli
+from audits.cli import audit_cmds, checklist_cmds, cli, db_cmds, party_cmds  # noqa: F401
 
 
 def invoke(db: Path, *args: str):
@@ -20,8 +19,13 @@ def test_demo_shows_every_state_and_verdict(db_path: Path) -> None:
 
     audits = json.loads(invoke(db_path, "audits", "list", "--json").output)
     verdicts = {a["verdict"] for a in audits}
-    assert verdicts == {"recommended", "conditional", "not_recommended", "disqualified",
-                        "incomplete"}
+    assert verdicts == {
+        "recommended",
+        "conditional",
+        "not_recommended",
+        "disqualified",
+        "incomplete",
+    }
     statuses = {a["status"] for a in audits}
     assert statuses == {"draft", "in_review", "signed_off"}
     revisions = [a for a in audits if a["revision"] == 2]
