@@ -130,7 +130,7 @@ def _vendors(today: dt.date) -> list[DemoVendor]:
         DemoVendor(
             {
                 "name": "极速通道传媒有限公司（示例）",
-                "credit_code": credit_code("330106", "MA2JS7T0P"),
+                "credit_code": credit_code("330106", "MA2JT7T0P"),
                 "licence_number": "浙B2-20210456",
                 "licence_scope": "B25 信息服务业务（不含互联网信息服务）",
                 "licence_expiry": _days(today, 700),
@@ -193,7 +193,7 @@ def _vendors(today: dt.date) -> list[DemoVendor]:
         DemoVendor(
             {
                 "name": "橙石科技有限公司（示例）",
-                "credit_code": credit_code("320106", "MA1CS5G2Q"),
+                "credit_code": credit_code("320106", "MA1CR5G2Q"),
                 "licence_number": "B2-20221103",
                 "licence_scope": "B25 信息服务业务（不含互联网信息服务）",
                 "licence_expiry": _days(today, 1500),
@@ -208,7 +208,15 @@ def _vendors(today: dt.date) -> list[DemoVendor]:
 
 # Value hooks: where an item asks for a fact the vendor record holds, use the vendor's fact so
 # the demo reads consistently (filled per item id; anything else gets a value matching the goal).
-FACT_VALUES: dict[str, Callable[[dict[str, str]], str | None]] = {}
+FACT_VALUES: dict[str, Callable[[dict[str, str]], str | None]] = {
+    "qualification.licence.validity": lambda facts: facts.get("licence_expiry"),
+    "operating_history.registration.founded": lambda facts: facts.get("founded_on"),
+    "operating_history.registration.capital": lambda facts: (
+        facts["registered_capital_yuan"].removesuffix("万")
+        if facts.get("registered_capital_yuan", "").endswith("万")
+        else None
+    ),
+}
 
 
 def value_for(item: Item, goal: Result, today: dt.date, rng: random.Random) -> str | None:
@@ -324,7 +332,7 @@ def _answer_audit(
                 goal = Result.PASS
             gate_done = True
         hook = FACT_VALUES.get(item.id)
-        value = hook(vendor.facts) if hook else value_for(item, goal, today, rng)
+        value = (hook(vendor.facts) if hook else None) or value_for(item, goal, today, rng)
         if item.input.value == "none":
             value = None
         result = "auto" if item.rule and value is not None else goal.value

@@ -81,6 +81,11 @@ def test_a_whole_audit_from_the_command_line(run, db_path: Path, tmp_path: Path)
     out_file = tmp_path / "back.png"
     run("evidence", "get", str(listed[0]["id"]), "-o", str(out_file))
     assert out_file.read_bytes() == scan.read_bytes()
+    again = run("evidence", "get", str(listed[0]["id"]), "-o", str(out_file), ok=False)
+    assert again.exit_code == 1 and "exists; use --force" in again.stderr
+    # A trailing slash names a folder, created on demand, that keeps the file's own name.
+    run("evidence", "get", str(listed[0]["id"]), "-o", f"{tmp_path / 'exports'}/")
+    assert (tmp_path / "exports" / "licence.png").read_bytes() == scan.read_bytes()
 
     score = json.loads(run("score", "1", "--json").output)
     assert score["verdict"] == "disqualified" if date_rule_item["gate"] else "incomplete"
@@ -170,3 +175,19 @@ def test_checklists_from_a_folder_join_the_audit(run, tmp_path: Path) -> None:
     listing = json.loads(run("--checklists", str(folder), "checklists", "list", "--json").output)
     assert listing["checklists"][-1]["id"] == "house_rules"
     assert listing["checklists"][-1]["source"] == str(folder / "house_rules.toml")
+
+
+def test_output_cut_short_by_a_closed_pipe_is_not_an_error(db_path: Path) -> None:
+    """`vaudit … | head` stops quietly once the reader has gone (here it is gone at once)."""
+    import subprocess
+    import sys
+
+    shell = subprocess.run(
+        f'"{sys.executable}" -m audits.cli --db "{db_path}" checklists show qualification | true',
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+        check=True,
+    )
+    assert shell.stderr == ""

@@ -95,6 +95,10 @@ class Group(click.Group):
                 else:
                     click.echo(f"error: {message}", err=True)
                 ctx.exit(1)
+            if isinstance(exc, BrokenPipeError):
+                # `vaudit … | head` closed the pipe: stop quietly, as other Unix tools do.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                ctx.exit(1)
             if isinstance(exc, OSError) and exc.strerror:
                 click.echo(f"error: {exc.strerror}: {exc.filename or ''}".rstrip(": "), err=True)
                 ctx.exit(1)

@@ -466,17 +466,19 @@ def evidence_list(ctx: Context, audit: int, item: str | None, as_json: bool) -> 
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=True, path_type=Path),
-    help="File or folder to write to (default: the evidence's name, here).",
+    type=click.Path(dir_okay=True),
+    help="File or folder to write to; a trailing / makes a folder (default: its name, here).",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @pass_context
-def evidence_get(ctx: Context, evidence_id: int, output: Path | None, force: bool) -> None:
+def evidence_get(ctx: Context, evidence_id: int, output: str | None, force: bool) -> None:
     """Write an evidence file back out, checked against its SHA-256."""
     row, content = ctx.service.evidence_content(evidence_id)
-    target = output or Path(row.name)
+    target = Path(output) if output else Path(Path(row.name).name)
+    if output and output.endswith(("/", os.sep)):
+        target.mkdir(parents=True, exist_ok=True)
     if target.is_dir():
-        target = target / row.name
+        target = target / Path(row.name).name
     if target.exists() and not force:
         raise click.ClickException(f"{target} exists; use --force to overwrite it")
     write_atomically(target, content)
