@@ -15,11 +15,12 @@ from audits.db import (
     to_url,
     upgrade,
 )
+from audits.migrations import HEAD_REVISION
 
 
 def test_a_new_file_is_created_at_the_head_revision(tmp_path: Path) -> None:
     store = open_store(str(tmp_path / "new" / "v.sqlite"))
-    assert current_revision(store.engine) == head_revision()
+    assert current_revision(store.engine) == head_revision() == HEAD_REVISION
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
