@@ -149,6 +149,12 @@ class Audit(SQLModel, table=True):
     signed_off_by: str | None = Field(default=None, max_length=100)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
     version: int = 1
+    # A cache of the score, refreshed on every write (migration 0003); None: score on read.
+    score_total: float | None = None
+    completion: float | None = None
+    verdict: str | None = Field(default=None, max_length=20)
+    answered_count: int | None = None
+    applicable_count: int | None = None
 
 
 class AuditChecklist(SQLModel, table=True):

@@ -113,6 +113,36 @@ class AuditSummary:
     score: AuditScore
 
 
+@dataclass(frozen=True)
+class HomeRow:
+    """One line of the home table: an audit, or a vendor with no audit yet (audit_id None)."""
+
+    audit_id: int | None
+    vendor_id: int
+    vendor_name: str
+    selection_id: int | None
+    selection_name: str | None
+    stage: str | None
+    status: str | None
+    revision: int | None
+    completion: float | None
+    score: float | None
+    verdict: str | None
+    updated_at: dt.datetime | None
+    auditor: str | None
+    previous_id: int | None
+
+    def with_score(self, audit_score: AuditScore) -> HomeRow:
+        from dataclasses import replace
+
+        return replace(
+            self,
+            completion=audit_score.completion,
+            score=audit_score.total,
+            verdict=audit_score.verdict.value,
+        )
+
+
 @dataclass
 class Service:
     store: Store
@@ -457,6 +487,7 @@ class Service:
                     "checklists": [s.sha256 for s in checklists.sources()],
                 },
             )
+            self._cache_score(session, audit, checklists)
             return audit
 
     def view(self, audit_id: int | str) -> AuditView:
@@ -536,6 +567,71 @@ class Service:
             )
         return summaries
 
+    def home_rows(self) -> list[HomeRow]:
+        """Every audit, and every vendor without one, for the home table: one joined query.
+
+        Scores come from the audit row's cache; an audit written before the cache existed is
+        scored here from its answers (and not written back: reading never writes).
+        """
+        a, v, s, c = (Audit.__table__, Vendor.__table__, Selection.__table__, Candidate.__table__)  # type: ignore[attr-defined]
+        query = (
+            sa.select(
+                a.c.id,
+                v.c.id,
+                v.c.name,
+                s.c.id,
+                s.c.name,
+                c.c.stage,
+                a.c.status,
+                a.c.revision,
+                a.c.completion,
+                a.c.score_total,
+                a.c.verdict,
+                a.c.updated_at,
+                a.c.started_by,
+                a.c.previous_id,
+            )
+            .select_from(v)
+            .outerjoin(a, a.c.vendor_id == v.c.id)
+            .outerjoin(s, s.c.id == a.c.selection_id)
+            .outerjoin(c, sa.and_(c.c.selection_id == a.c.selection_id, c.c.vendor_id == v.c.id))
+            .order_by(v.c.name, a.c.id)
+        )
+        with self.store.read() as session:
+            raw = session.connection().execute(query).all()
+        rows = [HomeRow(*r) for r in raw]
+        uncached = [r.audit_id for r in rows if r.audit_id is not None and r.verdict is None]
+        if uncached:
+            by_id = {x.audit.id: x.score for x in self.summaries() if x.audit.id in set(uncached)}
+            rows = [r if r.audit_id not in by_id else r.with_score(by_id[r.audit_id]) for r in rows]
+        return rows
+
+    def funnels(self) -> list[tuple[Selection, dict[str, int]]]:
+        """Each selection with how many candidates stand at each stage."""
+        with self.store.read() as session:
+            selections = session.exec(select(Selection).order_by(col(Selection.name))).all()
+            counts: dict[int, dict[str, int]] = defaultdict(dict)
+            for selection_id, stage, n in session.exec(
+                select(Candidate.selection_id, Candidate.stage, sa.func.count()).group_by(
+                    col(Candidate.selection_id), col(Candidate.stage)
+                )
+            ).all():
+                counts[selection_id][stage] = n
+        return [
+            (sel, {st.value: counts[sel.id].get(st.value, 0) for st in Stage}) for sel in selections
+        ]  # type: ignore[index]
+
+    def audit_stamp(self, audit_id: int | str) -> int:
+        """The id of the newest event on this audit: it changes with every write, by anyone."""
+        from audits.models import Event
+
+        with self.store.read() as session:
+            audit = self._audit(session, audit_id)
+            newest = session.exec(
+                select(sa.func.max(Event.id)).where(Event.audit_id == audit.id)
+            ).first()
+        return int(newest or 0)
+
     def _writable(self, session: Session, audit_id: int | str) -> Audit:
         audit = self._audit(session, audit_id)
         if audit.status == AuditStatus.SIGNED_OFF:
@@ -546,7 +642,9 @@ class Service:
             )
         return audit
 
-    def _item(self, session: Session, audit: Audit, item_id: str) -> tuple[Item, Scenario]:
+    def _item(
+        self, session: Session, audit: Audit, item_id: str
+    ) -> tuple[Item, Scenario, ChecklistSet]:
         checklists = self._snapshot_set(self._audit_snapshots(session, audit.id))  # type: ignore[arg-type]
         item = checklists.item(item_id)
         if item is None:
@@ -554,7 +652,28 @@ class Service:
                 f"audit {audit.id} has no item {item_id!r} (see `vaudit audits show {audit.id}`)"
             )
         scenario = Scenario.from_json(audit.scenario)
-        return item, scenario
+        return item, scenario, checklists
+
+    def _cache_score(
+        self,
+        session: Session,
+        audit: Audit,
+        checklists: ChecklistSet | None = None,
+    ) -> AuditScore:
+        """Recompute the audit's score from its stored answers and keep it on the audit row."""
+        session.flush()
+        if checklists is None:
+            checklists = self._snapshot_set(self._audit_snapshots(session, audit.id))  # type: ignore[arg-type]
+        results = {
+            item_id: Result(result) if result else None
+            for item_id, result in session.exec(
+                select(Answer.item_id, Answer.result).where(Answer.audit_id == audit.id)
+            ).all()
+        }
+        audit_score = score(checklists, Scenario.from_json(audit.scenario), results)
+        _store_score(audit, audit_score)
+        session.add(audit)
+        return audit_score
 
     def record_answer(
         self,
@@ -575,7 +694,7 @@ class Service:
         """
         with self.store.write() as session:
             audit = self._writable(session, audit_id)
-            item, scenario = self._item(session, audit, item_id)
+            item, scenario, checklists = self._item(session, audit, item_id)
             if not item.applies_to(scenario):
                 raise AuditError(
                     f"{item.id} does not apply to this selection's scenario; it is not applicable"
@@ -648,7 +767,7 @@ class Service:
             audit.updated_at = answer.answered_at
             session.add(answer)
             session.add(audit)
-            session.flush()
+            self._cache_score(session, audit, checklists)
             events.append(
                 session,
                 actor=self.actor,
@@ -694,7 +813,7 @@ class Service:
         digest = hashlib.sha256(content).hexdigest()
         with self.store.write() as session:
             audit = self._writable(session, audit_id)
-            item, _ = self._item(session, audit, item_id)
+            item, _, _ = self._item(session, audit, item_id)
             existing = session.exec(
                 select(Evidence).where(
                     Evidence.audit_id == audit.id,
@@ -725,7 +844,7 @@ class Service:
             raise AuditError(f"{url!r} is not a web address (http:// or https://)")
         with self.store.write() as session:
             audit = self._writable(session, audit_id)
-            item, _ = self._item(session, audit, item_id)
+            item, _, _ = self._item(session, audit, item_id)
             evidence = Evidence(
                 audit_id=audit.id,
                 item_id=item.id,
@@ -743,7 +862,7 @@ class Service:
             raise AuditError("an evidence note needs some text")
         with self.store.write() as session:
             audit = self._writable(session, audit_id)
-            item, _ = self._item(session, audit, item_id)
+            item, _, _ = self._item(session, audit, item_id)
             evidence = Evidence(
                 audit_id=audit.id,
                 item_id=item.id,
@@ -914,6 +1033,7 @@ class Service:
                 audit_id=new.id,
                 after={"previous": old.id, "revision": new.revision},
             )
+            self._cache_score(session, new)
             return new
 
     # ------------------------------------------------------------------ integrity
@@ -947,6 +1067,14 @@ ANSWER_FIELDS = (
     "overridden",
 )
 EMPTY_ANSWER: dict[str, Any] = {key: None for key in ANSWER_FIELDS} | {"overridden": False}
+
+
+def _store_score(audit: Audit, audit_score: AuditScore) -> None:
+    audit.score_total = audit_score.total
+    audit.completion = audit_score.completion
+    audit.verdict = audit_score.verdict.value
+    audit.answered_count = audit_score.answered
+    audit.applicable_count = audit_score.applicable
 
 
 def _answer_state(answer: Answer | None) -> dict[str, Any]:
