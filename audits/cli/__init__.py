@@ -156,7 +156,23 @@ def cli(
     ctx.obj = context
     ctx.call_on_close(context.close)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        run_tui(context)
+
+
+def run_tui(context: Context) -> None:
+    """`vaudit` alone opens the Textual app (imported only here: the CLI stays light)."""
+    try:
+        from tui.app import make_app
+    except ImportError as error:  # a broken install: say so instead of a traceback
+        raise click.ClickException(f"the TUI cannot start: {error}") from None
+    explicit = click.get_current_context().params.get("lang")
+    app = make_app(
+        db_target=context.target,
+        actor=context.actor,
+        lang=explicit,
+        checklist_dirs=context.checklist_dirs,
+    )
+    app.run()
 
 
 def main() -> None:

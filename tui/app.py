@@ -1,0 +1,216 @@
+"""The vaudit Textual app: opens on the home screen at once, opens the database in a worker,
+and owns what every screen shares (the service, the writer thread, the language)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from audits.text import Lang, default_lang
+from tui.labels import tr, translate_bindings
+from tui.messages import ServiceFailed, ServiceReady
+from tui.settings import Settings, settings_path
+from tui.writer import Writer
+
+if TYPE_CHECKING:
+    from audits.service import Service
+
+PROCESS_START = time.perf_counter()
+
+
+class VauditApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "vaudit"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+l", "switch_language", "Language"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    lang: reactive[Lang] = reactive("en", init=False)
+
+    def __init__(
+        self,
+        *,
+        db_target: str,
+        actor: str,
+        lang: Lang | None = None,
+        checklist_dirs: Sequence[Path] = (),
+        config_file: Path | None = None,
+        today: dt.date | None = None,
+        started_at: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.db_target = db_target
+        self.actor = actor
+        self.checklist_dirs = tuple(checklist_dirs)
+        self.today = today
+        self.config_file = config_file or settings_path()
+        self.settings = Settings.load(self.config_file)
+        # An explicit --lang wins over the remembered choice, which wins over the locale.
+        self.set_reactive(VauditApp.lang, lang or self.settings.lang or default_lang())
+        self.started_at = started_at if started_at is not None else PROCESS_START
+        self.service: Service | None = None
+        self.service_error: str | None = None
+        self.writer = Writer()
+        # (what, seconds): start-up and response times, read by bench/tui_timings.py.
+        self.timings: list[tuple[str, float]] = []
+
+    # ------------------------------------------------------------------ start and stop
+
+    def on_mount(self) -> None:
+        if self.settings.theme and self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.writer.start()
+        from tui.screens.home import HomeScreen
+
+        translate_bindings(self, self.lang)
+        self.push_screen(HomeScreen())
+        self._open_service()
+
+    @work(thread=True, exclusive=True, group="open")
+    def _open_service(self) -> None:
+        # SQLModel and Alembic take ~0.4 s to import: done here, after the first screen shows.
+        try:
+            from audits.db import open_store
+            from audits.service import Service
+
+            store = open_store(self.db_target)
+            service = Service(store, self.actor, self.checklist_dirs, today=self.today)
+            service.current_checklists()
+        except Exception as error:  # shown on screen; the app stays up
+            self.post_message(ServiceFailed(str(error)))
+            return
+        self.post_message(ServiceReady(service))
+
+    def on_service_ready(self, message: ServiceReady) -> None:
+        self.service = message.service
+        for screen in self.screen_stack:
+            screen.post_message(ServiceReady(message.service))
+
+    def on_service_failed(self, message: ServiceFailed) -> None:
+        self.service_error = message.error
+        self.notify(message.error, title="database", severity="error", timeout=30)
+        for screen in self.screen_stack:
+            screen.post_message(ServiceFailed(message.error))
+
+    def mark(self, what: str) -> None:
+        """Record how long since `started_at` (start-up figures for the bench)."""
+        self.timings.append((what, time.perf_counter() - self.started_at))
+
+    async def action_quit(self) -> None:
+        self.writer.stop()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        # Every queued write is finished before the process ends: nothing typed is lost.
+        self.writer.stop()
+        if self.service is not None:
+            self.service.store.dispose()
+
+    # ------------------------------------------------------------------ language and theme
+
+    def t(self, text: str, **values: object) -> str:
+        return tr(text, self.lang, **values)
+
+    def action_switch_language(self) -> None:
+        self.lang = "en" if self.lang == "zh" else "zh"
+
+    def watch_lang(self, lang: Lang) -> None:
+        self.settings.lang = lang
+        self._save_settings()
+        self.apply_language()
+
+    def apply_language(self) -> None:
+        translate_bindings(self, self.lang)
+        for screen in self.screen_stack:
+            translate_bindings(screen, self.lang)
+            apply = getattr(screen, "apply_language", None)
+            if apply is not None and screen.is_mounted:
+                apply()
+        self.screen.refresh_bindings()
+
+    def _remember_theme(self, theme: object) -> None:
+        self.settings.theme = self.theme
+        self._save_settings()
+
+    def _save_settings(self) -> None:
+        try:
+            self.settings.save(self.config_file)
+        except OSError as error:
+            self.notify(f"settings not saved: {error}", severity="warning")
+
+    # ------------------------------------------------------------------ shared actions
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from tui.screens.home import HomeScreen
+
+        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
+        if home is not None:
+            yield SystemCommand(
+                self.t("New audit"),
+                self.t("Start an audit of a vendor in a selection."),
+                home.action_new_audit,
+            )
+            yield SystemCommand(
+                self.t("New vendor"), self.t("Add a vendor and its facts."), home.action_new_vendor
+            )
+            yield SystemCommand(
+                self.t("New selection"),
+                self.t("Start a selection round with its scenario."),
+                home.action_new_selection,
+            )
+            yield SystemCommand(
+                self.t("Compare"),
+                self.t("Compare the marked audits side by side."),
+                home.action_compare,
+            )
+        yield SystemCommand(
+            self.t("Switch language"),
+            self.t("Switch between Chinese and English; the choice is remembered."),
+            self.action_switch_language,
+        )
+        yield SystemCommand(
+            self.t("Switch theme"),
+            self.t("Pick a colour theme; the choice is remembered."),
+            self.action_change_theme,
+        )
+        yield SystemCommand(self.t("Help"), self.t("Keys on this screen"), self.action_help)
+        yield SystemCommand(self.t("Quit"), "", self.action_quit)
+
+
+def make_app(
+    *,
+    db_target: str,
+    actor: str,
+    lang: Lang | None = None,
+    checklist_dirs: Sequence[Path] = (),
+    config_file: Path | None = None,
+    today: dt.date | None = None,
+) -> VauditApp:
+    """The one way to build the app, for the command line, the tests and the bench."""
+    return VauditApp(
+        db_target=db_target,
+        actor=actor,
+        lang=lang,
+        checklist_dirs=checklist_dirs,
+        config_file=config_file,
+        today=today,
+    )

@@ -1,0 +1,829 @@
+"""The audit walkthrough: sections, items, and the chosen item's detail; one key per result.
+
+Every change goes to the writer thread the moment it is made, with the answer version this
+screen last saw, so a change someone else made in between is refused, never overwritten.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.markup import escape
+from rich.text import Text as RichText
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.suggester import SuggestFromList
+from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.labels import tr, translate_bindings
+from tui.messages import ServiceReady
+from tui.widgets.format import (
+    percent,
+    result_glyph,
+    result_name,
+    status_name,
+    verdict_text,
+)
+from tui.writer import WriteDone, WriteFailed
+
+if TYPE_CHECKING:
+    from audits.checklist import Item
+    from audits.models import Answer, Evidence
+    from audits.scoring import AuditScore
+    from audits.service import AuditView, Service
+    from tui.app import VauditApp
+
+POLL_SECONDS = 2.0  # how often the screen looks for changes made elsewhere
+UNANSWERED_SHOWN = 12  # unanswered items named in the sign-off dialog
+
+
+class AuditLoaded(Message):
+    def __init__(self, view: AuditView, stamp: int, external: bool) -> None:
+        super().__init__()
+        self.view = view
+        self.stamp = stamp
+        self.external = external
+
+
+class LoadFailed(Message):
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+
+@dataclass
+class Section:
+    id: str
+    title: Any  # audits.text.Text
+    items: list[Item]
+
+
+class AuditScreen(Screen[None]):
+    BINDINGS = [
+        Binding("p", "result('pass')", "Pass"),
+        Binding("a", "result('partial')", "Partial"),
+        Binding("f", "result('fail')", "Fail"),
+        Binding("n", "result('na')", "N/A"),
+        Binding("u", "result(None)", "Clear"),
+        Binding("y", "result('auto')", "Accept proposal"),
+        Binding("e", "edit_value", "Value"),
+        Binding("m", "note", "Note"),
+        Binding("v", "add_file", "Add file"),
+        Binding("l", "add_url", "Add URL"),
+        Binding("g", "next_unanswered", "Next unanswered", show=False),
+        Binding("right_square_bracket", "section(1)", show=False),
+        Binding("left_square_bracket", "section(-1)", show=False),
+        Binding("S", "sign_off", "Sign off"),
+        Binding("r", "revise", "Revise"),
+        Binding("f5", "reload", "Refresh", show=False),
+        Binding("escape", "back", "Back"),
+    ]
+
+    app: VauditApp
+
+    def __init__(self, audit_id: int, opened_at: float | None = None) -> None:
+        super().__init__()
+        self.audit_id = audit_id
+        self.opened_at = opened_at
+        self.view: AuditView | None = None
+        self.answers: dict[str, Answer] = {}
+        self.evidence: dict[str, list[Evidence]] = {}
+        self.score: AuditScore | None = None
+        self.sections: list[Section] = []
+        self.section_index = 0
+        self.item_id: str | None = None
+        self.stamp = 0
+        # The answer versions this screen knows; read and advanced by the writer thread, so a
+        # second quick change to an item builds on the first instead of looking stale.
+        self.versions: dict[str, int] = {}
+        self.pending: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="audit-header")
+        yield Static(id="readonly-banner")
+        with Horizontal(id="audit-body"):
+            yield OptionList(id="sections")
+            table: DataTable[Any] = DataTable(id="items", cursor_type="row")
+            yield table
+            with VerticalScroll(id="detail"):
+                yield Static(id="d-title")
+                yield Static(id="d-meta")
+                yield Static(id="d-guidance")
+                yield Static(id="d-expected")
+                yield Static(id="d-value-label", classes="label")
+                yield Input(id="value")
+                yield Static(id="value-hint")
+                yield Static(id="d-proposal")
+                yield Static(id="d-result")
+                yield Static(id="d-note")
+                yield Static(id="d-evidence-label", classes="label")
+                yield OptionList(id="evidence")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        translate_bindings(self, self.app.lang)
+        self.query_one("#readonly-banner").display = False
+        self.query_one("#audit-body").loading = True
+        if self.app.service is not None:
+            self._load(self.app.service, external=False)
+        self.set_interval(POLL_SECONDS, self._poll)
+
+    @property
+    def service(self) -> Service:
+        assert self.app.service is not None
+        return self.app.service
+
+    def t(self, text: str, **values: object) -> str:
+        return tr(text, self.app.lang, **values)
+
+    @property
+    def read_only(self) -> bool:
+        return self.view is not None and self.view.audit.status == "signed_off"
+
+    # ------------------------------------------------------------------ loading
+
+    def on_service_ready(self, message: ServiceReady) -> None:
+        self._load(message.service, external=False)
+
+    @work(thread=True, exclusive=True, group="audit-load")
+    def _load(self, service: Service, external: bool) -> None:
+        try:
+            stamp = service.audit_stamp(self.audit_id)
+            view = service.view(self.audit_id)
+        except Exception as error:
+            self.post_message(LoadFailed(error))
+            return
+        self.post_message(AuditLoaded(view, stamp, external))
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.query_one("#audit-body").loading = False
+        self.notify(str(message.error), severity="error", timeout=10)
+
+    def _poll(self) -> None:
+        if self.app.service is None or not self.app.writer.idle or self.view is None:
+            return
+        self._check_stamp(self.app.service)
+
+    @work(thread=True, exclusive=True, group="audit-poll")
+    def _check_stamp(self, service: Service) -> None:
+        try:
+            stamp = service.audit_stamp(self.audit_id)
+        except Exception:
+            return  # a busy or vanished database is reported by the next write, not here
+        if stamp != self.stamp:
+            self._load(service, external=True)
+
+    def on_screen_resume(self) -> None:
+        self._poll()
+
+    def on_app_focus(self) -> None:
+        self._poll()
+
+    def action_reload(self) -> None:
+        if self.app.service is not None:
+            self._load(self.app.service, external=True)
+
+    def on_audit_loaded(self, message: AuditLoaded) -> None:
+        if message.external and self.view is not None and not self.app.writer.idle:
+            return  # our own writes are still landing; the next poll looks again
+        changed = (
+            message.external
+            and self.view is not None
+            and (
+                _versions(message.view.answers) != _versions(self.answers)
+                or message.view.audit.status != self.view.audit.status
+                or _evidence_ids(message.view.evidence) != _evidence_ids(self.evidence)
+            )
+        )
+        self.stamp = message.stamp
+        if message.external and not changed and self.view is not None:
+            return
+        self._apply_view(message.view)
+        if changed:
+            self.notify(self.t("The audit changed elsewhere; reloaded."), severity="warning")
+        if self.opened_at is not None:
+            opened_at, self.opened_at = self.opened_at, None
+            self.call_after_refresh(
+                lambda: self.app.timings.append(("open_audit", time.perf_counter() - opened_at))
+            )
+
+    def _apply_view(self, view: AuditView) -> None:
+        first = self.view is None
+        self.view = view
+        self.answers = dict(view.answers)
+        self.evidence = {k: list(v) for k, v in view.evidence.items()}
+        self.versions = {k: a.version for k, a in view.answers.items()}
+        self.score = view.score
+        self.sections = [Section(c.id, c.title, list(c.items)) for c in view.checklists.checklists]
+        self.query_one("#audit-body").loading = False
+        if first:
+            first_open = next(iter(view.unanswered()), None)
+            self.item_id = first_open.id if first_open else self.sections[0].items[0].id
+            self.section_index = self._section_of(self.item_id)
+        self._render_all()
+        if first:
+            self.query_one("#items", DataTable).focus()
+
+    # ------------------------------------------------------------------ rendering
+
+    def apply_language(self) -> None:
+        if self.view is not None:
+            self._render_all()
+
+    def _render_all(self) -> None:
+        self._render_header()
+        self._render_sections()
+        self._render_items()
+        self._render_detail()
+
+    def _render_header(self) -> None:
+        if self.view is None or self.score is None:
+            return
+        view, lang, score = self.view, self.app.lang, self.score
+        status = status_name(view.audit.status, lang)
+        if view.audit.revision > 1:
+            status += f" r{view.audit.revision}"
+        header = RichText.assemble(
+            (view.vendor.name, "bold"),
+            "  ·  ",
+            view.selection.name,
+            "  ·  ",
+            f"{self.t('Audit')} #{view.audit.id} {status}",
+            "  ·  ",
+            f"{self.t('Total')} ",
+            (f"{score.total:.1f}", "bold"),
+            "  ",
+            verdict_text(score.verdict.value, lang),
+            "  ·  ",
+            f"{self.t('Completion')} {score.answered}/{score.applicable} "
+            f"({percent(score.completion)})",
+        )
+        self.query_one("#audit-header", Static).update(header)
+        banner = self.query_one("#readonly-banner", Static)
+        banner.display = self.read_only
+        if self.read_only:
+            signed = view.audit.signed_off_at
+            banner.update(
+                self.t(
+                    "Signed off by {by} on {on}: read only. Press r to start a revision.",
+                    by=view.audit.signed_off_by,
+                    on=f"{signed:%Y-%m-%d}" if signed else "",
+                )
+            )
+        self.query_one("#value", Input).disabled = self.read_only
+
+    def _render_sections(self) -> None:
+        if self.score is None:
+            return
+        lang = self.app.lang
+        sections = self.query_one("#sections", OptionList)
+        options = []
+        for section in self.sections:
+            scored = self.score.section(section.id)
+            done = f"{scored.answered}/{scored.applicable}" if scored else ""
+            value = f"{scored.score:5.1f}" if scored and scored.score is not None else "   – "
+            label = RichText.assemble(
+                (section.title(lang), "bold"), "\n", (f"{done:>7}  {value}", "dim")
+            )
+            if scored and scored.failed_gates:
+                label.stylize("red")
+            options.append(Option(label, id=section.id))
+        sections.clear_options()
+        sections.add_options(options)
+        sections.highlighted = self.section_index
+
+    def _render_items(self) -> None:
+        if self.view is None or self.score is None:
+            return
+        table = self.query_one("#items", DataTable)
+        lang = self.app.lang
+        table.clear(columns=True)
+        table.add_column("", width=1, key="glyph")
+        table.add_column(self.t("Items"), key="title")
+        table.add_column(self.t("weight"), width=4, key="weight")
+        table.add_column("", width=2, key="gate")
+        scenario = self.view.scenario
+        for item in self.sections[self.section_index].items:
+            table.add_row(*self._item_cells(item, scenario, lang), key=item.id)
+        if self.item_id is not None and self._section_of(self.item_id) == self.section_index:
+            table.move_cursor(row=table.get_row_index(self.item_id), animate=False)
+
+    def _item_cells(self, item: Item, scenario: Any, lang: Any) -> list[Any]:
+        applies = item.applies_to(scenario)
+        answer = self.answers.get(item.id)
+        glyph = result_glyph(answer.result if answer else None)
+        if self.pending.get(item.id):
+            glyph = RichText("…", style="dim")
+        title = RichText(item.title(lang))
+        if not applies:
+            title.stylize("dim strike")
+            glyph = RichText("○", style="dim")
+        elif answer and answer.proposed_result and not answer.result:
+            title.append(" ?", style="bold cyan")
+        gate = RichText("⛔" if item.gate else "", style="red")
+        return [glyph, title, str(item.weight), gate]
+
+    def _refresh_item_row(self, item_id: str) -> None:
+        if self.view is None or self._section_of(item_id) != self.section_index:
+            return
+        table = self.query_one("#items", DataTable)
+        item = self.view.checklists.item(item_id)
+        if item is None:
+            return
+        cells = self._item_cells(item, self.view.scenario, self.app.lang)
+        for key, cell in zip(("glyph", "title", "weight", "gate"), cells, strict=True):
+            table.update_cell(item_id, key, cell)
+
+    def _render_detail(self) -> None:
+        if self.view is None or self.item_id is None:
+            return
+        item = self.view.checklists.item(self.item_id)
+        if item is None:
+            return
+        lang = self.app.lang
+        answer = self.answers.get(item.id)
+        applies = item.applies_to(self.view.scenario)
+        self.query_one("#d-title", Static).update(RichText(item.title(lang), style="bold"))
+        meta = [f"{item.id}", f"{self.t('weight')} {item.weight}"]
+        if item.gate:
+            meta.append(f"[red]⛔ {self.t('gate')}[/red]")
+        if not applies:
+            meta.append(f"[dim]{self.t('not applicable to this scenario')}[/dim]")
+        self.query_one("#d-meta", Static).update("  ·  ".join(meta))
+        self.query_one("#d-guidance", Static).update(
+            f"[b]{self.t('How to verify')}[/b]\n{escape(item.guidance(lang))}"
+        )
+        self.query_one("#d-expected", Static).update(
+            f"[b]{self.t('Evidence expected')}[/b]\n{escape(item.evidence(lang))}"
+        )
+        self._render_value_input(item, answer)
+        proposal = self.query_one("#d-proposal", Static)
+        if answer and answer.proposed_result:
+            reason = answer.proposal_reason_zh if lang == "zh" else answer.proposal_reason_en
+            proposal.update(
+                f"[b]{self.t('Rule proposes')}[/b]: "
+                f"{result_glyph(answer.proposed_result).markup} "
+                f"{result_name(answer.proposed_result, lang)} — {escape(reason or '')}"
+                + ("   [dim](y)[/dim]" if not answer.result else "")
+            )
+        else:
+            proposal.update("")
+        result = answer.result if answer else None
+        line = (
+            f"[b]{self.t('Result')}[/b]: {result_glyph(result).markup} {result_name(result, lang)}"
+        )
+        if answer and answer.overridden:
+            line += f"  [yellow]({self.t('overridden')})[/yellow]"
+        if answer and answer.result:
+            line += f"  [dim]{escape(answer.answered_by)}[/dim]"
+        self.query_one("#d-result", Static).update(line)
+        note = answer.note if answer and answer.note else ""
+        self.query_one("#d-note", Static).update(
+            f"[b]{self.t('Note')}[/b] [dim](m)[/dim]: {escape(note)}"
+        )
+        self.query_one("#d-evidence-label", Static).update(
+            f"[b]{self.t('Evidence')}[/b] "
+            f"[dim](v {self.t('Add file')} · l {self.t('Add URL')})[/dim]"
+        )
+        listing = self.query_one("#evidence", OptionList)
+        listing.clear_options()
+        rows = self.evidence.get(item.id, [])
+        for ev in rows:
+            listing.add_option(Option(_evidence_label(ev), id=str(ev.id)))
+        if not rows:
+            listing.add_option(
+                Option(RichText(self.t("no evidence yet"), style="dim"), disabled=True)
+            )
+
+    def _render_value_input(self, item: Item, answer: Answer | None) -> None:
+        from audits.values import InputKind
+
+        lang = self.app.lang
+        box = self.query_one("#value", Input)
+        label = self.t("Value")
+        if item.unit:
+            label += f" ({item.unit(lang)})"
+        self.query_one("#d-value-label", Static).update(f"[b]{label}[/b] [dim](e)[/dim]")
+        box.display = item.input is not InputKind.NONE
+        stored = answer.value if answer and answer.value is not None else ""
+        if box.value != stored and not box.has_focus:
+            box.value = stored
+        placeholder = {
+            InputKind.DATE: "YYYY-MM-DD",
+            InputKind.NUMBER: "0",
+            InputKind.YESNO: self.t("yes or no"),
+        }.get(item.input, self.t("Enter a value and press Enter"))
+        box.suggester = None
+        if item.input is InputKind.CHOICE:
+            names = [f"{c.value}" for c in item.choices]
+            placeholder = self.t(
+                "one of: {choices}",
+                choices=", ".join(f"{c.value} ({c.label(lang)})" for c in item.choices),
+            )
+            box.suggester = SuggestFromList(names, case_sensitive=False)
+        elif item.input is InputKind.YESNO:
+            box.suggester = SuggestFromList(["yes", "no"], case_sensitive=False)
+        box.placeholder = placeholder
+        self.query_one("#value-hint", Static).update("")
+
+    # ------------------------------------------------------------------ navigation
+
+    def _section_of(self, item_id: str) -> int:
+        for index, section in enumerate(self.sections):
+            if any(i.id == item_id for i in section.items):
+                return index
+        return 0
+
+    @on(OptionList.OptionHighlighted, "#sections")
+    def _section_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index == self.section_index or not self.sections:
+            return
+        self.section_index = event.option_index
+        self.item_id = self.sections[self.section_index].items[0].id
+        self._render_items()
+        self._render_detail()
+
+    @on(OptionList.OptionSelected, "#sections")
+    def _section_selected(self, _event: OptionList.OptionSelected) -> None:
+        self.query_one("#items", DataTable).focus()
+
+    @on(DataTable.RowHighlighted, "#items")
+    def _item_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value if event.row_key else None
+        if key and key != self.item_id:
+            self.item_id = str(key)
+            self._render_detail()
+
+    @on(DataTable.RowSelected, "#items")
+    def _item_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_edit_value()
+
+    def action_section(self, step: int) -> None:
+        if not self.sections:
+            return
+        self.section_index = (self.section_index + step) % len(self.sections)
+        self.item_id = self.sections[self.section_index].items[0].id
+        self.query_one("#sections", OptionList).highlighted = self.section_index
+        self._render_items()
+        self._render_detail()
+
+    def _go_to(self, item_id: str) -> None:
+        self.item_id = item_id
+        section = self._section_of(item_id)
+        if section != self.section_index:
+            self.section_index = section
+            self.query_one("#sections", OptionList).highlighted = section
+            self._render_items()
+        else:
+            table = self.query_one("#items", DataTable)
+            table.move_cursor(row=table.get_row_index(item_id), animate=False)
+        self._render_detail()
+
+    def _next_unanswered(self, after: str | None) -> str | None:
+        if self.view is None:
+            return None
+        order = [i for s in self.sections for i in s.items]
+        start = next((n for n, i in enumerate(order) if i.id == after), -1)
+        scenario = self.view.scenario
+        for offset in range(1, len(order) + 1):
+            item = order[(start + offset) % len(order)]
+            answer = self.answers.get(item.id)
+            if (
+                item.id != after
+                and item.applies_to(scenario)
+                and not (answer and answer.result)
+                and not self.pending.get(item.id)
+            ):
+                return item.id
+        return None
+
+    def action_next_unanswered(self) -> None:
+        target = self._next_unanswered(self.item_id)
+        if target:
+            self._go_to(target)
+
+    def action_back(self) -> None:
+        if isinstance(self.focused, Input):
+            self.query_one("#items", DataTable).focus()
+            return
+        self.app.pop_screen()
+
+    # ------------------------------------------------------------------ writing
+
+    def _current_item(self) -> Item | None:
+        if self.view is None or self.item_id is None:
+            return None
+        return self.view.checklists.item(self.item_id)
+
+    def _refuse_if_locked(self) -> bool:
+        if self.read_only:
+            assert self.view is not None
+            self.notify(
+                self.t(
+                    "Signed off by {by} on {on}: read only. Press r to start a revision.",
+                    by=self.view.audit.signed_off_by,
+                    on=f"{self.view.audit.signed_off_at:%Y-%m-%d}",
+                ),
+                severity="warning",
+            )
+            return True
+        return False
+
+    def _submit_answer(self, item_id: str, **change: Any) -> None:
+        """Queue one answer change, built on the version this screen last saw."""
+        service, audit_id = self.service, self.audit_id
+        versions = self.versions
+
+        def run() -> Any:
+            answer = service.record_answer(
+                audit_id, item_id, expected_version=versions.get(item_id, 0), **change
+            )
+            versions[item_id] = answer.version
+            return answer
+
+        self.pending[item_id] = self.pending.get(item_id, 0) + 1
+        self.app.writer.submit(run, self, tag=f"answer:{item_id}")
+        self._refresh_item_row(item_id)
+
+    def action_result(self, result: str | None) -> None:
+        item = self._current_item()
+        if item is None or self._refuse_if_locked() or self.view is None:
+            return
+        if not item.applies_to(self.view.scenario):
+            self.notify(self.t("not applicable to this scenario"), severity="warning")
+            return
+        answer = self.answers.get(item.id)
+        proposed = answer.proposed_result if answer else None
+        if result == "auto" and not proposed:
+            self.notify(self.t("Enter a value and press Enter"), severity="warning")
+            return
+        overrides = result not in (None, "auto") and proposed is not None and result != proposed
+        if overrides and not (answer and answer.note):
+            self._ask_override_note(item, answer, result)  # type: ignore[arg-type]
+            return
+        self._submit_answer(item.id, result=result)
+        if result is not None:
+            target = self._next_unanswered(item.id)
+            if target:
+                self._go_to(target)
+
+    def _ask_override_note(self, item: Item, answer: Answer | None, result: str) -> None:
+        from tui.screens.dialogs import TextDialog
+
+        assert answer is not None
+        lang = self.app.lang
+        reason = answer.proposal_reason_zh if lang == "zh" else answer.proposal_reason_en
+        explain = self.t(
+            "The rule proposes {proposed}: {reason}. You chose {chosen}; a note must say why.",
+            proposed=result_name(answer.proposed_result, lang),
+            reason=reason or "",
+            chosen=result_name(result, lang),
+        )
+
+        def noted(note: str | None) -> None:
+            if note:
+                self._submit_answer(item.id, result=result, note=note)
+                target = self._next_unanswered(item.id)
+                if target:
+                    self._go_to(target)
+
+        self.app.push_screen(
+            TextDialog(self.t("Why do you override the rule?"), explain, required=True), noted
+        )
+
+    def action_edit_value(self) -> None:
+        item = self._current_item()
+        if item is None or self._refuse_if_locked():
+            return
+        box = self.query_one("#value", Input)
+        if box.display:
+            box.focus()
+
+    @on(Input.Changed, "#value")
+    def _value_changed(self, event: Input.Changed) -> None:
+        from audits.values import ValueError_, parse_value
+
+        item = self._current_item()
+        hint = self.query_one("#value-hint", Static)
+        if item is None or not event.input.has_focus:
+            return
+        text = event.value.strip()
+        if not text:
+            hint.update("")
+            return
+        try:
+            parse_value(item, text)
+        except ValueError_ as error:
+            hint.update(RichText(str(error), style="red"))
+            return
+        hint.update(RichText(self.t("Press Enter to save; Escape to leave the field."), "dim"))
+
+    @on(Input.Submitted, "#value")
+    def _value_submitted(self, event: Input.Submitted) -> None:
+        from audits.values import ValueError_, parse_value
+
+        item = self._current_item()
+        if item is None or self._refuse_if_locked():
+            return
+        text = event.value.strip()
+        if text:
+            try:
+                parse_value(item, text)
+            except ValueError_ as error:
+                self.query_one("#value-hint", Static).update(RichText(str(error), style="red"))
+                return
+        self._submit_answer(item.id, value=text or None)
+        self.query_one("#value-hint", Static).update("")
+        self.query_one("#items", DataTable).focus()
+
+    def action_note(self) -> None:
+        from tui.screens.dialogs import TextDialog
+
+        item = self._current_item()
+        if item is None or self._refuse_if_locked():
+            return
+        answer = self.answers.get(item.id)
+
+        def noted(note: str | None) -> None:
+            if note is not None:
+                self._submit_answer(item.id, note=note)
+
+        self.app.push_screen(
+            TextDialog(
+                self.t("A note for this item"),
+                item.title(self.app.lang),
+                initial=answer.note if answer and answer.note else "",
+            ),
+            noted,
+        )
+
+    def action_add_file(self) -> None:
+        from tui.screens.dialogs import TextDialog
+        from tui.widgets.path_suggester import PathSuggester
+
+        item = self._current_item()
+        if item is None or self._refuse_if_locked():
+            return
+        service, audit_id = self.service, self.audit_id
+
+        def chosen(path: str | None) -> None:
+            if path:
+                from pathlib import Path
+
+                self.app.writer.submit(
+                    lambda: service.add_evidence_file(audit_id, item.id, Path(path)),
+                    self,
+                    tag=f"evidence:{item.id}",
+                )
+
+        self.app.push_screen(
+            TextDialog(
+                self.t("Evidence file path"),
+                item.evidence(self.app.lang),
+                suggester=PathSuggester(),
+                required=True,
+            ),
+            chosen,
+        )
+
+    def action_add_url(self) -> None:
+        from tui.screens.dialogs import TextDialog
+
+        item = self._current_item()
+        if item is None or self._refuse_if_locked():
+            return
+        service, audit_id = self.service, self.audit_id
+
+        def chosen(url: str | None) -> None:
+            if url:
+                self.app.writer.submit(
+                    lambda: service.add_evidence_url(audit_id, item.id, url),
+                    self,
+                    tag=f"evidence:{item.id}",
+                )
+
+        self.app.push_screen(TextDialog(self.t("Evidence URL"), "https://…", required=True), chosen)
+
+    @on(OptionList.OptionSelected, "#evidence")
+    def _evidence_selected(self, event: OptionList.OptionSelected) -> None:
+        from tui.screens.dialogs import EvidenceDialog
+
+        item_id = self.item_id
+        if item_id is None or event.option.id is None:
+            return
+        chosen = next(
+            (e for e in self.evidence.get(item_id, []) if str(e.id) == event.option.id), None
+        )
+        if chosen is not None:
+            self.app.push_screen(EvidenceDialog(chosen))
+
+    def action_sign_off(self) -> None:
+        from tui.screens.dialogs import SignOffDialog
+
+        if self.view is None or self._refuse_if_locked():
+            return
+        lang = self.app.lang
+        unanswered = [i.title(lang) for i in self.view.checklists.items() if self._open(i)]
+        service, audit_id = self.service, self.audit_id
+
+        def signed(by: str | None) -> None:
+            if by:
+                self.app.writer.submit(lambda: service.sign_off(audit_id, by), self, tag="status")
+
+        self.app.push_screen(
+            SignOffDialog(unanswered[:UNANSWERED_SHOWN], len(unanswered), self.app.actor), signed
+        )
+
+    def _open(self, item: Item) -> bool:
+        assert self.view is not None
+        answer = self.answers.get(item.id)
+        return item.applies_to(self.view.scenario) and not (answer and answer.result)
+
+    def action_revise(self) -> None:
+        if self.view is None:
+            return
+        if not self.read_only:
+            self.notify(
+                self.t("Revise") + ": " + status_name("signed_off", self.app.lang),
+                severity="warning",
+            )
+            return
+        service, audit_id = self.service, self.audit_id
+        self.app.writer.submit(lambda: service.revise(audit_id), self, tag="revise")
+
+    def on_write_done(self, message: WriteDone) -> None:
+        tag: str = message.tag
+        if tag.startswith("answer:"):
+            item_id = tag.split(":", 1)[1]
+            self.pending[item_id] -= 1
+            self.answers[item_id] = message.result
+            self._rescore()
+            self._refresh_item_row(item_id)
+            if item_id == self.item_id:
+                self._render_detail()
+            started = message.started
+            self.call_after_refresh(
+                lambda: self.app.timings.append(("record", time.perf_counter() - started))
+            )
+        elif tag.startswith("evidence:"):
+            evidence = message.result
+            self.evidence.setdefault(evidence.item_id, []).append(evidence)
+            if evidence.item_id == self.item_id:
+                self._render_detail()
+            self.notify(f"{self.t('Saved')}: {evidence.name}")
+        elif tag == "revise":
+            self.app.switch_screen(AuditScreen(message.result.id, opened_at=time.perf_counter()))
+        elif tag == "status":
+            self.action_reload()
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        from audits.service import StaleWrite
+
+        tag: str = message.tag
+        if tag.startswith("answer:"):
+            item_id = tag.split(":", 1)[1]
+            self.pending[item_id] -= 1
+            self._refresh_item_row(item_id)
+        if isinstance(message.error, StaleWrite):
+            from tui.screens.dialogs import StaleDialog
+
+            self.app.push_screen(StaleDialog(message.error))
+            self.action_reload()
+            return
+        self.notify(str(message.error), title=self.t("Not saved"), severity="error", timeout=10)
+
+    def _rescore(self) -> None:
+        from audits.rules import Result
+        from audits.scoring import score
+
+        assert self.view is not None
+        results = {k: Result(a.result) if a.result else None for k, a in self.answers.items()}
+        self.score = score(self.view.checklists, self.view.scenario, results)
+        self._render_header()
+        self._render_sections()
+
+
+def _versions(answers: Any) -> dict[str, int]:
+    return {k: a.version for k, a in answers.items()}
+
+
+def _evidence_ids(evidence: Any) -> set[int]:
+    return {e.id for rows in evidence.values() for e in rows}
+
+
+def _evidence_label(ev: Evidence) -> RichText:
+    if ev.kind == "file":
+        size = f"{(ev.size or 0) / 1024:.0f} KB"
+        return RichText.assemble("📄 ", ev.name, (f"  {size}  {(ev.sha256 or '')[:12]}…", "dim"))
+    if ev.kind == "url":
+        return RichText.assemble("🔗 ", (ev.url or ev.name, "underline"))
+    return RichText.assemble("✎ ", ev.note or ev.name)

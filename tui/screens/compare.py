@@ -1,0 +1,340 @@
+"""Compare 2–6 audits: sections (expandable to items) by vendor; move candidates on from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text as RichText
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from tui.labels import tr, translate_bindings
+from tui.widgets.format import result_glyph, stage_name, verdict_text
+from tui.writer import WriteDone, WriteFailed
+
+if TYPE_CHECKING:
+    from audits.service import AuditView
+    from tui.app import VauditApp
+
+RESULT_RANK = {"pass": 3, "partial": 2, "fail": 1}
+STAGE_KEYS = {
+    "technical_test": "To technical test",
+    "negotiation": "To negotiation",
+    "finalist": "To finalist",
+}
+
+
+class CompareLoaded(Message):
+    def __init__(self, views: list[AuditView], stages: dict[int, str]) -> None:
+        super().__init__()
+        self.views = views
+        self.stages = stages
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: RichText
+    cells: list[RichText]
+    comparable: tuple[Any, ...]  # what decides "same in every column"
+
+
+class CompareScreen(Screen[None]):
+    BINDINGS = [
+        Binding("enter", "expand", "Expand"),
+        Binding("d", "differences", "Differences only"),
+        Binding("t", "stage('technical_test')", "To technical test"),
+        Binding("g", "stage('negotiation')", "To negotiation"),
+        Binding("i", "stage('finalist')", "To finalist"),
+        Binding("x", "reject", "Reject"),
+        Binding("f5", "reload", "Refresh", show=False),
+        Binding("escape", "back", "Back"),
+    ]
+
+    app: VauditApp
+
+    def __init__(self, audit_ids: list[int]) -> None:
+        super().__init__()
+        self.audit_ids = audit_ids
+        self.views: list[AuditView] = []
+        self.stages: dict[int, str] = {}
+        self.expanded: set[str] = set()
+        self.differences_only = False
+
+    def t(self, text: str, **values: object) -> str:
+        return tr(text, self.app.lang, **values)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="compare-title")
+        table: DataTable[Any] = DataTable(id="grid", cursor_type="cell")
+        yield table
+        yield Static(id="compare-help")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        translate_bindings(self, self.app.lang)
+        self.query_one("#grid").loading = True
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True)
+    def _load(self) -> None:
+        service = self.app.service
+        assert service is not None
+        views = [service.view(audit_id) for audit_id in self.audit_ids]
+        stages: dict[int, str] = {}
+        by_selection: dict[int, dict[int, str]] = {}
+        for view in views:
+            selection_id = view.selection.id
+            if selection_id not in by_selection:
+                by_selection[selection_id] = {  # type: ignore[index]
+                    vendor.id: candidate.stage  # type: ignore[misc]
+                    for candidate, vendor in service.candidates(selection_id)  # type: ignore[arg-type]
+                }
+            stages[view.audit.id] = by_selection[selection_id].get(view.vendor.id, "")  # type: ignore[index,arg-type]
+        self.post_message(CompareLoaded(views, stages))
+
+    def on_compare_loaded(self, message: CompareLoaded) -> None:
+        first = not self.views
+        self.views, self.stages = message.views, message.stages
+        self.query_one("#grid").loading = False
+        self._render()
+        if first:
+            table = self.query_one("#grid", DataTable)
+            table.focus()
+            table.move_cursor(column=1)
+
+    def apply_language(self) -> None:
+        if self.views:
+            self._render()
+
+    # ------------------------------------------------------------------ rows
+
+    def _rows(self) -> list[Row]:
+        lang = self.app.lang
+        views = self.views
+        rows: list[Row] = []
+        totals = [v.score.total for v in views]
+        rows.append(
+            Row(
+                "total",
+                RichText(self.t("Total"), style="bold"),
+                [_best(f"{x:.1f}", x, totals) for x in totals],
+                tuple(round(x, 1) for x in totals),
+            )
+        )
+        rows.append(
+            Row(
+                "verdict",
+                RichText(self.t("Verdict"), style="bold"),
+                [verdict_text(v.score.verdict.value, lang) for v in views],
+                tuple(v.score.verdict for v in views),
+            )
+        )
+        rows.append(
+            Row(
+                "stage",
+                RichText(self.t("Stage"), style="bold"),
+                [RichText(stage_name(self.stages.get(v.audit.id), lang)) for v in views],
+                tuple(self.stages.get(v.audit.id) for v in views),
+            )
+        )
+        rows.append(
+            Row(
+                "gates",
+                RichText(self.t("Failed gates"), style="bold"),
+                [
+                    RichText(str(len(v.score.failed_gates)), style="bold red")
+                    if v.score.failed_gates
+                    else RichText("0", style="green")
+                    for v in views
+                ],
+                tuple(len(v.score.failed_gates) for v in views),
+            )
+        )
+        for checklist in views[0].checklists.checklists:
+            sections = [v.score.section(checklist.id) for v in views]
+            values = [s.score if s and s.score is not None else None for s in sections]
+            numbers = [x for x in values if x is not None]
+            marker = "▾ " if checklist.id in self.expanded else "▸ "
+            cells = []
+            for section, value in zip(sections, values, strict=True):
+                if value is None or section is None:
+                    cells.append(RichText("–", style="dim"))
+                    continue
+                cell = _best(f"{value:.1f}", value, numbers)
+                if section.failed_gates:
+                    cell.stylize("bold red")
+                if section.answered < section.applicable:
+                    cell.append(f" {section.answered}/{section.applicable}", style="dim")
+                cells.append(cell)
+            rows.append(
+                Row(
+                    f"section:{checklist.id}",
+                    RichText(marker + checklist.title(lang), style="bold"),
+                    cells,
+                    tuple(None if x is None else round(x, 1) for x in values),
+                )
+            )
+            if checklist.id not in self.expanded:
+                continue
+            for item in checklist.items:
+                results = [_item_result(v, item.id) for v in views]
+                ranks = [RESULT_RANK.get(r or "", 0) for r in results]
+                top = max(ranks)
+                cells = []
+                for view, result, rank in zip(views, results, ranks, strict=True):
+                    cell = result_glyph(result)
+                    if result and rank == top and top > 0 and len(set(ranks)) > 1:
+                        cell.stylize("bold reverse")
+                    if item.gate and result == "fail":
+                        cell = RichText("✘ ⛔", style="bold white on red")
+                    if not item.applies_to(view.scenario):
+                        cell = RichText("○", style="dim")
+                    cells.append(cell)
+                rows.append(
+                    Row(
+                        f"item:{item.id}",
+                        RichText("    " + item.title(lang)),
+                        cells,
+                        tuple(results),
+                    )
+                )
+        return rows
+
+    def _render(self) -> None:
+        lang = self.app.lang
+        table = self.query_one("#grid", DataTable)
+        where = table.cursor_coordinate
+        table.clear(columns=True)
+        table.add_column("", width=34, key="label")
+        for view in self.views:
+            table.add_column(
+                RichText(view.vendor.name, style="bold"), width=20, key=str(view.audit.id)
+            )
+        for row in self._rows():
+            section_row = row.key.startswith("section:") or row.key in ("total", "verdict")
+            if self.differences_only and not section_row and len(set(row.comparable)) <= 1:
+                continue
+            table.add_row(row.label, *row.cells, key=row.key)
+        if table.row_count:
+            table.cursor_coordinate = table.validate_coordinate(where)
+        self.query_one("#compare-title", Static).update(
+            RichText.assemble(
+                (self.t("Compare"), "bold"),
+                f"  ·  {len(self.views)} ",
+                self.t("Audit").lower(),
+                "  ·  " + (self.t("Differences only") if self.differences_only else ""),
+            )
+        )
+        self.query_one("#compare-help", Static).update(
+            RichText(
+                "Enter: "
+                + self.t("Expand")
+                + " · d: "
+                + self.t("Differences only")
+                + " · t/g/i/x: "
+                + " / ".join(
+                    self.t(x)
+                    for x in ("To technical test", "To negotiation", "To finalist", "Reject")
+                ),
+                style="dim",
+            )
+        )
+        _ = lang
+
+    # ------------------------------------------------------------------ actions
+
+    def action_expand(self) -> None:
+        table = self.query_one("#grid", DataTable)
+        if table.row_count == 0:
+            return
+        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        if key.startswith("section:"):
+            section = key.split(":", 1)[1]
+            self.expanded ^= {section}
+            self._render()
+
+    @on(DataTable.CellSelected, "#grid")
+    def _cell_selected(self, _event: DataTable.CellSelected) -> None:
+        self.action_expand()
+
+    def action_differences(self) -> None:
+        self.differences_only = not self.differences_only
+        self._render()
+
+    def _cursor_view(self) -> AuditView | None:
+        column = self.query_one("#grid", DataTable).cursor_column
+        if column < 1 or column > len(self.views):
+            self.notify(self.t("Vendor") + ": ←/→", severity="warning")
+            return None
+        return self.views[column - 1]
+
+    def action_stage(self, stage: str) -> None:
+        view = self._cursor_view()
+        if view is not None:
+            self._move(view, stage, None)
+
+    def action_reject(self) -> None:
+        from tui.screens.dialogs import TextDialog
+
+        view = self._cursor_view()
+        if view is None:
+            return
+
+        def reason_given(reason: str | None) -> None:
+            if reason:
+                self._move(view, "rejected", reason)
+
+        self.app.push_screen(
+            TextDialog(self.t("Reason for rejecting"), view.vendor.name, required=True),
+            reason_given,
+        )
+
+    def _move(self, view: AuditView, stage: str, reason: str | None) -> None:
+        service = self.app.service
+        assert service is not None
+        selection_id, vendor_id = view.selection.id, view.vendor.id
+        self.app.writer.submit(
+            lambda: service.move_stage(selection_id, vendor_id, stage, reason),  # type: ignore[arg-type]
+            self,
+            tag=f"{view.vendor.name}\t{stage}",
+        )
+
+    def on_write_done(self, message: WriteDone) -> None:
+        vendor, stage = message.tag.split("\t")
+        self.notify(
+            self.t(
+                "Moved {vendor} to {stage}.", vendor=vendor, stage=stage_name(stage, self.app.lang)
+            )
+        )
+        self.reload()
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        self.notify(str(message.error), title=self.t("Not saved"), severity="error", timeout=10)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def _item_result(view: AuditView, item_id: str) -> str | None:
+    answer = view.answers.get(item_id)
+    return answer.result if answer else None
+
+
+def _best(text: str, value: float, values: list[float]) -> RichText:
+    """Bold green where this column holds the row's best value (and the values differ)."""
+    cell = RichText(text)
+    if values and value == max(values) and min(values) != max(values):
+        cell.stylize("bold green")
+    return cell

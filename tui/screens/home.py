@@ -1,0 +1,458 @@
+"""Home: the selections' funnels, and every vendor and audit in one filterable, sortable table."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text as RichText
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from tui.labels import tr, translate_bindings
+from tui.messages import DataChanged, ServiceFailed, ServiceReady
+from tui.widgets.format import percent, points, stage_name, status_name, verdict_text, when
+from tui.writer import WriteDone, WriteFailed
+
+if TYPE_CHECKING:
+    from audits.service import HomeRow, Service
+    from tui.app import VauditApp
+
+STAGES = ("screening", "technical_test", "negotiation", "finalist", "rejected")
+STATUSES = ("draft", "in_review", "signed_off")
+# (label, width, sort key) for each column; widths fixed so 3,000 rows are not measured.
+COLUMNS: tuple[tuple[str, int, Callable[[HomeRow], Any]], ...] = (
+    ("", 1, lambda r: 0),
+    ("Vendor", 24, lambda r: r.vendor_name),
+    ("Selection", 18, lambda r: r.selection_name or ""),
+    ("Stage", 12, lambda r: STAGES.index(r.stage) if r.stage in STAGES else 9),
+    ("Status", 10, lambda r: STATUSES.index(r.status) if r.status in STATUSES else 9),
+    ("Done", 4, lambda r: r.completion if r.completion is not None else -1),
+    ("Score", 5, lambda r: r.score if r.score is not None else -1),
+    ("Verdict", 13, lambda r: r.verdict or ""),
+    ("Changed", 11, lambda r: r.updated_at.isoformat() if r.updated_at else ""),
+    ("Auditor", 8, lambda r: r.auditor or ""),
+)
+FILTER_DELAY = 0.12  # seconds of quiet typing before the table is filtered again
+# DataTable measures every cell it is given, so rows are added a page at a time as the cursor
+# nears the end: start-up stays flat however many audits there are.
+PAGE = 200
+
+
+class HomeLoaded(Message):
+    def __init__(self, rows: list[HomeRow], funnels: list[tuple[Any, dict[str, int]]]) -> None:
+        super().__init__()
+        self.rows = rows
+        self.funnels = funnels
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter"),
+        Binding("enter", "open", "Open", show=True),
+        Binding("space", "mark", "Mark"),
+        Binding("c", "compare", "Compare"),
+        Binding("a", "new_audit", "New audit"),
+        Binding("v", "new_vendor", "New vendor"),
+        Binding("e", "edit_vendor", "Edit vendor"),
+        Binding("n", "new_selection", "New selection"),
+        Binding("s", "sort", "Sort"),
+        Binding("f5", "reload", "Refresh", show=False),
+        Binding("escape", "clear_filter", show=False),
+    ]
+
+    app: VauditApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[HomeRow] = []
+        self.shown: list[HomeRow] = []
+        self.funnel_data: list[tuple[Any, dict[str, int]]] = []
+        self.marked: set[int] = set()
+        self.sort_column = 1
+        self.sort_reverse = False
+        self._filter_timer: Any = None
+        self._loaded_once = False
+        self.loaded = 0  # how many of `shown` are in the table
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="home-top"):
+            yield Static(id="funnels")
+            yield Static(id="expiring")
+        yield Input(id="filter")
+        table: DataTable[Any] = DataTable(id="rows", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static(id="home-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        translate_bindings(self, self.app.lang)
+        self.apply_language()
+        self.query_one("#rows", DataTable).loading = True
+        if self.app.service is not None:
+            self.reload()
+
+    @property
+    def service(self) -> Service:
+        assert self.app.service is not None
+        return self.app.service
+
+    def t(self, text: str, **values: object) -> str:
+        return tr(text, self.app.lang, **values)
+
+    # ------------------------------------------------------------------ loading
+
+    def on_service_ready(self, _message: ServiceReady) -> None:
+        self.reload()
+
+    def on_service_failed(self, message: ServiceFailed) -> None:
+        table = self.query_one("#rows", DataTable)
+        table.loading = False
+        self.query_one("#home-status", Static).update(RichText(message.error, style="bold red"))
+
+    def on_screen_resume(self) -> None:
+        if self._loaded_once:
+            self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        if self.app.service is not None:
+            self._load(self.app.service)
+
+    @work(thread=True, exclusive=True, group="home-load")
+    def _load(self, service: Service) -> None:
+        rows = service.home_rows()
+        funnels = service.funnels()
+        self.post_message(HomeLoaded(rows, funnels))
+
+    def on_home_loaded(self, message: HomeLoaded) -> None:
+        self.rows = message.rows
+        self.funnel_data = message.funnels
+        live = {r.audit_id for r in self.rows if r.audit_id is not None}
+        self.marked &= live
+        self.query_one("#rows", DataTable).loading = False
+        self._render_funnels()
+        self._render_rows()
+        if not self._loaded_once:
+            self._loaded_once = True
+            self.query_one("#rows", DataTable).focus()
+            self.refresh_bindings()
+            self.call_after_refresh(self.app.mark, "home_loaded")
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        self.reload()
+
+    # ------------------------------------------------------------------ rendering
+
+    def apply_language(self) -> None:
+        self.query_one("#filter", Input).placeholder = "/ " + self.t(
+            "Type to filter by vendor, selection, stage, status or verdict"
+        )
+        self.query_one("#expiring", Static).update(
+            f"[b]{self.t('Expiring soon')}[/b]\n[dim]{self.t('(coming with the expiry watch)')}[/]"
+        )
+        self._build_columns()
+        self._render_funnels()
+        self._render_rows()
+
+    def _build_columns(self) -> None:
+        table = self.query_one("#rows", DataTable)
+        table.clear(columns=True)
+        for label, width, _ in COLUMNS:
+            table.add_column(self._header(label), width=width, key=label or "mark")
+
+    def _header(self, label: str) -> RichText:
+        text = self.t(label) if label else ""
+        index = next(i for i, c in enumerate(COLUMNS) if c[0] == label)
+        if index == self.sort_column:
+            text += " ▼" if self.sort_reverse else " ▲"
+        return RichText(text, style="bold")
+
+    def _render_funnels(self) -> None:
+        lines = [f"[b]{self.t('Selections')}[/b]"]
+        for selection, counts in self.funnel_data:
+            parts = " · ".join(
+                f"{stage_name(stage, self.app.lang)} {counts.get(stage, 0)}" for stage in STAGES
+            )
+            lines.append(f"[b]{_escape(selection.name)}[/b]  {parts}")
+        if len(lines) == 1:
+            lines.append(f"[dim]{self.t('New selection')}: n[/dim]")
+        self.query_one("#funnels", Static).update("\n".join(lines))
+
+    def _matches(self, row: HomeRow, needle: str) -> bool:
+        if not needle:
+            return True
+        lang = self.app.lang
+        haystack = " ".join(
+            [
+                row.vendor_name,
+                row.selection_name or "",
+                stage_name(row.stage, lang),
+                row.stage or "",
+                status_name(row.status, lang),
+                row.status or "",
+                row.verdict or "",
+                verdict_text(row.verdict, lang).plain,
+                row.auditor or "",
+                f"#{row.audit_id}" if row.audit_id else "",
+            ]
+        ).lower()
+        return all(word in haystack for word in needle.lower().split())
+
+    def _render_rows(self) -> None:
+        start = time.perf_counter()
+        table = self.query_one("#rows", DataTable)
+        current = self._cursor_key()
+        needle = self.query_one("#filter", Input).value.strip()
+        key = COLUMNS[self.sort_column][2]
+        self.shown = sorted(
+            (r for r in self.rows if self._matches(r, needle)), key=key, reverse=self.sort_reverse
+        )
+        table.clear()
+        self.loaded = 0
+        wanted = 0
+        if current is not None:
+            wanted = next((n for n, r in enumerate(self.shown) if _key(r) == current), 0)
+        self._add_page(upto=wanted + PAGE)
+        if current is not None:
+            # The row may have been filtered out: then the cursor stays where it is.
+            with contextlib.suppress(Exception):
+                table.move_cursor(row=table.get_row_index(current), animate=False)
+        self._render_status()
+        self.app.timings.append(("home_render", time.perf_counter() - start))
+
+    def _add_page(self, upto: int | None = None) -> None:
+        table = self.query_one("#rows", DataTable)
+        lang = self.app.lang
+        end = min(len(self.shown), max(upto or 0, self.loaded + PAGE))
+        for row in self.shown[self.loaded : end]:
+            if row.audit_id is None:
+                cells: list[Any] = [
+                    "",
+                    row.vendor_name,
+                    RichText(self.t("no audit yet"), style="dim"),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+                table.add_row(*cells, key=_key(row))
+                continue
+            mark = "●" if row.audit_id in self.marked else ""
+            status = status_name(row.status, lang)
+            if row.revision and row.revision > 1:
+                status += f" r{row.revision}"
+            table.add_row(
+                RichText(mark, style="bold cyan"),
+                row.vendor_name,
+                row.selection_name or "",
+                stage_name(row.stage, lang),
+                status,
+                percent(row.completion),
+                points(row.score),
+                verdict_text(row.verdict, lang),
+                when(row.updated_at),
+                row.auditor or "",
+                key=_key(row),
+            )
+        self.loaded = end
+
+    @on(DataTable.RowHighlighted, "#rows")
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        if self.loaded < len(self.shown) and event.cursor_row >= self.loaded - 20:
+            self._add_page()
+
+    def _render_status(self) -> None:
+        audits = sum(1 for r in self.rows if r.audit_id is not None)
+        parts = [self.t("{n} of {total} rows", n=len(self.shown), total=len(self.rows))]
+        parts.append(f"{audits} {self.t('Audit').lower()}")
+        if self.marked:
+            parts.append(self.t("{n} marked", n=len(self.marked)))
+        parts.append(self.t("Mark 2 to 6 audits with space, then press c to compare."))
+        self.query_one("#home-status", Static).update("  ·  ".join(parts))
+
+    def _cursor_key(self) -> str | None:
+        table = self.query_one("#rows", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        except Exception:
+            return None
+
+    def _cursor_row(self) -> HomeRow | None:
+        table = self.query_one("#rows", DataTable)
+        if not self.shown or table.cursor_row >= len(self.shown):
+            return None
+        return self.shown[table.cursor_row]
+
+    # ------------------------------------------------------------------ filter and sort
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.value:
+            box.value = ""
+        self.query_one("#rows", DataTable).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, _event: Input.Changed) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DELAY, self._render_rows)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, _event: Input.Submitted) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._render_rows()
+        self.query_one("#rows", DataTable).focus()
+
+    def action_sort(self) -> None:
+        self.sort_column = self.sort_column % (len(COLUMNS) - 1) + 1
+        self.sort_reverse = False
+        self._build_columns()
+        self._render_rows()
+
+    @on(DataTable.HeaderSelected)
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        if event.column_index == 0:
+            return
+        if self.sort_column == event.column_index:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = event.column_index, False
+        self._build_columns()
+        self._render_rows()
+
+    # ------------------------------------------------------------------ actions
+
+    @on(DataTable.RowSelected, "#rows")
+    def _row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        row = self._cursor_row()
+        if row is None or self.app.service is None:
+            return
+        if row.audit_id is None:
+            self._open_vendor(row.vendor_id)
+            return
+        from tui.screens.audit import AuditScreen
+
+        self.app.push_screen(AuditScreen(row.audit_id, opened_at=time.perf_counter()))
+
+    def action_mark(self) -> None:
+        row = self._cursor_row()
+        if row is None:
+            return
+        if row.audit_id is None:
+            self.notify(self.t("This row has no audit yet: press a to start one."))
+            return
+        self.marked ^= {row.audit_id}
+        table = self.query_one("#rows", DataTable)
+        mark = "●" if row.audit_id in self.marked else ""
+        table.update_cell(f"a{row.audit_id}", "mark", RichText(mark, style="bold cyan"))
+        self._render_status()
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+
+    def action_compare(self) -> None:
+        if self.app.service is None:
+            return
+        ids = sorted(self.marked)
+        if not 2 <= len(ids) <= 6:
+            self.notify(self.t("Select 2 to 6 audits to compare."), severity="warning")
+            return
+        from tui.screens.compare import CompareScreen
+
+        self.app.push_screen(CompareScreen(ids))
+
+    def action_new_vendor(self) -> None:
+        self._open_vendor(None)
+
+    def action_edit_vendor(self) -> None:
+        row = self._cursor_row()
+        if row is not None:
+            self._open_vendor(row.vendor_id)
+
+    def _open_vendor(self, vendor_id: int | None) -> None:
+        if self.app.service is None:
+            return
+        from tui.screens.vendor_form import VendorFormScreen
+
+        self.app.push_screen(VendorFormScreen(vendor_id))
+
+    def action_new_selection(self) -> None:
+        if self.app.service is None:
+            return
+        from tui.screens.dialogs import NewSelectionDialog
+
+        def created(result: dict[str, Any] | None) -> None:
+            if result is None:
+                return
+            service = self.service
+            self.app.writer.submit(lambda: service.add_selection(**result), self, tag="selection")
+
+        self.app.push_screen(NewSelectionDialog(), created)
+
+    def action_new_audit(self) -> None:
+        if self.app.service is None:
+            return
+        from tui.screens.dialogs import NewAuditDialog
+
+        row = self._cursor_row()
+        vendors = sorted({(r.vendor_id, r.vendor_name) for r in self.rows}, key=lambda v: v[1])
+        selections = [(s.id, s.name) for s, _ in self.funnel_data]
+
+        def chosen(choice: tuple[int, int] | None) -> None:
+            if choice is None:
+                return
+            service = self.service
+            vendor_id, selection_id = choice
+            self.app.writer.submit(
+                lambda: service.start_audit(vendor_id, selection_id), self, tag="start"
+            )
+
+        self.app.push_screen(
+            NewAuditDialog(
+                vendors,
+                selections,
+                vendor_id=row.vendor_id if row else None,
+                selection_id=row.selection_id if row else None,
+            ),
+            chosen,
+        )
+
+    def on_write_done(self, message: WriteDone) -> None:
+        if message.tag == "start":
+            from tui.screens.audit import AuditScreen
+
+            self.app.push_screen(AuditScreen(message.result.id, opened_at=time.perf_counter()))
+        else:
+            self.reload()
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        self.notify(str(message.error), title=self.t("Not saved"), severity="error", timeout=10)
+
+
+def _key(row: HomeRow) -> str:
+    return f"a{row.audit_id}" if row.audit_id is not None else f"v{row.vendor_id}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", r"\[")
