@@ -2,4 +2,5 @@
 
 from audits.cli import main
 
-main()
+if __name__ == "__main__":  # importing this module (e.g. the layering test) must not run it
+    main()

@@ -149,12 +149,20 @@ async def test_value_is_validated_inline_and_nothing_bad_is_saved(demo_db: Path,
         await pilot.press(*"next spring")
         await pilot.pause()
         assert "not a date" in str(screen.query_one("#value-hint", Static).render())
-        before = [a.value for a in stored(demo_db, Answer, audit_id=screen.audit_id,
-                                          item_id="qualification.licence.validity")]
+        before = [
+            a.value
+            for a in stored(
+                demo_db, Answer, audit_id=screen.audit_id, item_id="qualification.licence.validity"
+            )
+        ]
         await pilot.press("enter")
         await settle(pilot)
-        after = [a.value for a in stored(demo_db, Answer, audit_id=screen.audit_id,
-                                         item_id="qualification.licence.validity")]
+        after = [
+            a.value
+            for a in stored(
+                demo_db, Answer, audit_id=screen.audit_id, item_id="qualification.licence.validity"
+            )
+        ]
         assert after == before
 
 

@@ -108,7 +108,7 @@ class CompareScreen(Screen[None]):
         first = not self.views
         self.views, self.stages = message.views, message.stages
         self.query_one("#grid").loading = False
-        self._render()
+        self._draw()
         if first:
             table = self.query_one("#grid", DataTable)
             table.focus()
@@ -116,7 +116,7 @@ class CompareScreen(Screen[None]):
 
     def apply_language(self) -> None:
         if self.views:
-            self._render()
+            self._draw()
 
     # ------------------------------------------------------------------ rows
 
@@ -212,7 +212,7 @@ class CompareScreen(Screen[None]):
                 )
         return rows
 
-    def _render(self) -> None:
+    def _draw(self) -> None:
         lang = self.app.lang
         table = self.query_one("#grid", DataTable)
         where = table.cursor_coordinate
@@ -228,7 +228,11 @@ class CompareScreen(Screen[None]):
                 continue
             table.add_row(row.label, *row.cells, key=row.key)
         if table.row_count:
-            table.cursor_coordinate = table.validate_coordinate(where)
+            table.move_cursor(
+                row=min(where.row, table.row_count - 1),
+                column=min(where.column, len(self.views)),
+                animate=False,
+            )
         self.query_one("#compare-title", Static).update(
             RichText.assemble(
                 (self.t("Compare"), "bold"),
@@ -263,7 +267,7 @@ class CompareScreen(Screen[None]):
         if key.startswith("section:"):
             section = key.split(":", 1)[1]
             self.expanded ^= {section}
-            self._render()
+            self._draw()
 
     @on(DataTable.CellSelected, "#grid")
     def _cell_selected(self, _event: DataTable.CellSelected) -> None:
@@ -271,7 +275,7 @@ class CompareScreen(Screen[None]):
 
     def action_differences(self) -> None:
         self.differences_only = not self.differences_only
-        self._render()
+        self._draw()
 
     def _cursor_view(self) -> AuditView | None:
         column = self.query_one("#grid", DataTable).cursor_column

@@ -242,7 +242,8 @@ class NewAuditDialog(Dialog[tuple[int, int]]):
                 with Vertical():
                     yield Label(self.t("Vendor"))
                     yield OptionList(
-                        *[Option(name, id=str(vid)) for vid, name in self.vendor_choices], id="vendor"
+                        *[Option(name, id=str(vid)) for vid, name in self.vendor_choices],
+                        id="vendor",
                     )
                 with Vertical():
                     yield Label(self.t("Selection"))
@@ -277,7 +278,10 @@ class NewAuditDialog(Dialog[tuple[int, int]]):
         if vendor.highlighted is None or selection.highlighted is None:
             return
         self.dismiss(
-            (self.vendor_choices[vendor.highlighted][0], self.selection_choices[selection.highlighted][0])
+            (
+                self.vendor_choices[vendor.highlighted][0],
+                self.selection_choices[selection.highlighted][0],
+            )
         )
 
     @on(Button.Pressed, "#cancel")

@@ -1,0 +1,205 @@
+"""Compare and the three-step decision, language switching, help, the unsaved-change prompt,
+and a stale write refused while another connection edits the same audit."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, Static
+
+from audits.models import Answer, Candidate, Vendor
+from tests.tui.conftest import home_ready, open_service, settle, until
+from tests.tui.test_audit_flow import header, stored
+from tui.screens.audit import AuditScreen
+from tui.screens.compare import CompareScreen
+from tui.screens.dialogs import ConfirmDialog, StaleDialog, TextDialog
+from tui.screens.help import HelpScreen
+from tui.screens.home import HomeScreen
+from tui.screens.vendor_form import VendorFormScreen
+
+
+async def open_compare(pilot, rows: int = 2) -> CompareScreen:
+    app = pilot.app
+    table = app.screen.query_one("#rows", DataTable)
+    # Mark the first audits of the main selection (the rows are sorted by vendor).
+    marked = 0
+    for index, row in enumerate(app.screen.shown):
+        if marked == rows:
+            break
+        if row.audit_id is not None and row.selection_id == 1 and row.previous_id is None:
+            table.move_cursor(row=index)
+            await pilot.press("space")
+            marked += 1
+    await pilot.press("c")
+    await until(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.views)
+    await settle(pilot)
+    return app.screen
+
+
+async def test_compare_two_audits_and_move_candidates(demo_db: Path, app_factory) -> None:
+    app = app_factory(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        await pilot.press("c")  # nothing marked: refused with a message, no screen
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        screen = await open_compare(pilot)
+        grid = screen.query_one("#grid", DataTable)
+        assert len(grid.columns) == 3  # the labels and two vendors
+        keys = [k.value for k in grid.rows]
+        assert keys[:4] == ["total", "verdict", "stage", "gates"]
+        sections = [k for k in keys if k.startswith("section:")]
+        assert len(sections) == 7
+
+        # Enter expands a section into its items; "d" hides the rows that are the same.
+        grid.move_cursor(row=keys.index("section:qualification"), column=1)
+        await pilot.press("enter")
+        await settle(pilot)
+        expanded = [k.value for k in grid.rows]
+        items = [k for k in expanded if k.startswith("item:qualification.")]
+        assert len(items) == 22
+        await pilot.press("d")
+        await settle(pilot)
+        fewer = [k.value for k in grid.rows if k.value.startswith("item:")]
+        assert len(fewer) < len(items)
+
+        # Move the vendor in the cursor's column to technical test, then reject the other.
+        first, second = screen.views
+        grid.move_cursor(row=0, column=1)
+        await pilot.press("t")
+        await settle(pilot)
+        grid.move_cursor(row=0, column=2)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, TextDialog)
+        await pilot.press(*"price far above the others", "enter")
+        await settle(pilot)
+        stages = {
+            c.vendor_id: (c.stage, c.reason)
+            for c in stored(demo_db, Candidate)
+            if c.selection_id == first.selection.id
+        }
+        assert stages[first.vendor.id] == ("technical_test", None)
+        assert stages[second.vendor.id] == ("rejected", "price far above the others")
+        # The stage row on screen follows.
+        await until(pilot, lambda: "rejected" in str(grid.get_row("stage")[2]))
+
+
+async def test_language_switches_at_run_time_and_is_remembered(
+    demo_db: Path, app_factory, config_file: Path
+) -> None:
+    app = app_factory(demo_db, lang=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        table = app.screen.query_one("#rows", DataTable)
+        labels = [str(c.label) for c in table.columns.values()]
+        assert any("Vendor" in label for label in labels)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        labels = [str(c.label) for c in table.columns.values()]
+        assert any("服务商" in label for label in labels)
+        assert "推荐" in " ".join(str(table.get_row_at(i)[7]) for i in range(table.row_count))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view)
+        assert "总分" in header(app)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        keys = app.screen.query_one("#keys", DataTable)
+        actions = [str(keys.get_row_at(i)[1]) for i in range(keys.row_count)]
+        assert "通过" in actions and "签字确认" in actions
+    assert tomllib.loads(config_file.read_text())["lang"] == "zh"
+
+    # A new start (no --lang) opens in the remembered language.
+    again = app_factory(demo_db, lang=None)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        assert again.lang == "zh"
+
+
+async def test_help_lists_the_keys_of_the_screen(demo_db: Path, app_factory) -> None:
+    app = app_factory(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        keys = app.screen.query_one("#keys", DataTable)
+        actions = {str(keys.get_row_at(i)[1]) for i in range(keys.row_count)}
+        assert {"Filter", "Mark", "Compare", "New audit", "Help", "Language"} <= actions
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_leaving_the_vendor_form_with_changes_asks_first(demo_db: Path, app_factory):
+    app = app_factory(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, VendorFormScreen))
+        await settle(pilot)
+        name = app.screen.query_one("#field-name", Input)
+        original = name.value
+        assert original
+        name.value = original + " renamed"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("enter")  # the default button keeps editing
+        await settle(pilot)
+        assert isinstance(app.screen, VendorFormScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("tab", "enter")  # discard
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert original in {v.name for v in stored(demo_db, Vendor)}
+
+
+async def test_a_stale_write_is_refused_and_shows_both_values(demo_db: Path, app_factory):
+    app = app_factory(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view)
+        screen = app.screen
+        item = screen.item_id
+        audit_id = screen.audit_id
+
+        # Another auditor, on another connection, answers the item on screen.
+        other = open_service(demo_db, actor="colleague")
+        other.record_answer(audit_id, item, result="fail", note="seen on site")
+        other.store.dispose()
+
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, StaleDialog))
+        dialog = app.screen
+        assert "fail" in str(dialog.query_one("#stored", Static).render())
+        assert "pass" in str(dialog.query_one("#attempted", Static).render())
+        await pilot.press("enter")
+        await settle(pilot)
+        [answer] = stored(demo_db, Answer, audit_id=audit_id, item_id=item)
+        assert (answer.result, answer.answered_by) == ("fail", "colleague")
+        # The screen now shows the colleague's answer.
+        await until(
+            pilot,
+            lambda: screen.answers.get(item) is not None and screen.answers[item].result == "fail",
+        )
+
+
+async def test_a_change_made_elsewhere_shows_on_screen(demo_db: Path, app_factory):
+    app = app_factory(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view)
+        screen = app.screen
+        target = screen._next_unanswered(screen.item_id)
+        other = open_service(demo_db, actor="colleague")
+        other.record_answer(screen.audit_id, target, result="partial", note="from the CLI")
+        other.store.dispose()
+        await pilot.press("f5")
+        await until(
+            pilot, lambda: target in screen.answers and screen.answers[target].result == "partial"
+        )
