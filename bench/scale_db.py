@@ -1,0 +1,482 @@
+"""A large, realistic benchmark database, scaled up from `vaudit demo`.
+
+    python bench/scale_db.py OUT.sqlite [--vendors N] [--audits N] [--seed N] [--replace]
+
+The demo is loaded first through the service (so its rows, events and scores are genuine); the
+rest is bulk-inserted with SQLAlchemy Core in one write transaction, copying the demo's patterns:
+vendor facts, a few more selections, candidates at every stage, audits linked to the demo's
+checklist snapshots, and answers copied from the demo audits' answers. The bulk rows append no
+events (this is a benchmark database, not an audit trail), so `vaudit verify` only covers the
+demo's part. Each bulk audit's cached score columns are filled with the real scoring code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import random
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, select
+
+from audits.checklist import ChecklistSet, Item
+from audits.db import open_store
+from audits.demo import load_demo, value_for
+from audits.models import (
+    Answer,
+    Audit,
+    AuditChecklist,
+    AuditStatus,
+    Candidate,
+    ChecklistSnapshot,
+    Selection,
+    Stage,
+    Vendor,
+    new_uid,
+    utcnow,
+)
+from audits.rules import Result
+from audits.scenario import Scenario
+from audits.scoring import score
+from audits.service import Service, count_rows
+from audits.values import parse_value, to_canonical
+from audits.vendor_fields import credit_code_check_character
+
+ACTOR = "bench"
+SIGNER = "王敏（示例审核人）"
+
+# Extra selections, cycled (with a number once they repeat). The scenarios differ from the
+# demo's so applicability varies: some items apply only to education, finance or marketing.
+EXTRA_SELECTIONS: tuple[tuple[str, Scenario, str], ...] = (
+    (
+        "示例：在线教育平台验证码",
+        Scenario("education", "national", frozenset({"verification"}), 1_200_000),
+        "Fictional bench selection: an online school's login codes.",
+    ),
+    (
+        "示例：医院预约挂号通知",
+        Scenario("healthcare", "provincial", frozenset({"verification", "notification"}), 250_000),
+        "Fictional bench selection: a provincial hospital group's appointment reminders.",
+    ),
+    (
+        "示例：政务服务短信平台",
+        Scenario("government", "national", frozenset({"notification"}), 5_000_000),
+        "Fictional bench selection: a government service portal's notices.",
+    ),
+    (
+        "示例：零售会员营销短信",
+        Scenario("ecommerce", "national", frozenset({"marketing", "notification"}), 8_000_000),
+        "Fictional bench selection: a retailer's member campaigns.",
+    ),
+    (
+        "示例：保险公司全国通知",
+        Scenario("finance", "national", frozenset({"verification", "notification"}), 2_000_000),
+        "Fictional bench selection: an insurer's policy notices.",
+    ),
+)
+
+# Candidate stages for audited vendors, weighted like a funnel (most still early on).
+STAGE_WEIGHTS: tuple[tuple[Stage, int], ...] = (
+    (Stage.SCREENING, 35),
+    (Stage.TECHNICAL_TEST, 25),
+    (Stage.NEGOTIATION, 15),
+    (Stage.FINALIST, 10),
+    (Stage.REJECTED, 15),
+)
+REJECT_REASONS = (
+    "offers a review-free channel (免审通道): knockout",
+    "delivery rate below the test threshold",
+    "price far above the other finalists",
+    "no disaster-recovery site",
+)
+# Columns the bulk rows set themselves; everything else of a copied row is kept as is.
+ANSWER_COPY_SKIP = {"id", "audit_id", "answered_by", "answered_at", "version"}
+
+
+def _table(model: type[SQLModel]) -> sa.Table:
+    return model.__table__  # type: ignore[attr-defined, no-any-return]
+
+
+def _insert(session: Session, model: type[SQLModel], rows: Sequence[Mapping[str, Any]]) -> None:
+    # Core executemany: no ORM identity map or unit of work, which is ~10× faster.
+    if rows:
+        session.connection().execute(_table(model).insert(), list(rows))
+
+
+def _next_id(session: Session, model: type[SQLModel]) -> int:
+    # Explicit ids let rows reference each other without RETURNING; the write transaction
+    # (BEGIN IMMEDIATE) keeps anyone else from taking the same ids meanwhile.
+    table = _table(model)
+    top = session.connection().execute(sa.select(sa.func.max(table.c.id))).scalar()
+    return int(top or 0) + 1
+
+
+def _rows(session: Session, model: type[SQLModel]) -> list[dict[str, Any]]:
+    table = _table(model)
+    result = session.connection().execute(sa.select(table).order_by(*table.primary_key.columns))
+    return [dict(r) for r in result.mappings()]
+
+
+@contextmanager
+def _timed(timings: dict[str, float], label: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    timings[label] = round(time.perf_counter() - started, 3)
+
+
+def _credit_code(region: str, n: int) -> str:
+    # A well-formed, unique (fictional) code: 91 + region + MA + 7 digits + check character.
+    first17 = f"91{region}MA{n:07d}"
+    return first17 + credit_code_check_character(first17)
+
+
+def _vendor_rows(
+    templates: Sequence[dict[str, Any]], first_id: int, count: int, rng: random.Random
+) -> list[dict[str, Any]]:
+    now = utcnow()
+    rows = []
+    for k in range(count):
+        n = first_id + k
+        src = templates[k % len(templates)]
+        created = now - dt.timedelta(days=rng.randrange(30, 900), seconds=rng.randrange(86_400))
+        region = (src["credit_code"] or "91110108")[2:8]
+        rows.append(
+            src
+            | {
+                "id": n,
+                "uid": new_uid(),
+                "name": f"示例供应商 {n:04d} 有限公司",
+                "credit_code": _credit_code(region, n),
+                "licence_number": f"B2-20{rng.randrange(10, 24)}{n % 10_000:04d}",
+                "access_codes": json.dumps([f"1069{n:05d}"]),
+                "contact_email": f"bd@vendor{n:04d}-demo.example" if src["contact_email"] else None,
+                "website": f"https://vendor{n:04d}-demo.example" if src["website"] else None,
+                "notes": None,
+                "created_at": created,
+                "updated_at": created,
+                "version": 1,
+            }
+        )
+    return rows
+
+
+def _selection_rows(first_id: int, count: int) -> list[tuple[dict[str, Any], Scenario]]:
+    rows = []
+    for k in range(count):
+        name, scenario, notes = EXTRA_SELECTIONS[k % len(EXTRA_SELECTIONS)]
+        if k >= len(EXTRA_SELECTIONS):
+            name = f"{name} {k // len(EXTRA_SELECTIONS) + 1}"
+        data = json.loads(scenario.to_json())
+        row = {
+            "id": first_id + k,
+            "uid": new_uid(),
+            "name": name,
+            "industry": scenario.industry,
+            "coverage": scenario.coverage,
+            "message_kinds": json.dumps(data["message_kinds"]),
+            "monthly_volume": scenario.monthly_volume,
+            "notes": notes,
+            "created_at": utcnow(),
+            "version": 1,
+        }
+        rows.append((row, scenario))
+    return rows
+
+
+def _scenario_of(row: Mapping[str, Any]) -> Scenario:
+    return Scenario(
+        industry=row["industry"],
+        coverage=row["coverage"],
+        message_kinds=frozenset(json.loads(row["message_kinds"])),
+        monthly_volume=row["monthly_volume"],
+    )
+
+
+def _made_up_answer(service: Service, item: Item, rng: random.Random) -> dict[str, Any]:
+    """An answer for an item no demo audit answered (education/finance-only gates), as the
+    demo would write it: a value meant to pass, and the rule's proposal accepted."""
+    raw = value_for(item, Result.PASS, service._date(), rng)
+    value = (
+        None if raw is None or item.input.value == "none" else to_canonical(parse_value(item, raw))
+    )
+    proposal = service._propose(item, value)
+    return {
+        "item_id": item.id,
+        "result": proposal.result.value if proposal else Result.PASS.value,
+        "value": value,
+        "note": None,
+        "rule": item.rule.kind if item.rule else None,
+        "proposed_result": proposal.result.value if proposal else None,
+        "proposal_reason_zh": proposal.reason.zh if proposal else None,
+        "proposal_reason_en": proposal.reason.en if proposal else None,
+        "overridden": False,
+    }
+
+
+def _completion_share(rng: random.Random) -> float:
+    # A third of audits are finished; the rest anywhere between 30% and (nearly) done.
+    return 1.0 if rng.random() < 0.35 else rng.uniform(0.3, 1.0)
+
+
+def build_scaled_db(
+    path: Path, vendors: int = 1000, audits: int = 3000, seed: int = 7
+) -> dict[str, Any]:
+    """Create the demo at `path`, then bulk-add vendors and audits up to the given totals.
+
+    Returns the row counts found afterwards, the total seconds and a per-phase breakdown.
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    rng = random.Random(seed)
+
+    with _timed(timings, "demo"):
+        store = open_store(str(path))
+        if count_rows(store):
+            raise ValueError(f"{path} already holds data; the bench database starts empty")
+        service = Service(store, ACTOR)
+        load_demo(service)
+
+    with store.write() as session:
+        with _timed(timings, "read_demo"):
+            demo_vendors = _rows(session, Vendor)
+            demo_selections = _rows(session, Selection)
+            demo_candidates = _rows(session, Candidate)
+            demo_audits = _rows(session, Audit)
+            demo_links = _rows(session, AuditChecklist)
+            demo_answers = _rows(session, Answer)
+            snapshots = {s.id: s for s in session.exec(select(ChecklistSnapshot)).all()}
+
+        links_by_audit: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for link in demo_links:
+            links_by_audit[link["audit_id"]].append(link)
+        answers_by_audit: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+        pool: dict[str, list[dict[str, Any]]] = defaultdict(list)  # every demo answer per item
+        for answer in demo_answers:
+            copy = {k: v for k, v in answer.items() if k not in ANSWER_COPY_SKIP}
+            answers_by_audit[answer["audit_id"]][answer["item_id"]] = copy
+            pool[answer["item_id"]].append(copy)
+        # Answer sources: the demo audits that answered most items, each with its own verdict style.
+        sources = [a for a in demo_audits if len(answers_by_audit[a["id"]]) >= 30]
+        template_links = links_by_audit[demo_audits[0]["id"]]
+        checklists: ChecklistSet = service._snapshot_set(
+            [snapshots[link["snapshot_id"]] for link in template_links]
+        )
+
+        with _timed(timings, "plan"):
+            # Vendors.
+            vendor_rows = _vendor_rows(
+                demo_vendors,
+                _next_id(session, Vendor),
+                max(0, vendors - len(demo_vendors)),
+                rng,
+            )
+            vendor_ids = [v["id"] for v in demo_vendors] + [v["id"] for v in vendor_rows]
+
+            # Selections: enough that each vendor is audited in a few of them, as the
+            # (selection, vendor) pair is unique.
+            new_audits = max(0, audits - len(demo_audits))
+            wanted = math.ceil(1.3 * new_audits / max(1, len(vendor_ids)))
+            extra = max(len(EXTRA_SELECTIONS), wanted - len(demo_selections)) if new_audits else 0
+            selection_plan = _selection_rows(_next_id(session, Selection), extra)
+            scenarios = {s["id"]: _scenario_of(s) for s in demo_selections}
+            scenarios |= {row["id"]: sc for row, sc in selection_plan}
+
+            # Candidates: random free (selection, vendor) pairs; audited ones first.
+            taken = {(c["selection_id"], c["vendor_id"]) for c in demo_candidates}
+            free = [(s, v) for s in scenarios for v in vendor_ids if (s, v) not in taken]
+            unaudited = min(len(free) - new_audits, new_audits // 10)
+            if unaudited < 0:
+                raise ValueError(
+                    f"{new_audits} more audits do not fit in {len(free)} free "
+                    "(selection, vendor) pairs; ask for more vendors"
+                )
+            pairs = rng.sample(free, new_audits + unaudited)
+            now = utcnow()
+            candidate_rows = []
+            stages, weights = zip(*STAGE_WEIGHTS, strict=True)
+            for k, (selection_id, vendor_id) in enumerate(pairs):
+                audited = k < new_audits
+                stage = rng.choices(stages, weights)[0] if audited else Stage.SCREENING
+                candidate_rows.append(
+                    {
+                        "selection_id": selection_id,
+                        "vendor_id": vendor_id,
+                        "stage": stage.value,
+                        "reason": rng.choice(REJECT_REASONS) if stage is Stage.REJECTED else None,
+                        "stage_changed_at": now - dt.timedelta(minutes=rng.randrange(200_000)),
+                        "stage_changed_by": ACTOR,
+                    }
+                )
+
+            # Audits, their checklist links and their answers.
+            applicable = {
+                sid: [i for i in checklists.items() if i.applies_to(sc)]
+                for sid, sc in scenarios.items()
+            }
+            audit_rows: list[dict[str, Any]] = []
+            link_rows: list[dict[str, Any]] = []
+            answer_rows: list[dict[str, Any]] = []
+            results: dict[int, dict[str, Result | None]] = {}
+            first_audit = _next_id(session, Audit)
+            for k, (selection_id, vendor_id) in enumerate(pairs[:new_audits]):
+                audit_id = first_audit + k
+                source = answers_by_audit[rng.choice(sources)["id"]]
+                items = applicable[selection_id]
+                share = _completion_share(rng)
+                count = min(len(items), max(math.ceil(0.3 * len(items)), round(share * len(items))))
+                chosen = rng.sample(items, count)
+                begun = now - dt.timedelta(days=rng.randrange(10, 400), minutes=rng.randrange(1440))
+                touched = begun
+                results[audit_id] = {}
+                for item in chosen:
+                    answer = source.get(item.id)
+                    if answer is None and pool[item.id]:
+                        answer = rng.choice(pool[item.id])
+                    if answer is None:
+                        answer = _made_up_answer(service, item, rng)
+                        pool[item.id].append(answer)
+                    touched += dt.timedelta(minutes=rng.randrange(1, 90))
+                    answer_rows.append(
+                        answer
+                        | {
+                            "audit_id": audit_id,
+                            "answered_by": ACTOR,
+                            "answered_at": touched,
+                            "version": 1,
+                        }
+                    )
+                    result = answer["result"]
+                    results[audit_id][item.id] = Result(result) if result else None
+                finished = count == len(items)
+                roll = rng.random()
+                if finished and roll < 0.35:
+                    status = AuditStatus.SIGNED_OFF
+                elif (finished and roll < 0.65) or roll < 0.05:
+                    status = AuditStatus.IN_REVIEW
+                else:
+                    status = AuditStatus.DRAFT
+                signed = status is AuditStatus.SIGNED_OFF
+                audit_rows.append(
+                    {
+                        "id": audit_id,
+                        "uid": new_uid(),
+                        "vendor_id": vendor_id,
+                        "selection_id": selection_id,
+                        "status": status.value,
+                        "revision": 1,
+                        "previous_id": None,
+                        "scenario": scenarios[selection_id].to_json(),
+                        "started_at": begun,
+                        "started_by": ACTOR,
+                        "signed_off_at": touched + dt.timedelta(days=1) if signed else None,
+                        "signed_off_by": SIGNER if signed else None,
+                        "updated_at": touched,
+                        "version": 1 + (status is not AuditStatus.DRAFT),
+                        # Filled below from the stored rows' score, as the service would.
+                        "score_total": None,
+                        "completion": None,
+                        "verdict": None,
+                        "answered_count": None,
+                        "applicable_count": None,
+                    }
+                )
+                link_rows.extend(
+                    {
+                        "audit_id": audit_id,
+                        "position": link["position"],
+                        "snapshot_id": link["snapshot_id"],
+                    }
+                    for link in template_links
+                )
+
+        with _timed(timings, "insert"):
+            _insert(session, Vendor, vendor_rows)
+            _insert(session, Selection, [row for row, _ in selection_plan])
+            _insert(session, Candidate, candidate_rows)
+            _insert(session, Audit, audit_rows)
+            _insert(session, AuditChecklist, link_rows)
+            _insert(session, Answer, answer_rows)
+
+        with _timed(timings, "score"):
+            scored = []
+            parsed: dict[str, Scenario] = {}
+            for row in audit_rows:
+                scenario = parsed.setdefault(row["scenario"], Scenario.from_json(row["scenario"]))
+                audit_score = score(checklists, scenario, results[row["id"]])
+                scored.append(
+                    {
+                        "b_id": row["id"],
+                        "b_total": audit_score.total,
+                        "b_completion": audit_score.completion,
+                        "b_verdict": audit_score.verdict.value,
+                        "b_answered": audit_score.answered,
+                        "b_applicable": audit_score.applicable,
+                    }
+                )
+
+        with _timed(timings, "update"):
+            a = _table(Audit)
+            update = (
+                sa.update(a)
+                .where(a.c.id == sa.bindparam("b_id"))
+                .values(
+                    score_total=sa.bindparam("b_total"),
+                    completion=sa.bindparam("b_completion"),
+                    verdict=sa.bindparam("b_verdict"),
+                    answered_count=sa.bindparam("b_answered"),
+                    applicable_count=sa.bindparam("b_applicable"),
+                )
+            )
+            if scored:
+                session.connection().execute(update, scored)
+        commit_started = time.perf_counter()
+    timings["commit"] = round(time.perf_counter() - commit_started, 3)
+
+    with store.read() as session:
+        connection = session.connection()
+        counts = {
+            model.__name__.lower(): connection.execute(
+                sa.select(sa.func.count()).select_from(_table(model))
+            ).scalar_one()
+            for model in (Vendor, Selection, Candidate, Audit, AuditChecklist, Answer)
+        }
+    store.dispose()
+    return counts | {"seconds": round(time.perf_counter() - started, 2), "timings": timings}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", type=Path, help="the SQLite file to create")
+    parser.add_argument("--vendors", type=int, default=1000, help="total vendors (default 1000)")
+    parser.add_argument("--audits", type=int, default=3000, help="total audits (default 3000)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--replace", action="store_true", help="delete OUT (and its -wal/-shm) first"
+    )
+    args = parser.parse_args(argv)
+    out: Path = args.out
+    if args.replace:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{out}{suffix}").unlink(missing_ok=True)
+    elif out.exists():
+        print(f"{out} exists; pass --replace to overwrite it", file=sys.stderr)
+        return 2
+    built = build_scaled_db(out, vendors=args.vendors, audits=args.audits, seed=args.seed)
+    timings = built.pop("timings")
+    seconds = built.pop("seconds")
+    print(f"built {out}: " + ", ".join(f"{n} {name}" for name, n in built.items()))
+    print(f"took {seconds:.2f}s (" + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()) + ")")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
