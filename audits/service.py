@@ -153,6 +153,9 @@ class Service:
     _by_snapshot: dict[tuple[str, ...], ChecklistSet] = field(
         default_factory=dict, init=False, repr=False
     )
+    _snapshot_rows: dict[int, ChecklistSnapshot] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     # ------------------------------------------------------------------ checklists
 
@@ -173,13 +176,21 @@ class Service:
         return cached
 
     def _audit_snapshots(self, session: Session, audit_id: int) -> list[ChecklistSnapshot]:
-        rows = session.exec(
-            select(ChecklistSnapshot)
-            .join(AuditChecklist, col(AuditChecklist.snapshot_id) == ChecklistSnapshot.id)
+        # Snapshots never change (they are stored by hash), so each is read once per process:
+        # opening an audit then reads a few ids instead of every checklist's full text.
+        ids = session.exec(
+            select(AuditChecklist.snapshot_id)
             .where(AuditChecklist.audit_id == audit_id)
             .order_by(col(AuditChecklist.position))
         ).all()
-        return list(rows)
+        missing = [i for i in ids if i not in self._snapshot_rows]
+        if missing:
+            for row in session.exec(
+                select(ChecklistSnapshot).where(col(ChecklistSnapshot.id).in_(missing))
+            ).all():
+                session.expunge(row)
+                self._snapshot_rows[row.id] = row  # type: ignore[index]
+        return [self._snapshot_rows[i] for i in ids]
 
     # ------------------------------------------------------------------ look-ups
 
@@ -491,8 +502,17 @@ class Service:
             return audit
 
     def view(self, audit_id: int | str) -> AuditView:
+        return self.view_with_stamp(audit_id)[0]
+
+    def view_with_stamp(self, audit_id: int | str) -> tuple[AuditView, int]:
+        """The audit's view and its change stamp (see audit_stamp), read in one transaction."""
+        from audits.models import Event
+
         with self.store.read() as session:
             audit = self._audit(session, audit_id)
+            stamp = session.exec(
+                select(sa.func.max(Event.id)).where(Event.audit_id == audit.id)
+            ).first()
             vendor = session.get(Vendor, audit.vendor_id)
             selection = session.get(Selection, audit.selection_id)
             snapshots = self._audit_snapshots(session, audit.id)  # type: ignore[arg-type]
@@ -509,7 +529,7 @@ class Service:
         checklists = self._snapshot_set(snapshots)
         scenario = Scenario.from_json(audit.scenario)
         results = {k: Result(a.result) if a.result else None for k, a in answers.items()}
-        return AuditView(
+        view = AuditView(
             audit,
             vendor,
             selection,
@@ -520,6 +540,7 @@ class Service:
             score(checklists, scenario, results),
             tuple(snapshots),
         )
+        return view, int(stamp or 0)
 
     def summaries(self) -> list[AuditSummary]:
         """Every audit with its score, read in a few set-wise queries (not one per audit)."""
@@ -605,6 +626,20 @@ class Service:
             by_id = {x.audit.id: x.score for x in self.summaries() if x.audit.id in set(uncached)}
             rows = [r if r.audit_id not in by_id else r.with_score(by_id[r.audit_id]) for r in rows]
         return rows
+
+    def warm(self) -> None:
+        """Parse every checklist combination audits use, ahead of the first open."""
+        with self.store.read() as session:
+            links: dict[int, list[int]] = defaultdict(list)
+            for audit_id, snapshot_id in session.exec(
+                select(AuditChecklist.audit_id, AuditChecklist.snapshot_id).order_by(
+                    col(AuditChecklist.audit_id), col(AuditChecklist.position)
+                )
+            ).all():
+                links[audit_id].append(snapshot_id)
+            combos = {tuple(ids): audit_id for audit_id, ids in links.items()}
+            for audit_id in combos.values():
+                self._snapshot_set(self._audit_snapshots(session, audit_id))
 
     def funnels(self) -> list[tuple[Selection, dict[str, int]]]:
         """Each selection with how many candidates stand at each stage."""

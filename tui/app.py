@@ -25,10 +25,12 @@ if TYPE_CHECKING:
     from audits.service import Service
 
 PROCESS_START = time.perf_counter()
+AUDIT_SCREEN = "audit"
 
 
 class VauditApp(App[None]):
-    CSS_PATH = "app.tcss"
+    # Absolute, so subclasses defined elsewhere (the bench probe) find it too.
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "vaudit"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
@@ -152,6 +154,21 @@ class VauditApp(App[None]):
             self.notify(f"settings not saved: {error}", severity="warning")
 
     # ------------------------------------------------------------------ shared actions
+
+    def open_audit(self, audit_id: int) -> None:
+        """Show an audit: one audit screen is kept and refilled (see AuditScreen.switch_to)."""
+        import time as clock
+
+        from tui.screens.audit import AuditScreen
+
+        opened_at = clock.perf_counter()
+        if not self.is_screen_installed(AUDIT_SCREEN):
+            self.install_screen(AuditScreen(audit_id, opened_at=opened_at), AUDIT_SCREEN)
+        else:
+            screen = self.get_screen(AUDIT_SCREEN)
+            assert isinstance(screen, AuditScreen)
+            screen.switch_to(audit_id, opened_at=opened_at)
+        self.push_screen(AUDIT_SCREEN)
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

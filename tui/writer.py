@@ -19,11 +19,12 @@ from textual.message_pump import MessagePump
 
 
 class WriteDone(Message):
-    def __init__(self, tag: str, result: Any, started: float) -> None:
+    def __init__(self, tag: str, result: Any, started: float, ran: float = 0.0) -> None:
         super().__init__()
         self.tag = tag
         self.result = result
         self.started = started
+        self.ran = ran  # seconds the write itself took, in the writer thread
 
 
 class WriteFailed(Message):
@@ -78,12 +79,14 @@ class Writer:
             job = self._jobs.get()
             if job is None:
                 return
+            began = time.perf_counter()
             try:
                 result = job.run()
             except Exception as error:  # every failure goes back to the screen to show
                 job.reply_to.post_message(WriteFailed(job.tag, error, job.started))
             else:
-                job.reply_to.post_message(WriteDone(job.tag, result, job.started))
+                ran = time.perf_counter() - began
+                job.reply_to.post_message(WriteDone(job.tag, result, job.started, ran))
             finally:
                 with self._lock:
                     self._pending -= 1

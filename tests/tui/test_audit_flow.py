@@ -126,8 +126,7 @@ async def test_vendor_to_revision_from_the_keyboard(tmp_path: Path, app_factory)
 
         # A revision opens as a new draft carrying the answers.
         await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen is not screen)
-        await until(pilot, lambda: app.screen.view is not None)
+        await until(pilot, lambda: screen.audit_id != audit.id and screen.view is not None)
         audits = stored(db, Audit)
         assert [a.revision for a in audits] == [1, 2]
         assert "r2" in header(app) and "draft" in header(app)

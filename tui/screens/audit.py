@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 POLL_SECONDS = 2.0  # how often the screen looks for changes made elsewhere
 UNANSWERED_SHOWN = 12  # unanswered items named in the sign-off dialog
+ITEM_TITLE_WIDTH = 34  # fixed: an auto width would be re-measured on every section change
 
 
 class AuditLoaded(Message):
@@ -104,6 +105,23 @@ class AuditScreen(Screen[None]):
         # second quick change to an item builds on the first instead of looking stale.
         self.versions: dict[str, int] = {}
         self.pending: dict[str, int] = {}
+        self._columns_lang: str | None = None
+
+    def switch_to(self, audit_id: int, opened_at: float | None = None) -> None:
+        """Show another audit in this same screen (building a screen costs more than filling
+        one, so the app keeps a single audit screen and refills it)."""
+        self.audit_id = audit_id
+        self.opened_at = opened_at
+        self.view = None
+        self.answers, self.evidence, self.versions, self.pending = {}, {}, {}, {}
+        self.score = None
+        self.section_index = 0
+        self.item_id = None
+        self.stamp = 0
+        if self.is_mounted:
+            self.query_one("#audit-body").loading = True
+            if self.app.service is not None:
+                self._load(self.app.service, external=False)
 
     # ------------------------------------------------------------------ layout
 
@@ -157,8 +175,7 @@ class AuditScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="audit-load")
     def _load(self, service: Service, external: bool) -> None:
         try:
-            stamp = service.audit_stamp(self.audit_id)
-            view = service.view(self.audit_id)
+            view, stamp = service.view_with_stamp(self.audit_id)
         except Exception as error:
             self.post_message(LoadFailed(error))
             return
@@ -169,7 +186,12 @@ class AuditScreen(Screen[None]):
         self.notify(str(message.error), severity="error", timeout=10)
 
     def _poll(self) -> None:
-        if self.app.service is None or not self.app.writer.idle or self.view is None:
+        if (
+            self.app.service is None
+            or not self.app.writer.idle
+            or self.view is None
+            or not self.is_current
+        ):
             return
         self._check_stamp(self.app.service)
 
@@ -284,33 +306,47 @@ class AuditScreen(Screen[None]):
     def _render_sections(self) -> None:
         if self.score is None:
             return
-        lang = self.app.lang
         sections = self.query_one("#sections", OptionList)
-        options = []
-        for section in self.sections:
-            scored = self.score.section(section.id)
-            done = f"{scored.answered}/{scored.applicable}" if scored else ""
-            value = f"{scored.score:5.1f}" if scored and scored.score is not None else "   – "
-            label = RichText.assemble(
-                (section.title(lang), "bold"), "\n", (f"{done:>7}  {value}", "dim")
+        prompts = [self._section_prompt(section) for section in self.sections]
+        if sections.option_count == len(prompts):
+            # Replace only the prompts that changed: rebuilding the list re-lays the screen.
+            for index, prompt in enumerate(prompts):
+                if sections.get_option_at_index(index).prompt != prompt:
+                    sections.replace_option_prompt_at_index(index, prompt)
+        else:
+            sections.clear_options()
+            sections.add_options(
+                [Option(p, id=s.id) for p, s in zip(prompts, self.sections, strict=True)]
             )
-            if scored and scored.failed_gates:
-                label.stylize("red")
-            options.append(Option(label, id=section.id))
-        sections.clear_options()
-        sections.add_options(options)
-        sections.highlighted = self.section_index
+        if sections.highlighted != self.section_index:
+            sections.highlighted = self.section_index
+
+    def _section_prompt(self, section: Section) -> RichText:
+        assert self.score is not None
+        scored = self.score.section(section.id)
+        done = f"{scored.answered}/{scored.applicable}" if scored else ""
+        value = f"{scored.score:5.1f}" if scored and scored.score is not None else "   – "
+        label = RichText.assemble(
+            (section.title(self.app.lang), "bold"), "\n", (f"{done:>7}  {value}", "dim")
+        )
+        if scored and scored.failed_gates:
+            label.stylize("red")
+        return label
 
     def _render_items(self) -> None:
         if self.view is None or self.score is None:
             return
         table = self.query_one("#items", DataTable)
         lang = self.app.lang
-        table.clear(columns=True)
-        table.add_column("", width=1, key="glyph")
-        table.add_column(self.t("Items"), key="title")
-        table.add_column(self.t("weight"), width=4, key="weight")
-        table.add_column("", width=2, key="gate")
+        if self._columns_lang == lang:
+            table.clear()  # keeping the columns saves measuring them again
+        else:
+            table.clear(columns=True)
+            table.add_column("", width=1, key="glyph")
+            table.add_column(self.t("Items"), width=ITEM_TITLE_WIDTH, key="title")
+            table.add_column(self.t("weight"), width=4, key="weight")
+            table.add_column("", width=2, key="gate")
+            self._columns_lang = lang
         scenario = self.view.scenario
         for item in self.sections[self.section_index].items:
             table.add_row(*self._item_cells(item, scenario, lang), key=item.id)
@@ -771,6 +807,7 @@ class AuditScreen(Screen[None]):
             if item_id == self.item_id:
                 self._render_detail()
             started = message.started
+            self.app.timings.append(("record_write", message.ran))
             self.call_after_refresh(
                 lambda: self.app.timings.append(("record", time.perf_counter() - started))
             )
@@ -781,7 +818,7 @@ class AuditScreen(Screen[None]):
                 self._render_detail()
             self.notify(f"{self.t('Saved')}: {evidence.name}")
         elif tag == "revise":
-            self.app.switch_screen(AuditScreen(message.result.id, opened_at=time.perf_counter()))
+            self.switch_to(message.result.id, opened_at=time.perf_counter())
         elif tag == "status":
             self.action_reload()
 

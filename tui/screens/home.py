@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -96,6 +97,7 @@ class HomeScreen(Screen[None]):
         translate_bindings(self, self.app.lang)
         self.apply_language()
         self.query_one("#rows", DataTable).loading = True
+        self.call_after_refresh(self.app.mark, "home_shown")
         if self.app.service is not None:
             self.reload()
 
@@ -133,6 +135,7 @@ class HomeScreen(Screen[None]):
         rows = service.home_rows()
         funnels = service.funnels()
         self.post_message(HomeLoaded(rows, funnels))
+        service.warm()  # after the table is filled: the first audit opened is then quick
 
     def on_home_loaded(self, message: HomeLoaded) -> None:
         self.rows = message.rows
@@ -147,6 +150,9 @@ class HomeScreen(Screen[None]):
             self.query_one("#rows", DataTable).focus()
             self.refresh_bindings()
             self.call_after_refresh(self.app.mark, "home_loaded")
+            # Thousands of long-lived rows and ORM objects now exist; a full garbage collection
+            # would walk them all in the middle of a keystroke. Move them out of its way.
+            gc.freeze()
 
     def on_data_changed(self, _message: DataChanged) -> None:
         self.reload()
@@ -352,9 +358,7 @@ class HomeScreen(Screen[None]):
         if row.audit_id is None:
             self._open_vendor(row.vendor_id)
             return
-        from tui.screens.audit import AuditScreen
-
-        self.app.push_screen(AuditScreen(row.audit_id, opened_at=time.perf_counter()))
+        self.app.open_audit(row.audit_id)
 
     def action_mark(self) -> None:
         row = self._cursor_row()
@@ -440,9 +444,7 @@ class HomeScreen(Screen[None]):
 
     def on_write_done(self, message: WriteDone) -> None:
         if message.tag == "start":
-            from tui.screens.audit import AuditScreen
-
-            self.app.push_screen(AuditScreen(message.result.id, opened_at=time.perf_counter()))
+            self.app.open_audit(message.result.id)
         else:
             self.reload()
 
