@@ -90,6 +90,7 @@ ZH: dict[str, str] = {
     "Total": "总分",
     "Completion": "完成度",
     "Audit": "审计",
+    "{n} audits": "{n} 个审计",
     "overridden": "已推翻规则建议",
     # dialogs
     "Cancel": "取消",

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 POLL_SECONDS = 2.0  # how often the screen looks for changes made elsewhere
 UNANSWERED_SHOWN = 12  # unanswered items named in the sign-off dialog
-ITEM_TITLE_WIDTH = 34  # fixed: an auto width would be re-measured on every section change
+ITEM_TITLE_WIDTH = 40  # fixed: an auto width would be re-measured on every section change
 
 
 class AuditLoaded(Message):
@@ -344,7 +344,7 @@ class AuditScreen(Screen[None]):
             table.clear(columns=True)
             table.add_column("", width=1, key="glyph")
             table.add_column(self.t("Items"), width=ITEM_TITLE_WIDTH, key="title")
-            table.add_column(self.t("weight"), width=4, key="weight")
+            table.add_column(self.t("weight"), width=6, key="weight")
             table.add_column("", width=2, key="gate")
             self._columns_lang = lang
         scenario = self.view.scenario

@@ -213,7 +213,6 @@ class CompareScreen(Screen[None]):
         return rows
 
     def _draw(self) -> None:
-        lang = self.app.lang
         table = self.query_one("#grid", DataTable)
         where = table.cursor_coordinate
         table.clear(columns=True)
@@ -233,14 +232,12 @@ class CompareScreen(Screen[None]):
                 column=min(where.column, len(self.views)),
                 animate=False,
             )
-        self.query_one("#compare-title", Static).update(
-            RichText.assemble(
-                (self.t("Compare"), "bold"),
-                f"  ·  {len(self.views)} ",
-                self.t("Audit").lower(),
-                "  ·  " + (self.t("Differences only") if self.differences_only else ""),
-            )
+        title = RichText.assemble(
+            (self.t("Compare"), "bold"), f"  ·  {self.t('{n} audits', n=len(self.views))}"
         )
+        if self.differences_only:
+            title.append(f"  ·  {self.t('Differences only')}", style="yellow")
+        self.query_one("#compare-title", Static).update(title)
         self.query_one("#compare-help", Static).update(
             RichText(
                 "Enter: "
@@ -255,7 +252,6 @@ class CompareScreen(Screen[None]):
                 style="dim",
             )
         )
-        _ = lang
 
     # ------------------------------------------------------------------ actions
 

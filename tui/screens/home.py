@@ -283,7 +283,7 @@ class HomeScreen(Screen[None]):
     def _render_status(self) -> None:
         audits = sum(1 for r in self.rows if r.audit_id is not None)
         parts = [self.t("{n} of {total} rows", n=len(self.shown), total=len(self.rows))]
-        parts.append(f"{audits} {self.t('Audit').lower()}")
+        parts.append(self.t("{n} audits", n=audits))
         if self.marked:
             parts.append(self.t("{n} marked", n=len(self.marked)))
         parts.append(self.t("Mark 2 to 6 audits with space, then press c to compare."))
