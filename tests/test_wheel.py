@@ -89,3 +89,35 @@ def test_the_installed_wheel_has_its_checklists_and_migrations(venv: Path, tmp_p
     made = run(venv, tmp_path, "--db", str(db), "vendors", "add", "Wheel Co")
     assert made.returncode == 0, made.stderr
     assert run(venv, tmp_path, "--db", str(db), "verify").stdout.startswith("event log intact")
+
+
+def test_the_installed_wheel_opens_the_tui(venv: Path, tmp_path: Path) -> None:
+    """The screens and their CSS ship in the wheel: the app starts and shows home from it."""
+    db = tmp_path / "w.sqlite"
+    made = run(venv, tmp_path, "--db", str(db), "vendors", "add", "Wheel Co")
+    assert made.returncode == 0, made.stderr
+    script = f"""
+import asyncio, tui
+from pathlib import Path
+from tui.app import make_app
+async def main():
+    app = make_app(db_target={str(db)!r}, actor="w", lang="en",
+                   config_file=Path({str(tmp_path / "tui.toml")!r}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(500):
+            if any(k == "home_loaded" for k, _ in app.timings):
+                break
+            await pilot.pause(0.02)
+        table = app.screen.query_one("#rows")
+        print(tui.__file__, table.row_count)
+asyncio.run(main())
+"""
+    shown = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert shown.returncode == 0, shown.stderr
+    location, rows = shown.stdout.split()
+    assert location.startswith(str(venv)) and rows == "1"
