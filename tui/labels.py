@@ -23,6 +23,8 @@ ZH: dict[str, str] = {
     "New vendor": "新建服务商",
     "Add a vendor and its facts.": "录入一个服务商及其资料。",
     "New selection": "新建选型",
+    "New vendor: v": "请先新建服务商：按 v",
+    "New selection: n": "请先新建选型：按 n",
     "Start a selection round with its scenario.": "新建一轮选型及其业务场景。",
     "Compare": "对比",
     "Compare the marked audits side by side.": "并排对比已标记的审计。",
@@ -62,7 +64,7 @@ ZH: dict[str, str] = {
     "Fail": "不通过",
     "N/A": "不适用",
     "Clear": "清除",
-    "Accept proposal": "采纳建议",
+    "Accept": "采纳建议",
     "Value": "填写值",
     "Note": "备注",
     "Evidence": "证据",
@@ -85,6 +87,8 @@ ZH: dict[str, str] = {
     "The audit changed elsewhere; reloaded.": "该审计已在别处被修改，已重新加载。",
     "Enter a value and press Enter": "输入后按回车保存",
     "yes or no": "是 或 否",
+    "a number": "数字",
+    "a choice below (→ completes)": "下方选项之一（→ 补全）",
     "one of: {choices}": "可选：{choices}",
     "Press Enter to save; Escape to leave the field.": "回车保存；Esc 离开输入框。",
     "Total": "总分",
@@ -133,6 +137,7 @@ ZH: dict[str, str] = {
     "To negotiation": "进入商务谈判",
     "To finalist": "入围",
     "Reject": "淘汰",
+    "Bring back a rejected vendor?": "要恢复已淘汰的服务商吗？",
     "Moved {vendor} to {stage}.": "已将 {vendor} 移至{stage}。",
     "Failed gates": "否决项未通过",
     "Select 2 to 6 audits to compare.": "请选择 2 至 6 个审计进行对比。",
@@ -141,6 +146,11 @@ ZH: dict[str, str] = {
     "Key": "按键",
     "Action": "操作",
     "Close": "关闭",
+    "Focus Next": "下一个区域",
+    "Focus Previous": "上一个区域",
+    "Copy selected text": "复制所选文字",
+    "palette": "命令面板",
+    "A note is required: say why.": "必须填写：请说明理由。",
     "ctrl+p: command palette (new audit, compare, switch language, switch theme)": "ctrl+p：命令面板（新建审计、对比、切换语言、切换主题）",
 }
 
@@ -154,12 +164,14 @@ def tr(text: str, lang: Lang, **values: object) -> str:
 def translate_bindings(node: Any, lang: Lang) -> None:
     """Show the node's key descriptions (footer, help) in the language.
 
-    The class's BINDINGS carry English; each node gets its own translated copy.
+    The bindings carry English; the first call keeps the node's own set (which includes any
+    added at run time, such as the app's command palette key) and every call translates it.
     """
-    merged = type(node)._merged_bindings
-    if merged is None:
-        return
-    bindings = merged.copy()
+    original = getattr(node, "_english_bindings", None)
+    if original is None:
+        original = node._bindings.copy()
+        node._english_bindings = original
+    bindings = original.copy()
     for key, group in bindings.key_to_bindings.items():
         bindings.key_to_bindings[key] = [
             dataclasses.replace(b, description=tr(b.description, lang)) for b in group

@@ -111,7 +111,12 @@ async def test_vendor_to_revision_from_the_keyboard(tmp_path: Path, app_factory)
         await settle(pilot)
         assert isinstance(app.screen, SignOffDialog)
         assert "Still unanswered" in str(app.screen.query_one("#unanswered", Static).render())
-        await pilot.press("enter")
+        await pilot.press("enter")  # with items open, Enter lands on Cancel: nothing signed
+        await settle(pilot)
+        assert stored(db, Audit)[0].status == "draft"
+        await pilot.press("S")
+        await settle(pilot)
+        await pilot.press("shift+tab", "enter")  # the "Sign off" button, chosen on purpose
         await settle(pilot)
         [audit] = stored(db, Audit)
         assert audit.status == "signed_off" and audit.signed_off_by == "tester"

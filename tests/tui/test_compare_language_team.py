@@ -203,3 +203,21 @@ async def test_a_change_made_elsewhere_shows_on_screen(demo_db: Path, app_factor
         await until(
             pilot, lambda: target in screen.answers and screen.answers[target].result == "partial"
         )
+
+
+async def test_the_command_palette_offers_the_main_actions(demo_db: Path, app_factory) -> None:
+    from textual.command import CommandPalette
+
+    app = app_factory(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        await pilot.press("ctrl+l")  # the palette key must survive the translated bindings
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"English")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.lang == "en"

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 POLL_SECONDS = 2.0  # how often the screen looks for changes made elsewhere
 UNANSWERED_SHOWN = 12  # unanswered items named in the sign-off dialog
-ITEM_TITLE_WIDTH = 40  # fixed: an auto width would be re-measured on every section change
+ITEM_TITLE_WIDTH = 36  # fixed: an auto width would be re-measured on every section change
 
 
 class AuditLoaded(Message):
@@ -73,11 +73,11 @@ class AuditScreen(Screen[None]):
         Binding("f", "result('fail')", "Fail"),
         Binding("n", "result('na')", "N/A"),
         Binding("u", "result(None)", "Clear"),
-        Binding("y", "result('auto')", "Accept proposal"),
+        Binding("y", "result('auto')", "Accept"),
         Binding("e", "edit_value", "Value"),
         Binding("m", "note", "Note"),
-        Binding("v", "add_file", "Add file"),
-        Binding("l", "add_url", "Add URL"),
+        Binding("v", "add_file", "Add file", show=False),  # named in the detail panel
+        Binding("l", "add_url", "Add URL", show=False),
         Binding("g", "next_unanswered", "Next unanswered", show=False),
         Binding("right_square_bracket", "section(1)", show=False),
         Binding("left_square_bracket", "section(-1)", show=False),
@@ -163,6 +163,16 @@ class AuditScreen(Screen[None]):
     def t(self, text: str, **values: object) -> str:
         return tr(text, self.app.lang, **values)
 
+    EDITING = frozenset({"result", "edit_value", "note", "add_file", "add_url", "sign_off"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A signed-off audit offers only what it allows: the footer then shows no edit keys.
+        if action in self.EDITING and self.read_only:
+            return False
+        if action == "revise":
+            return self.read_only
+        return True
+
     @property
     def read_only(self) -> bool:
         return self.view is not None and self.view.audit.status == "signed_off"
@@ -215,6 +225,11 @@ class AuditScreen(Screen[None]):
             self._load(self.app.service, external=True)
 
     def on_audit_loaded(self, message: AuditLoaded) -> None:
+        if not message.external and self.view is not None:
+            # Our own reload (after a sign-off): show it, without "changed elsewhere".
+            self.stamp = message.stamp
+            self._apply_view(message.view)
+            return
         if message.external and self.view is not None and not self.app.writer.idle:
             return  # our own writes are still landing; the next poll looks again
         changed = (
@@ -302,6 +317,7 @@ class AuditScreen(Screen[None]):
                 )
             )
         self.query_one("#value", Input).disabled = self.read_only
+        self.refresh_bindings()
 
     def _render_sections(self) -> None:
         if self.score is None:
@@ -455,21 +471,23 @@ class AuditScreen(Screen[None]):
             box.value = stored
         placeholder = {
             InputKind.DATE: "YYYY-MM-DD",
-            InputKind.NUMBER: "0",
+            InputKind.NUMBER: self.t("a number"),
             InputKind.YESNO: self.t("yes or no"),
         }.get(item.input, self.t("Enter a value and press Enter"))
         box.suggester = None
+        hint = ""
         if item.input is InputKind.CHOICE:
             names = [f"{c.value}" for c in item.choices]
-            placeholder = self.t(
+            placeholder = self.t("a choice below (→ completes)")
+            hint = self.t(
                 "one of: {choices}",
-                choices=", ".join(f"{c.value} ({c.label(lang)})" for c in item.choices),
+                choices=" · ".join(f"{c.value} ({c.label(lang)})" for c in item.choices),
             )
             box.suggester = SuggestFromList(names, case_sensitive=False)
         elif item.input is InputKind.YESNO:
             box.suggester = SuggestFromList(["yes", "no"], case_sensitive=False)
         box.placeholder = placeholder
-        self.query_one("#value-hint", Static).update("")
+        self.query_one("#value-hint", Static).update(RichText(hint, style="dim"))
 
     # ------------------------------------------------------------------ navigation
 
@@ -819,8 +837,8 @@ class AuditScreen(Screen[None]):
             self.notify(f"{self.t('Saved')}: {evidence.name}")
         elif tag == "revise":
             self.switch_to(message.result.id, opened_at=time.perf_counter())
-        elif tag == "status":
-            self.action_reload()
+        elif tag == "status" and self.app.service is not None:
+            self._load(self.app.service, external=False)
 
     def on_write_failed(self, message: WriteFailed) -> None:
         from audits.service import StaleWrite
@@ -859,7 +877,7 @@ def _evidence_ids(evidence: Any) -> set[int]:
 
 def _evidence_label(ev: Evidence) -> RichText:
     if ev.kind == "file":
-        size = f"{(ev.size or 0) / 1024:.0f} KB"
+        size = f"{ev.size} B" if (ev.size or 0) < 1024 else f"{(ev.size or 0) / 1024:.0f} KB"
         return RichText.assemble("📄 ", ev.name, (f"  {size}  {(ev.sha256 or '')[:12]}…", "dim"))
     if ev.kind == "url":
         return RichText.assemble("🔗 ", (ev.url or ev.name, "underline"))

@@ -22,11 +22,7 @@ if TYPE_CHECKING:
     from tui.app import VauditApp
 
 RESULT_RANK = {"pass": 3, "partial": 2, "fail": 1}
-STAGE_KEYS = {
-    "technical_test": "To technical test",
-    "negotiation": "To negotiation",
-    "finalist": "To finalist",
-}
+LABEL_WIDTH = 34
 
 
 class CompareLoaded(Message):
@@ -48,10 +44,11 @@ class CompareScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "expand", "Expand"),
         Binding("d", "differences", "Differences only"),
-        Binding("t", "stage('technical_test')", "To technical test"),
-        Binding("g", "stage('negotiation')", "To negotiation"),
-        Binding("i", "stage('finalist')", "To finalist"),
-        Binding("x", "reject", "Reject"),
+        # Shown on the line above the footer, with what they do.
+        Binding("t", "stage('technical_test')", "To technical test", show=False),
+        Binding("g", "stage('negotiation')", "To negotiation", show=False),
+        Binding("i", "stage('finalist')", "To finalist", show=False),
+        Binding("x", "reject", "Reject", show=False),
         Binding("f5", "reload", "Refresh", show=False),
         Binding("escape", "back", "Back"),
     ]
@@ -216,10 +213,13 @@ class CompareScreen(Screen[None]):
         table = self.query_one("#grid", DataTable)
         where = table.cursor_coordinate
         table.clear(columns=True)
-        table.add_column("", width=34, key="label")
+        table.add_column("", width=LABEL_WIDTH, key="label")
+        # Vendor columns share the width the labels leave (2 cells of padding each).
+        spare = (self.size.width or 120) - LABEL_WIDTH - 2 * (len(self.views) + 1) - 2
+        width = max(12, min(40, spare // max(1, len(self.views))))
         for view in self.views:
             table.add_column(
-                RichText(view.vendor.name, style="bold"), width=20, key=str(view.audit.id)
+                RichText(view.vendor.name, style="bold"), width=width, key=str(view.audit.id)
             )
         for row in self._rows():
             section_row = row.key.startswith("section:") or row.key in ("total", "verdict")
@@ -240,7 +240,9 @@ class CompareScreen(Screen[None]):
         self.query_one("#compare-title", Static).update(title)
         self.query_one("#compare-help", Static).update(
             RichText(
-                "Enter: "
+                "←/→: "
+                + self.t("Vendor")
+                + " · Enter: "
                 + self.t("Expand")
                 + " · d: "
                 + self.t("Differences only")
@@ -281,9 +283,30 @@ class CompareScreen(Screen[None]):
         return self.views[column - 1]
 
     def action_stage(self, stage: str) -> None:
+        from tui.screens.dialogs import ConfirmDialog
+
         view = self._cursor_view()
-        if view is not None:
+        if view is None:
+            return
+        if self.stages.get(view.audit.id) != "rejected":
             self._move(view, stage, None)
+            return
+
+        # Bringing back a rejected vendor is rare and easy to do by mistake: ask first.
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self._move(view, stage, None)
+
+        lang = self.app.lang
+        self.app.push_screen(
+            ConfirmDialog(
+                self.t("Bring back a rejected vendor?"),
+                f"{view.vendor.name}: {stage_name('rejected', lang)} → {stage_name(stage, lang)}",
+                stage_name(stage, lang),
+                self.t("Cancel"),
+            ),
+            decided,
+        )
 
     def action_reject(self) -> None:
         from tui.screens.dialogs import TextDialog

@@ -73,7 +73,7 @@ class TextDialog(Dialog[str]):
     def _ok(self) -> None:
         text = self.query_one("#text", Input).value.strip()
         if self.required and not text:
-            self.query_one("#problem", Static).update(self.t("Not saved") + ": ∅")
+            self.query_one("#problem", Static).update(self.t("A note is required: say why."))
             return
         self.dismiss(text)
 
@@ -127,6 +127,13 @@ class SignOffDialog(Dialog[str]):
             with Horizontal(classes="buttons"):
                 yield Button(self.t("Sign off"), variant="warning", id="ok")
                 yield Button(self.t("Cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        # With items still open, Enter must not sign by accident: start on Cancel.
+        if self.count:
+            self.query_one("#cancel", Button).focus()
+        else:
+            self.query_one("#signer", Input).focus()
 
     @on(Input.Submitted, "#signer")
     @on(Button.Pressed, "#ok")

@@ -31,13 +31,13 @@ STATUSES = ("draft", "in_review", "signed_off")
 # (label, width, sort key) for each column; widths fixed so 3,000 rows are not measured.
 COLUMNS: tuple[tuple[str, int, Callable[[HomeRow], Any]], ...] = (
     ("", 1, lambda r: 0),
-    ("Vendor", 24, lambda r: r.vendor_name),
-    ("Selection", 18, lambda r: r.selection_name or ""),
-    ("Stage", 12, lambda r: STAGES.index(r.stage) if r.stage in STAGES else 9),
+    ("Vendor", 0, lambda r: r.vendor_name),  # 0: shares the width left over
+    ("Selection", 0, lambda r: r.selection_name or ""),
+    ("Stage", 14, lambda r: STAGES.index(r.stage) if r.stage in STAGES else 9),
     ("Status", 10, lambda r: STATUSES.index(r.status) if r.status in STATUSES else 9),
     ("Done", 4, lambda r: r.completion if r.completion is not None else -1),
     ("Score", 5, lambda r: r.score if r.score is not None else -1),
-    ("Verdict", 13, lambda r: r.verdict or ""),
+    ("Verdict", 15, lambda r: r.verdict or ""),
     ("Changed", 11, lambda r: r.updated_at.isoformat() if r.updated_at else ""),
     ("Auditor", 8, lambda r: r.auditor or ""),
 )
@@ -62,9 +62,9 @@ class HomeScreen(Screen[None]):
         Binding("c", "compare", "Compare"),
         Binding("a", "new_audit", "New audit"),
         Binding("v", "new_vendor", "New vendor"),
-        Binding("e", "edit_vendor", "Edit vendor"),
+        Binding("e", "edit_vendor", "Edit vendor", show=False),  # F1 and the README list it
         Binding("n", "new_selection", "New selection"),
-        Binding("s", "sort", "Sort"),
+        Binding("s", "sort", "Sort", show=False),
         Binding("f5", "reload", "Refresh", show=False),
         Binding("escape", "clear_filter", show=False),
     ]
@@ -173,8 +173,21 @@ class HomeScreen(Screen[None]):
     def _build_columns(self) -> None:
         table = self.query_one("#rows", DataTable)
         table.clear(columns=True)
+        # Vendor and selection names take what the fixed columns leave (cell padding: 2 each,
+        # scrollbar: 2), so a wider terminal shows longer names.
+        fixed = sum(width for _, width, _ in COLUMNS) + 2 * len(COLUMNS) + 2
+        spare = max(28, (self.size.width or 120) - fixed)
+        flexible = {"Vendor": max(14, spare * 11 // 20), "Selection": max(12, spare * 9 // 20)}
         for label, width, _ in COLUMNS:
-            table.add_column(self._header(label), width=width, key=label or "mark")
+            table.add_column(
+                self._header(label), width=width or flexible[label], key=label or "mark"
+            )
+        self._built_for_width = self.size.width
+
+    def on_resize(self) -> None:
+        if getattr(self, "_built_for_width", None) != self.size.width:
+            self._build_columns()
+            self._render_rows()
 
     def _header(self, label: str) -> RichText:
         text = self.t(label) if label else ""
@@ -422,6 +435,10 @@ class HomeScreen(Screen[None]):
         row = self._cursor_row()
         vendors = sorted({(r.vendor_id, r.vendor_name) for r in self.rows}, key=lambda v: v[1])
         selections = [(s.id, s.name) for s, _ in self.funnel_data]
+        if not vendors or not selections:
+            missing = "New vendor: v" if not vendors else "New selection: n"
+            self.notify(self.t(missing), severity="warning")
+            return
 
         def chosen(choice: tuple[int, int] | None) -> None:
             if choice is None:
