@@ -142,7 +142,14 @@ async def drive(db: Path, config: Path, opens: int, records: int) -> dict[str, l
             await asyncio.sleep(0.05)  # let the move (maybe to another section) be drawn first
             done = len([k for k, _ in app.timings if k == "record"])
             app.simulate_key("p" if n % 2 == 0 else "u")
-            await until(lambda done=done: len([k for k, _ in app.timings if k == "record"]) > done)
+            try:
+                await until(
+                    lambda done=done: len([k for k, _ in app.timings if k == "record"]) > done
+                )
+            except RuntimeError:
+                raise RuntimeError(
+                    f"no record after key {n} on {screen.item_id} ({type(app.screen).__name__})"
+                ) from None
         await pilot.pause(0.1)
     return {
         "open_audit": [v for k, v in app.timings if k == "open_audit"],

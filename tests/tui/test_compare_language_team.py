@@ -221,3 +221,29 @@ async def test_the_command_palette_offers_the_main_actions(demo_db: Path, app_fa
         await pilot.press("enter")
         await settle(pilot)
         assert app.lang == "en"
+
+
+async def test_a_late_reload_never_undoes_own_answers(demo_db: Path, app_factory):
+    """A poll that read the audit just before our write must not roll the screen back (which
+    would make the next key on that item look stale)."""
+    from tui.screens.audit import AuditLoaded
+
+    app = app_factory(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view)
+        screen = app.screen
+        item = screen.item_id
+        early, stamp = app.service.view_with_stamp(screen.audit_id)  # read before the write
+        await pilot.press("p")
+        await settle(pilot)
+        screen.post_message(AuditLoaded(early, stamp, external=True))  # arrives late
+        await settle(pilot)
+        assert screen.answers[item].result == "pass"
+        screen._go_to(item)
+        await pilot.press("u")
+        await settle(pilot)
+        assert not isinstance(app.screen, StaleDialog)
+        [answer] = stored(demo_db, Answer, audit_id=screen.audit_id, item_id=item)
+        assert answer.result is None and answer.version == 2

@@ -133,10 +133,8 @@ class AuditScreen(Screen[None]):
             table: DataTable[Any] = DataTable(id="items", cursor_type="row")
             yield table
             with VerticalScroll(id="detail"):
-                yield Static(id="d-title")
-                yield Static(id="d-meta")
-                yield Static(id="d-guidance")
-                yield Static(id="d-expected")
+                # One widget for the item's fixed text: fewer widgets to lay out per move.
+                yield Static(id="d-about")
                 yield Static(id="d-value-label", classes="label")
                 yield Input(id="value")
                 yield Static(id="value-hint")
@@ -232,6 +230,12 @@ class AuditScreen(Screen[None]):
             return
         if message.external and self.view is not None and not self.app.writer.idle:
             return  # our own writes are still landing; the next poll looks again
+        if message.external and self.view is not None and _older(message.view, self.answers):
+            # Read before one of our own writes landed: showing it would undo that write on
+            # screen (and make the next write look stale). Look again instead.
+            if self.app.service is not None:
+                self._load(self.app.service, external=True)
+            return
         changed = (
             message.external
             and self.view is not None
@@ -258,7 +262,11 @@ class AuditScreen(Screen[None]):
         self.view = view
         self.answers = dict(view.answers)
         self.evidence = {k: list(v) for k, v in view.evidence.items()}
-        self.versions = {k: a.version for k, a in view.answers.items()}
+        # In place, and never backwards: queued writes read this very dict.
+        if first:
+            self.versions.clear()
+        for key, answer in view.answers.items():
+            self.versions[key] = max(self.versions.get(key, 0), answer.version)
         self.score = view.score
         self.sections = [Section(c.id, c.title, list(c.items)) for c in view.checklists.checklists]
         self.query_one("#audit-body").loading = False
@@ -404,18 +412,16 @@ class AuditScreen(Screen[None]):
         lang = self.app.lang
         answer = self.answers.get(item.id)
         applies = item.applies_to(self.view.scenario)
-        self.query_one("#d-title", Static).update(RichText(item.title(lang), style="bold"))
         meta = [f"{item.id}", f"{self.t('weight')} {item.weight}"]
         if item.gate:
             meta.append(f"[red]⛔ {self.t('gate')}[/red]")
         if not applies:
             meta.append(f"[dim]{self.t('not applicable to this scenario')}[/dim]")
-        self.query_one("#d-meta", Static).update("  ·  ".join(meta))
-        self.query_one("#d-guidance", Static).update(
-            f"[b]{self.t('How to verify')}[/b]\n{escape(item.guidance(lang))}"
-        )
-        self.query_one("#d-expected", Static).update(
-            f"[b]{self.t('Evidence expected')}[/b]\n{escape(item.evidence(lang))}"
+        self.query_one("#d-about", Static).update(
+            f"[b]{escape(item.title(lang))}[/b]\n"
+            + "  ·  ".join(meta)
+            + f"\n\n[b]{self.t('How to verify')}[/b]\n{escape(item.guidance(lang))}"
+            + f"\n\n[b]{self.t('Evidence expected')}[/b]\n{escape(item.evidence(lang))}"
         )
         self._render_value_input(item, answer)
         proposal = self.query_one("#d-proposal", Static)
@@ -865,6 +871,14 @@ class AuditScreen(Screen[None]):
         self.score = score(self.view.checklists, self.view.scenario, results)
         self._render_header()
         self._render_sections()
+
+
+def _older(view: AuditView, answers: dict[str, Answer]) -> bool:
+    """True when the view misses an answer version this screen already has."""
+    return any(
+        key not in view.answers or view.answers[key].version < answer.version
+        for key, answer in answers.items()
+    )
 
 
 def _versions(answers: Any) -> dict[str, int]:

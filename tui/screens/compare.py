@@ -42,7 +42,7 @@ class Row:
 
 class CompareScreen(Screen[None]):
     BINDINGS = [
-        Binding("enter", "expand", "Expand"),
+        Binding("enter", "expand", "Expand", show=False),  # on the hint line; the table owns Enter
         Binding("d", "differences", "Differences only"),
         # Shown on the line above the footer, with what they do.
         Binding("t", "stage('technical_test')", "To technical test", show=False),

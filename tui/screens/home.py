@@ -57,7 +57,7 @@ class HomeLoaded(Message):
 class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter"),
-        Binding("enter", "open", "Open", show=True),
+        Binding("enter", "open", "Open", show=False),  # the table owns Enter; help lists it
         Binding("space", "mark", "Mark"),
         Binding("c", "compare", "Compare"),
         Binding("a", "new_audit", "New audit"),
