@@ -113,14 +113,13 @@ async def drive(db: Path, config: Path, opens: int, records: int) -> dict[str, l
         table = home.query_one("#rows", DataTable)
         # Open audits spread over the table (draft ones, so results can be recorded).
         rows = [n for n, r in enumerate(home.shown) if r.audit_id and r.status == "draft"]
-        step = max(1, len(rows[: PAGE_LIMIT]) // opens)
-        for index in rows[: PAGE_LIMIT : step][:opens]:
+        step = max(1, len(rows[:PAGE_LIMIT]) // opens)
+        for index in rows[:PAGE_LIMIT:step][:opens]:
             table.move_cursor(row=index)
             before = len([k for k, _ in app.timings if k == "open_audit"])
             app.simulate_key("enter")
             await until(
-                lambda before=before: len([k for k, _ in app.timings if k == "open_audit"])
-                > before
+                lambda before=before: len([k for k, _ in app.timings if k == "open_audit"]) > before
             )
             await pilot.press("escape")
             await until(lambda: isinstance(app.screen, HomeScreen))
@@ -186,8 +185,7 @@ def main() -> None:
     shown, loaded = vaudit_runs(scratch, args.runs, config)
     bare_ms = median_ms(bare)
     print(
-        f"bare DataTable app, 1,000 rows, first paint   {bare_ms:7.0f} ms  "
-        f"(median of {args.runs})"
+        f"bare DataTable app, 1,000 rows, first paint   {bare_ms:7.0f} ms  (median of {args.runs})"
     )
     print(
         f"vaudit home shown, taking keys                 {median_ms(shown):7.0f} ms  "
