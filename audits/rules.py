@@ -58,6 +58,9 @@ class RuleKind:
     params: Mapping[str, Param]
     propose: RuleFn
     check_params: Callable[[Mapping[str, Any]], str | None] | None = None
+    # Named rules read the vendor's facts and the scenario, so they can propose before the
+    # auditor enters anything; value rules wait for a value.
+    reads_facts: bool = False
 
 
 RULES: dict[str, RuleKind] = {}
@@ -70,11 +73,14 @@ def register(
     inputs: set[InputKind],
     params: Mapping[str, Param] | None = None,
     check_params: Callable[[Mapping[str, Any]], str | None] | None = None,
+    reads_facts: bool = False,
 ) -> Callable[[RuleFn], RuleFn]:
     def decorate(fn: RuleFn) -> RuleFn:
         if name in RULES:
             raise RuntimeError(f"rule kind {name!r} registered twice")
-        RULES[name] = RuleKind(name, frozenset(inputs), dict(params or {}), fn, check_params)
+        RULES[name] = RuleKind(
+            name, frozenset(inputs), dict(params or {}), fn, check_params, reads_facts
+        )
         return fn
 
     return decorate
@@ -271,3 +277,7 @@ def _must_be_no(ctx: RuleContext) -> Proposal | None:
     if not ctx.value:
         return _say(Result.PASS, "回答为“否”", "answered no")
     return _say(Result.FAIL, "回答为“是”，这是不可接受的风险", "answered yes: an unacceptable risk")
+
+
+# The named rules over vendor facts register themselves on import; they need the names above.
+from audits import named_rules  # noqa: E402, F401

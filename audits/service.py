@@ -37,7 +37,7 @@ from audits.models import (
     Vendor,
     utcnow,
 )
-from audits.rules import Proposal, Result, evaluate
+from audits.rules import RULES, Proposal, Result, evaluate
 from audits.scenario import Scenario
 from audits.scoring import AuditScore, score
 from audits.values import ValueError_, parse_value, to_canonical
@@ -90,6 +90,8 @@ class AuditView:
     evidence: Mapping[str, list[Evidence]]
     score: AuditScore
     snapshots: tuple[ChecklistSnapshot, ...] = ()
+    # What the named rules propose from the vendor's facts now, for items that read facts.
+    proposals: Mapping[str, Proposal] = field(default_factory=dict)
 
     def result_of(self, item_id: str) -> Result | None:
         answer = self.answers.get(item_id)
@@ -539,8 +541,21 @@ class Service:
             dict(evidence),
             score(checklists, scenario, results),
             tuple(snapshots),
+            self._fact_proposals(checklists, vendor, scenario),
         )
         return view, int(stamp or 0)
+
+    def _fact_proposals(
+        self, checklists: ChecklistSet, vendor: Vendor, scenario: Scenario
+    ) -> dict[str, Proposal]:
+        facts = rule_facts(vendor, scenario)
+        proposals = {}
+        for item in checklists.items():
+            if item.rule and RULES[item.rule.kind].reads_facts and item.applies_to(scenario):
+                proposal = self._propose(item, None, facts)
+                if proposal is not None:
+                    proposals[item.id] = proposal
+        return proposals
 
     def summaries(self) -> list[AuditSummary]:
         """Every audit with its score, read in a few set-wise queries (not one per audit)."""
@@ -758,7 +773,9 @@ class Service:
                 if len(text) > NOTE_MAX:
                     raise AuditError(f"the note is {len(text)} characters; at most {NOTE_MAX} fit")
                 state["note"] = text or None
-            proposal = self._propose(item, state["value"])
+            vendor = session.get(Vendor, audit.vendor_id)
+            assert vendor is not None
+            proposal = self._propose(item, state["value"], rule_facts(vendor, scenario))
             if result is not UNSET:
                 if result == AUTO:
                     if proposal is None:
@@ -815,8 +832,14 @@ class Service:
             )
             return answer
 
-    def _propose(self, item: Item, canonical_value: str | None) -> Proposal | None:
-        if item.rule is None or canonical_value is None:
+    def _propose(
+        self, item: Item, canonical_value: str | None, facts: Mapping[str, Any] | None = None
+    ) -> Proposal | None:
+        if item.rule is None:
+            return None
+        if RULES[item.rule.kind].reads_facts:
+            return evaluate(item.rule.kind, item.rule.params, None, self._date(), facts or {})
+        if canonical_value is None:
             return None
         try:
             typed = parse_value(item, canonical_value)
@@ -1116,6 +1139,15 @@ def _answer_state(answer: Answer | None) -> dict[str, Any]:
     if answer is None:
         return dict(EMPTY_ANSWER)
     return {key: getattr(answer, key) for key in ANSWER_FIELDS}
+
+
+def rule_facts(vendor: Vendor, scenario: Scenario) -> dict[str, Any]:
+    """What named rules read: the vendor's facts and the scenario the audit was started in."""
+    return _vendor_facts(vendor) | {
+        "coverage": scenario.coverage,
+        "message_kinds": sorted(scenario.message_kinds),
+        "industry": scenario.industry,
+    }
 
 
 def _vendor_facts(vendor: Vendor) -> dict[str, Any]:

@@ -178,7 +178,7 @@ _SCOPE_RULES: tuple[tuple[re.Pattern[str], Level, str, str], ...] = (
 )
 
 
-def _check_scope(scope_text: str | None) -> Finding:
+def check_scope(scope_text: str | None) -> Finding:
     scope = _normalise(scope_text or "")
     _pattern, level, zh, en = next(rule for rule in _SCOPE_RULES if rule[0].search(scope))
     return Finding("licence.scope", level, Text(zh, en))
@@ -253,7 +253,7 @@ def check_licence(
     return Report(
         (
             *_check_number(number, needs_cross_regional, today),
-            _check_scope(scope_text),
+            check_scope(scope_text),
             *_check_dates(issue_date, expiry_date, today),
             check_same_holder("licence.holder", holder_credit_code, vendor_credit_code, HOLDER),
             _check_annual_report(annual_report_year, issue_date, today),

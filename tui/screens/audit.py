@@ -387,7 +387,7 @@ class AuditScreen(Screen[None]):
         if not applies:
             title.stylize("dim strike")
             glyph = RichText("○", style="dim")
-        elif answer and answer.proposed_result and not answer.result:
+        elif self._proposal(item.id)[0] and not (answer and answer.result):
             title.append(" ?", style="bold cyan")
         gate = RichText("⛔" if item.gate else "", style="red")
         return [glyph, title, str(item.weight), gate]
@@ -425,13 +425,13 @@ class AuditScreen(Screen[None]):
         )
         self._render_value_input(item, answer)
         proposal = self.query_one("#d-proposal", Static)
-        if answer and answer.proposed_result:
-            reason = answer.proposal_reason_zh if lang == "zh" else answer.proposal_reason_en
+        proposed, reason = self._proposal(item.id)
+        if proposed:
             proposal.update(
                 f"[b]{self.t('Rule proposes')}[/b]: "
-                f"{result_glyph(answer.proposed_result).markup} "
-                f"{result_name(answer.proposed_result, lang)} — {escape(reason or '')}"
-                + ("   [dim](y)[/dim]" if not answer.result else "")
+                f"{result_glyph(proposed).markup} "
+                f"{result_name(proposed, lang)} — {escape(reason)}"
+                + ("   [dim](y)[/dim]" if not (answer and answer.result) else "")
             )
         else:
             proposal.update("")
@@ -622,7 +622,7 @@ class AuditScreen(Screen[None]):
             self.notify(self.t("not applicable to this scenario"), severity="warning")
             return
         answer = self.answers.get(item.id)
-        proposed = answer.proposed_result if answer else None
+        proposed = self._proposal(item.id)[0]
         if result == "auto" and not proposed:
             self.notify(self.t("Enter a value and press Enter"), severity="warning")
             return
@@ -636,16 +636,28 @@ class AuditScreen(Screen[None]):
             if target:
                 self._go_to(target)
 
+    def _proposal(self, item_id: str) -> tuple[str | None, str]:
+        """The rule's proposal for an item and its reason: the one stored with the answer, else
+        what a named rule proposes from the vendor's facts now."""
+        lang = self.app.lang
+        answer = self.answers.get(item_id)
+        if answer and answer.proposed_result:
+            reason = answer.proposal_reason_zh if lang == "zh" else answer.proposal_reason_en
+            return answer.proposed_result, reason or ""
+        live = self.view.proposals.get(item_id) if self.view else None
+        if live is not None:
+            return live.result.value, live.reason(lang)
+        return None, ""
+
     def _ask_override_note(self, item: Item, answer: Answer | None, result: str) -> None:
         from tui.screens.dialogs import TextDialog
 
-        assert answer is not None
         lang = self.app.lang
-        reason = answer.proposal_reason_zh if lang == "zh" else answer.proposal_reason_en
+        proposed, reason = self._proposal(item.id)
         explain = self.t(
             "The rule proposes {proposed}: {reason}. You chose {chosen}; a note must say why.",
-            proposed=result_name(answer.proposed_result, lang),
-            reason=reason or "",
+            proposed=result_name(proposed, lang),
+            reason=reason,
             chosen=result_name(result, lang),
         )
 
