@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
@@ -83,3 +84,27 @@ def test_writes_take_the_lock_up_front(tmp_path: Path) -> None:
     assert "BEGIN IMMEDIATE" in statements
     assert statements.count("BEGIN") >= 1
     store.dispose()
+
+
+def test_cached_scores_match_a_fresh_scoring_and_old_rows_are_scored_on_read(
+    tmp_path: Path,
+) -> None:
+    from audits.demo import load_demo
+    from audits.service import Service
+
+    service = Service(open_store(str(tmp_path / "d.sqlite")), "t", today=dt.date(2026, 11, 24))
+    load_demo(service)
+    fresh = {s.audit.id: s.score for s in service.summaries()}
+    cached = {r.audit_id: r for r in service.home_rows() if r.audit_id is not None}
+    assert cached.keys() == fresh.keys()
+    for audit_id, row in cached.items():
+        assert row.score == pytest.approx(fresh[audit_id].total)
+        assert row.verdict == fresh[audit_id].verdict.value
+        assert row.completion == pytest.approx(fresh[audit_id].completion)
+    # Rows written before migration 0003 have no cache: they are scored when read.
+    with service.store.write() as session:
+        session.connection().exec_driver_sql(
+            "UPDATE audit SET score_total = NULL, verdict = NULL, completion = NULL"
+        )
+    again = {r.audit_id: r for r in service.home_rows() if r.audit_id is not None}
+    assert {k: r.verdict for k, r in again.items()} == {k: r.verdict for k, r in cached.items()}
