@@ -247,3 +247,20 @@ async def test_a_late_reload_never_undoes_own_answers(demo_db: Path, app_factory
         assert not isinstance(app.screen, StaleDialog)
         [answer] = stored(demo_db, Answer, audit_id=screen.audit_id, item_id=item)
         assert answer.result is None and answer.version == 2
+
+
+async def test_a_database_that_cannot_open_is_shown_and_the_app_stays_up(
+    tmp_path: Path, app_factory
+) -> None:
+    not_a_database = tmp_path / "notes.sqlite"
+    not_a_database.write_text("these are my notes, not a database\n" * 100)
+    app = app_factory(not_a_database)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.service_error is not None)
+        await settle(pilot)
+        status = str(app.screen.query_one("#home-status", Static).render())
+        assert "is not a usable database" in status
+        await pilot.press("f1")  # still answering keys
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+    assert not_a_database.read_text().startswith("these are my notes")  # left untouched
