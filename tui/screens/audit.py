@@ -42,7 +42,9 @@ if TYPE_CHECKING:
 
 POLL_SECONDS = 2.0  # how often the screen looks for changes made elsewhere
 UNANSWERED_SHOWN = 12  # unanswered items named in the sign-off dialog
-ITEM_TITLE_WIDTH = 36  # fixed: an auto width would be re-measured on every section change
+NARROW_BELOW = 110  # terminal columns under which the side panels shrink (see app.tcss)
+SIDE_PANELS = {False: 24 + 40 + 1, True: 22 + 28 + 1}  # sections + detail + its border
+ITEM_COLUMNS_EXTRA = 17  # glyph, weight, gate, cell padding and the scrollbar
 
 
 class AuditLoaded(Message):
@@ -367,7 +369,7 @@ class AuditScreen(Screen[None]):
         else:
             table.clear(columns=True)
             table.add_column("", width=1, key="glyph")
-            table.add_column(self.t("Items"), width=ITEM_TITLE_WIDTH, key="title")
+            table.add_column(self.t("Items"), width=self._title_width(), key="title")
             table.add_column(self.t("weight"), width=6, key="weight")
             table.add_column("", width=2, key="gate")
             self._columns_lang = lang
@@ -376,6 +378,17 @@ class AuditScreen(Screen[None]):
             table.add_row(*self._item_cells(item, scenario, lang), key=item.id)
         if self.item_id is not None and self._section_of(self.item_id) == self.section_index:
             table.move_cursor(row=table.get_row_index(self.item_id), animate=False)
+
+    def _title_width(self) -> int:
+        # Fixed, not auto: an auto width would be re-measured on every section change.
+        width = self.size.width or 120
+        return max(14, width - SIDE_PANELS[width < NARROW_BELOW] - ITEM_COLUMNS_EXTRA)
+
+    def on_resize(self) -> None:
+        self.set_class((self.size.width or 120) < NARROW_BELOW, "narrow")
+        if self.view is not None:
+            self._columns_lang = None  # rebuild the columns for the new width
+            self._render_items()
 
     def _item_cells(self, item: Item, scenario: Any, lang: Any) -> list[Any]:
         applies = item.applies_to(scenario)
