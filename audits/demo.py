@@ -75,6 +75,103 @@ def _days(today: dt.date, n: int) -> str:
 
 
 def _vendors(today: dt.date) -> list[DemoVendor]:
+    vendors = _vendor_cards(today)
+    for vendor, extra in zip(vendors, _regulatory_facts(today), strict=True):
+        vendor.facts.update(extra)
+        # A licence runs five years: its issue date follows from its expiry.
+        expiry = dt.date.fromisoformat(vendor.facts["licence_expiry"])
+        vendor.facts["licence_issued_on"] = expiry.replace(year=expiry.year - 5).isoformat()
+    return vendors
+
+
+def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
+    """Facts the named rules read, varied so that each rule passes, warns and fails somewhere."""
+    y = today.year
+
+    def ago(days: int) -> str:
+        return (today - dt.timedelta(days=days)).isoformat()
+
+    return [
+        # 星河: everything in order.
+        {
+            "annual_report_year": str(y - 1),
+            "mlps_level": "3",
+            "mlps_report_on": ago(200),
+            "mlps_conclusion": "符合",
+            "staff_insured": "45",
+            "major_violation_3y": "no",
+            "first_contract_on": f"{y - 11}-06-01",
+        },
+        # 蓝鲸: basically conforming, licence near renewal.
+        {
+            "annual_report_year": str(y - 1),
+            "mlps_level": "3",
+            "mlps_report_on": ago(300),
+            "mlps_conclusion": "基本符合",
+            "staff_insured": "20",
+            "major_violation_3y": "no",
+            "first_contract_on": f"{y - 9}-02-10",
+        },
+        # 青禾: annual report a year behind.
+        {
+            "annual_report_year": str(y - 2),
+            "mlps_level": "3",
+            "mlps_report_on": ago(330),
+            "mlps_conclusion": "符合",
+            "staff_insured": "12",
+            "major_violation_3y": "no",
+            "first_contract_on": f"{y - 6}-09-01",
+        },
+        # 极速: provincial licence, small capital, a major violation.
+        {
+            "annual_report_year": str(y - 1),
+            "mlps_level": "3",
+            "mlps_report_on": ago(100),
+            "mlps_conclusion": "符合",
+            "staff_insured": "8",
+            "major_violation_3y": "yes",
+            "first_contract_on": f"{y - 4}-03-01",
+        },
+        # 北辰: no MLPS evaluation recorded yet.
+        {
+            "annual_report_year": str(y - 1),
+            "staff_insured": "30",
+            "major_violation_3y": "no",
+            "first_contract_on": f"{y - 10}-05-20",
+        },
+        # 海川: the evaluation report is out of date.
+        {
+            "annual_report_year": str(y - 1),
+            "mlps_level": "3",
+            "mlps_report_on": ago(520),
+            "mlps_conclusion": "基本符合",
+            "staff_insured": "6",
+            "major_violation_3y": "no",
+            "first_contract_on": f"{y - 7}-01-15",
+        },
+        # 远帆: level 2 only, two staff insured.
+        {
+            "annual_report_year": str(y - 3),
+            "mlps_level": "2",
+            "mlps_report_on": ago(400),
+            "mlps_conclusion": "符合",
+            "staff_insured": "2",
+            "major_violation_3y": "no",
+            "first_contract_on": f"{y - 3}-08-01",
+        },
+        # 橙石: not audited yet.
+        {
+            "annual_report_year": str(y - 1),
+            "mlps_level": "3",
+            "mlps_report_on": ago(60),
+            "mlps_conclusion": "符合",
+            "staff_insured": "15",
+            "major_violation_3y": "no",
+        },
+    ]
+
+
+def _vendor_cards(today: dt.date) -> list[DemoVendor]:
     y = today.year
     return [
         DemoVendor(
@@ -211,6 +308,9 @@ def _vendors(today: dt.date) -> list[DemoVendor]:
 FACT_VALUES: dict[str, Callable[[dict[str, str]], str | None]] = {
     "qualification.licence.validity": lambda facts: facts.get("licence_expiry"),
     "operating_history.registration.founded": lambda facts: facts.get("founded_on"),
+    "operating_history.registration.first_contract": lambda facts: facts.get("first_contract_on"),
+    "qualification.security.mlps_level": lambda facts: facts.get("mlps_level"),
+    "qualification.security.evaluation_report": lambda facts: facts.get("mlps_report_on"),
     "operating_history.registration.capital": lambda facts: (
         facts["registered_capital_yuan"].removesuffix("万")
         if facts.get("registered_capital_yuan", "").endswith("万")

@@ -94,6 +94,15 @@ class Vendor(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
     version: int = 1
+    # Facts the regulatory rules read (migration 0004).
+    licence_issued_on: dt.date | None = None
+    annual_report_year: int | None = None  # the latest year whose annual report is filed
+    mlps_level: int | None = None
+    mlps_report_on: dt.date | None = None
+    mlps_conclusion: str | None = Field(default=None, max_length=20)
+    staff_insured: int | None = None  # staff with social insurance paid by the vendor
+    major_violation_3y: bool | None = None
+    first_contract_on: dt.date | None = None
 
 
 class Selection(SQLModel, table=True):

@@ -7,10 +7,11 @@ scenario's `coverage` and `message_kinds`.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 
-from audits.regulatory import Finding, Level
+from audits.regulatory import Finding, Level, failed, passed, warned
 from audits.rules import Proposal, Result, RuleContext, register
 from audits.text import Text
 from audits.values import InputKind
@@ -72,3 +73,138 @@ def _licence_scope(ctx: RuleContext) -> Proposal | None:
             ),
         )
     return proposal_from([check_scope(scope)])
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _missing(check: str, zh: str, en: str) -> Finding:
+    return warned(check, f"服务商资料中未记录{zh}", f"the vendor's facts do not record {en}")
+
+
+@register("mlps_evaluation", {InputKind.CHOICE}, reads_facts=True)
+def _mlps_evaluation(ctx: RuleContext) -> Proposal | None:
+    """Level, age of the evaluation report and its conclusion, from the vendor's facts."""
+    from audits.regulatory.mlps import check_mlps
+    from audits.vendor_fields import MLPS_CONCLUSIONS
+
+    facts = ctx.facts
+    level, report_on, conclusion = (
+        facts.get("mlps_level"),
+        _date(facts.get("mlps_report_on")),
+        facts.get("mlps_conclusion"),
+    )
+    if level is None and report_on is None and conclusion is None:
+        return Proposal(
+            Result.PARTIAL,
+            Text(
+                "服务商资料中没有等保测评信息（级别、报告日期、结论）",
+                "the vendor's facts hold no MLPS evaluation (level, report date, conclusion)",
+            ),
+        )
+    label = MLPS_CONCLUSIONS[conclusion].zh if conclusion in MLPS_CONCLUSIONS else conclusion
+    report = check_mlps(level, report_on, label, None, None, ctx.today)
+    # The tested unit's credit code is not a recorded fact: that check stays with the auditor.
+    return proposal_from(f for f in report.findings if f.check != "mlps.unit")
+
+
+@register("annual_report_filed", {InputKind.YESNO}, reads_facts=True)
+def _annual_report_filed(ctx: RuleContext) -> Proposal | None:
+    """Last year's licence annual report, due by March 31."""
+    from audits.regulatory.licence import check_annual_report
+
+    year = ctx.facts.get("annual_report_year")
+    issued = _date(ctx.facts.get("licence_issued_on"))
+    return proposal_from([check_annual_report(year, issued, ctx.today)])
+
+
+@register("preconditions_1069", {InputKind.CHOICE}, reads_facts=True)
+def _preconditions_1069(ctx: RuleContext) -> Proposal | None:
+    """The preconditions for holding a 1069 code, each reported as its own line."""
+    from audits.regulatory.licence import parse_licence_number
+
+    facts = ctx.facts
+    findings: list[Finding] = []
+    number = parse_licence_number(facts.get("licence_number") or "")
+    if number is None:
+        findings.append(
+            _missing("1069.licence", "可识别的许可证编号", "a recognisable licence number")
+        )
+    elif not number.cross_regional:
+        findings.append(
+            failed(
+                "1069.licence",
+                f"许可证 {number.text} 为省级许可，1069 码号需全国（跨地区）SP 许可",
+                f"licence {number.text} is provincial; a 1069 code needs a national SP licence",
+            )
+        )
+    else:
+        findings.append(passed("1069.licence", "持有全国 SP 许可", "holds a national SP licence"))
+    if number is not None and number.foreign_invested:
+        findings.append(
+            failed(
+                "1069.funding",
+                "许可证编号含“合字”，为外资企业；1069 码号要求内资",
+                "the licence number marks a foreign-invested firm (合字); 1069 needs domestic "
+                "funding",
+            )
+        )
+    capital = facts.get("registered_capital_yuan")
+    if capital is None:
+        findings.append(_missing("1069.capital", "注册资本", "the registered capital"))
+    elif capital < MIN_CAPITAL_1069:
+        findings.append(
+            failed(
+                "1069.capital",
+                f"注册资本 {capital // 10_000} 万元，低于 1000 万元",
+                f"registered capital RMB {capital:,} is below RMB 10,000,000",
+            )
+        )
+    else:
+        findings.append(passed("1069.capital", "注册资本达标", "registered capital is enough"))
+    staff = facts.get("staff_insured")
+    if staff is None:
+        findings.append(
+            _missing("1069.staff", "参保员工人数", "how many staff have social insurance")
+        )
+    elif staff < MIN_STAFF_1069:
+        findings.append(
+            failed(
+                "1069.staff",
+                f"参保员工 {staff} 人，少于 {MIN_STAFF_1069} 人",
+                f"{staff} staff with social insurance, fewer than {MIN_STAFF_1069}",
+            )
+        )
+    else:
+        findings.append(passed("1069.staff", "参保员工人数达标", "enough insured staff"))
+    violation = facts.get("major_violation_3y")
+    if violation is None:
+        findings.append(
+            _missing(
+                "1069.violation", "近三年有无重大违法记录", "whether there was a major violation"
+            )
+        )
+    elif violation:
+        findings.append(
+            failed(
+                "1069.violation", "近三年有重大违法记录", "a major violation in the last 3 years"
+            )
+        )
+    else:
+        findings.append(
+            passed("1069.violation", "近三年无重大违法", "no major violation in 3 years")
+        )
+    return proposal_from(findings)
+
+
+# The 1069 preconditions (domain.md): thresholds as data, named once.
+MIN_CAPITAL_1069 = 10_000_000  # yuan
+MIN_STAFF_1069 = 3

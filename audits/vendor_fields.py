@@ -139,6 +139,52 @@ def _name(raw: str) -> str:
     return text
 
 
+def _year(raw: str) -> int:
+    text = raw.strip()
+    if not text.isdigit() or not 1990 <= int(text) <= dt.date.today().year:
+        raise ValueError(f"{text!r} is not a year from 1990 to this year")
+    return int(text)
+
+
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        text = raw.strip()
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise ValueError(f"{text!r} is not a whole number from {low} to {high}")
+        return int(text)
+
+    return parse
+
+
+def _yes_no(raw: str) -> bool:
+    from audits.values import NO_WORDS, YES_WORDS
+
+    word = raw.strip().lower()
+    if word in YES_WORDS:
+        return True
+    if word in NO_WORDS:
+        return False
+    raise ValueError(f"{raw.strip()!r} is not yes or no")
+
+
+# The MLPS evaluation's conclusion, as the report states it, stored by key.
+MLPS_CONCLUSIONS: dict[str, Text] = {
+    "conforming": Text("符合", "conforming"),
+    "basically_conforming": Text("基本符合", "basically conforming"),
+    "not_conforming": Text("不符合", "not conforming"),
+}
+
+
+def _mlps_conclusion(raw: str) -> str:
+    text = raw.strip()
+    for key, label in MLPS_CONCLUSIONS.items():
+        if text.lower() in (key, label.en, label.zh):
+            return key
+    raise ValueError(
+        f"{text!r} is not one of {', '.join(MLPS_CONCLUSIONS)} (符合 / 基本符合 / 不符合)"
+    )
+
+
 @dataclass(frozen=True)
 class VendorField:
     name: str  # the model attribute
@@ -164,6 +210,26 @@ VENDOR_FIELDS: tuple[VendorField, ...] = (
     VendorField("contact_phone", Text("联系电话", "Phone"), _phone),
     VendorField("contact_email", Text("电子邮箱", "E-mail"), _email),
     VendorField("website", Text("网站", "Website"), _website),
+    VendorField("licence_issued_on", Text("许可证发证日期", "Licence issued on"), _past_date),
+    VendorField(
+        "annual_report_year",
+        Text("已报送年报的最近年度", "Latest annual report filed (year)"),
+        _year,
+    ),
+    VendorField("mlps_level", Text("等保级别", "MLPS level"), _whole(1, 5)),
+    VendorField("mlps_report_on", Text("等保测评报告日期", "MLPS report date"), _past_date),
+    VendorField("mlps_conclusion", Text("等保测评结论", "MLPS conclusion"), _mlps_conclusion),
+    VendorField(
+        "staff_insured", Text("参保员工人数", "Staff with social insurance"), _whole(0, 10**6)
+    ),
+    VendorField(
+        "major_violation_3y",
+        Text("近三年有无重大违法记录", "Major violation in the last 3 years"),
+        _yes_no,
+    ),
+    VendorField(
+        "first_contract_on", Text("首份客户合同日期", "First customer contract"), _past_date
+    ),
     VendorField("notes", Text("备注", "Notes"), _text(10_000)),
 )
 FIELDS_BY_NAME = {f.name: f for f in VENDOR_FIELDS}

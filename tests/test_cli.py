@@ -191,3 +191,36 @@ def test_output_cut_short_by_a_closed_pipe_is_not_an_error(db_path: Path) -> Non
         check=True,
     )
     assert shell.stderr == ""
+
+
+def test_vendor_regulatory_facts_are_checked_and_stored(run) -> None:
+    run("vendors", "add", "事实供应商")
+    bad = run("vendors", "edit", "事实供应商", "--mlps-level", "6", ok=False)
+    assert "mlps_level" in bad.stderr and "from 1 to 5" in bad.stderr
+    run(
+        "vendors",
+        "edit",
+        "事实供应商",
+        "--mlps-level",
+        "3",
+        "--mlps-conclusion",
+        "基本符合",
+        "--mlps-report-on",
+        "2026-03-01",
+        "--staff-insured",
+        "4",
+        "--major-violation-3y",
+        "no",
+        "--annual-report-year",
+        "2025",
+        "--licence-issued-on",
+        "2021-06-30",
+    )
+    shown = json.loads(run("vendors", "show", "事实供应商", "--json").stdout)
+    assert shown["mlps_conclusion"] == "basically_conforming"
+    assert (shown["mlps_level"], shown["staff_insured"], shown["major_violation_3y"]) == (
+        3,
+        4,
+        False,
+    )
+    assert shown["mlps_report_on"] == "2026-03-01" and shown["annual_report_year"] == 2025

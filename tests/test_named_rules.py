@@ -81,3 +81,61 @@ def test_a_fact_proposal_reaches_the_item_and_needs_a_note_to_override(
     assert (taken.result, taken.proposed_result, taken.overridden) == ("fail", "fail", False)
     assert "10620811" in (taken.proposal_reason_en or "")
     assert "qualification.code.type_matches_coverage" in shipped.view(audit).score.failed_gates
+
+
+def facts_rule(kind: str, **facts: object) -> Result:
+    proposal = evaluate(kind, {}, None, TODAY, facts)
+    assert proposal is not None
+    return proposal.result
+
+
+def test_mlps_evaluation_from_the_vendor_facts() -> None:
+    good = {"mlps_level": 3, "mlps_report_on": "2026-05-01", "mlps_conclusion": "conforming"}
+    assert facts_rule("mlps_evaluation", **good) is Result.PASS
+    assert facts_rule("mlps_evaluation", **good | {"mlps_report_on": "2025-06-01"}) is Result.FAIL
+    assert facts_rule("mlps_evaluation", **good | {"mlps_level": 2}) is Result.FAIL
+    not_ok = good | {"mlps_conclusion": "not_conforming"}
+    assert facts_rule("mlps_evaluation", **not_ok) is Result.FAIL
+    assert facts_rule("mlps_evaluation") is Result.PARTIAL  # nothing recorded yet
+
+
+def test_annual_report_due_by_march_31() -> None:
+    assert facts_rule("annual_report_filed", annual_report_year=2025) is Result.PASS
+    assert facts_rule("annual_report_filed", annual_report_year=2024) is Result.PARTIAL
+
+
+def test_1069_preconditions_each_on_its_own_line() -> None:
+    met = {
+        "licence_number": "B2-20150210",
+        "registered_capital_yuan": 20_000_000,
+        "staff_insured": 5,
+        "major_violation_3y": False,
+    }
+    assert facts_rule("preconditions_1069", **met) is Result.PASS
+    weak = met | {"licence_number": "京B2-20060060", "registered_capital_yuan": 5_000_000}
+    proposal = evaluate("preconditions_1069", {}, None, TODAY, weak)
+    assert proposal is not None and proposal.result is Result.FAIL
+    assert "provincial" in proposal.reason.en and "10,000,000" in proposal.reason.en
+    foreign = met | {"licence_number": "合字B1.B2-20130004"}
+    assert facts_rule("preconditions_1069", **foreign) is Result.FAIL
+    unknown = {k: v for k, v in met.items() if k != "staff_insured"}
+    assert facts_rule("preconditions_1069", **unknown) is Result.PARTIAL
+
+
+def test_the_demo_vendors_exercise_every_named_rule(shipped_service: Service) -> None:
+    from audits.demo import load_demo
+    from audits.rules import RULES
+
+    load_demo(shipped_service)
+    seen: dict[str, set[Result]] = {}
+    for summary in shipped_service.summaries():
+        view = shipped_service.view(summary.audit.id)
+        for item_id, proposal in view.proposals.items():
+            item = view.checklists.item(item_id)
+            assert item is not None and item.rule is not None
+            seen.setdefault(item.rule.kind, set()).add(proposal.result)
+    named = {k for k, v in RULES.items() if v.reads_facts}
+    assert seen.keys() == named
+    assert set().union(*seen.values()) == {Result.PASS, Result.PARTIAL, Result.FAIL}
+    assert Result.FAIL in seen["preconditions_1069"] and Result.PASS in seen["preconditions_1069"]
+    assert {Result.PASS, Result.FAIL} <= seen["mlps_evaluation"]

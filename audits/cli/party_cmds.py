@@ -35,9 +35,9 @@ def vendor_options(func: Any) -> Any:
 def vendor_json(vendor: Any) -> dict[str, Any]:
     data = {spec.name: getattr(vendor, spec.name) for spec in VENDOR_FIELDS}
     data["access_codes"] = json.loads(vendor.access_codes)
-    for key in ("licence_expiry", "founded_on"):
-        if data[key] is not None:
-            data[key] = data[key].isoformat()
+    for key, value in data.items():
+        if hasattr(value, "isoformat"):
+            data[key] = value.isoformat()
     return {"id": vendor.id, "uid": vendor.uid, "version": vendor.version, **data}
 
 

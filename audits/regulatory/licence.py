@@ -225,7 +225,7 @@ def _check_dates(
         yield passed("licence.expiry", f"有效期至 {expiry}。", f"Valid until {expiry}.")
 
 
-def _check_annual_report(year: int | None, issue: dt.date | None, today: dt.date) -> Finding:
+def check_annual_report(year: int | None, issue: dt.date | None, today: dt.date) -> Finding:
     month, day = ANNUAL_REPORT_DEADLINE
     due = today.year - 1 if today > dt.date(today.year, month, day) else today.year - 2
     if (issue is not None and issue.year > due) or (year is not None and year >= due):
@@ -256,6 +256,6 @@ def check_licence(
             check_scope(scope_text),
             *_check_dates(issue_date, expiry_date, today),
             check_same_holder("licence.holder", holder_credit_code, vendor_credit_code, HOLDER),
-            _check_annual_report(annual_report_year, issue_date, today),
+            check_annual_report(annual_report_year, issue_date, today),
         )
     )

@@ -39,6 +39,8 @@ def stored_text(vendor: Vendor, name: str) -> str:
         return " ".join(json.loads(value))
     if name == "registered_capital_yuan":
         return display_capital(value).replace(",", "")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
