@@ -268,3 +268,23 @@ def display_capital(yuan: int | None) -> str:
     if yuan % 10_000 == 0:
         return f"{yuan // 10_000:,}万"
     return f"{yuan:,}"
+
+
+def field_warnings(name: str, value: Any) -> list[Text]:
+    """What the regulatory checks say about an accepted value: not errors (the value is
+    stored), but things to look up, e.g. a credit code whose check character does not match."""
+    from audits.regulatory import Level
+
+    if value in (None, ""):
+        return []
+    if name == "credit_code":
+        from audits.regulatory.credit_code import check_credit_code
+
+        findings = check_credit_code(str(value)).findings
+    elif name == "licence_number":
+        from audits.regulatory.licence import diagnose, parse_licence_number
+
+        findings = () if parse_licence_number(str(value)) else (diagnose(str(value)),)
+    else:
+        return []
+    return [f.message for f in findings if f.level is not Level.PASS]

@@ -224,3 +224,12 @@ def test_vendor_regulatory_facts_are_checked_and_stored(run) -> None:
         False,
     )
     assert shown["mlps_report_on"] == "2026-03-01" and shown["annual_report_year"] == 2025
+
+
+def test_a_credit_code_with_a_wrong_check_character_is_saved_with_a_warning(run) -> None:
+    added = run("vendors", "add", "校验供应商", "--credit-code", "91310110666007217A")
+    assert "warning: credit_code: The check character does not match" in added.stderr
+    assert "National Enterprise Credit Information Publicity System" in added.stderr
+    assert "forged" not in added.stderr
+    clean = run("vendors", "add", "正常供应商", "--credit-code", "91310110666007217T")
+    assert clean.stderr == ""

@@ -82,6 +82,7 @@ def vendors_add(ctx: Context, name: str, **values: str | None) -> None:
     given = {k: v for k, v in values.items() if v is not None}
     vendor = ctx.service.add_vendor({"name": name, **given})
     click.echo(f"added vendor {vendor.id}: {vendor.name}")
+    _warn(ctx, given)
 
 
 @vendors.command("edit")
@@ -96,6 +97,18 @@ def vendors_edit(ctx: Context, vendor: str, **values: str | None) -> None:
         raise click.UsageError("nothing to change: give at least one option (see --help)")
     updated = ctx.service.edit_vendor(vendor, given)
     click.echo(f"vendor {updated.id} ({updated.name}) is at version {updated.version}")
+    _warn(ctx, given)
+
+
+def _warn(ctx: Context, given: dict[str, str]) -> None:
+    """Saved, but worth a look: what the regulatory checks say about the facts just given."""
+    from audits.vendor_fields import field_warnings
+
+    for name, text in given.items():
+        for message in field_warnings(
+            name, text.strip().upper() if name == "credit_code" else text
+        ):
+            click.echo(f"warning: {name}: {message(ctx.lang)}", err=True)
 
 
 @vendors.command("show")

@@ -84,7 +84,7 @@ def parse_licence_number(raw: str) -> LicenceNumber | None:
     )
 
 
-def _diagnose(raw: str) -> Finding:
+def diagnose(raw: str) -> Finding:
     """Why a text is not a licence number: a look-alike, a placeholder, or just unrecognised."""
     text = _normalise(raw)
     for marker, zh, en in _LOOK_ALIKES:
@@ -121,7 +121,7 @@ def _check_number(
 ) -> Iterator[Finding]:
     parsed = number if isinstance(number, LicenceNumber) else parse_licence_number(number)
     if parsed is None:
-        yield _diagnose(str(number))
+        yield diagnose(str(number))
         return
     yield passed("licence.number", f"许可证编号 {parsed.text}。", f"Licence number {parsed.text}.")
     if "B2" not in parsed.categories:

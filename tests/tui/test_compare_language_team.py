@@ -264,3 +264,23 @@ async def test_a_database_that_cannot_open_is_shown_and_the_app_stays_up(
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
     assert not_a_database.read_text().startswith("these are my notes")  # left untouched
+
+
+async def test_vendor_form_warns_about_a_credit_code_to_look_up(tmp_path: Path, app_factory):
+    db = tmp_path / "w.sqlite"
+    app = app_factory(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press(*"Check Co")
+        app.screen.query_one("#field-credit_code", Input).focus()
+        await pilot.press(*"91310110666007217A")
+        await pilot.pause()
+        note = str(app.screen.query_one("#problem-credit_code", Static).render())
+        assert "check character does not match" in note
+        await pilot.press("ctrl+s")  # a warning, not an error: the vendor is saved
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        [vendor] = stored(db, Vendor)
+        assert vendor.credit_code == "91310110666007217A"

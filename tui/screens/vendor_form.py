@@ -13,7 +13,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from audits.vendor_fields import VENDOR_FIELDS, FieldError, display_capital, parse_vendor_fields
+from audits.vendor_fields import (
+    VENDOR_FIELDS,
+    FieldError,
+    display_capital,
+    field_warnings,
+    parse_vendor_fields,
+)
 from tui.labels import tr, translate_bindings
 from tui.writer import WriteDone, WriteFailed
 
@@ -118,11 +124,13 @@ class VendorFormScreen(Screen[None]):
     def _show_problem(self, name: str, text: str) -> bool:
         problem = self.query_one(f"#problem-{name}", Static)
         try:
-            parse_vendor_fields({name: text})
+            values = parse_vendor_fields({name: text})
         except FieldError as error:
             problem.update(RichText(error.message, style="red"))
             return False
-        problem.update("")
+        # Accepted, but the regulatory checks may still say "look this up".
+        warnings = field_warnings(name, values.get(name))
+        problem.update(RichText("\n".join(w(self.app.lang) for w in warnings), style="yellow"))
         return True
 
     @on(Input.Submitted, ".field")
