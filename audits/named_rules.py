@@ -208,3 +208,37 @@ def _preconditions_1069(ctx: RuleContext) -> Proposal | None:
 # The 1069 preconditions (domain.md): thresholds as data, named once.
 MIN_CAPITAL_1069 = 10_000_000  # yuan
 MIN_STAFF_1069 = 3
+
+
+@register("licence_cross_regional", {InputKind.YESNO}, reads_facts=True)
+def _licence_cross_regional(ctx: RuleContext) -> Proposal | None:
+    """Nationwide sending needs a licence issued by MIIT: a number without a province prefix."""
+    from audits.regulatory.licence import diagnose, parse_licence_number
+
+    raw = ctx.facts.get("licence_number") or ""
+    if not raw:
+        return proposal_from([_missing("licence.number", "许可证编号", "the licence number")])
+    number = parse_licence_number(raw)
+    if number is None:
+        return proposal_from([diagnose(raw)])
+    if number.cross_regional:
+        return proposal_from(
+            [
+                passed(
+                    "licence.cross_regional",
+                    f"{number.text} 由工信部颁发，可跨地区经营",
+                    f"{number.text} is issued by MIIT and valid across provinces",
+                )
+            ]
+        )
+    return proposal_from(
+        [
+            failed(
+                "licence.cross_regional",
+                f"{number.text} 为 {number.province} 省级许可，只能在本省经营；"
+                "全国发送需工信部颁发的跨地区许可",
+                f"{number.text} is a provincial licence ({number.province}) valid in that province "
+                "only; nationwide sending needs a cross-regional licence from MIIT",
+            )
+        ]
+    )

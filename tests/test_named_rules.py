@@ -139,3 +139,17 @@ def test_the_demo_vendors_exercise_every_named_rule(shipped_service: Service) ->
     assert set().union(*seen.values()) == {Result.PASS, Result.PARTIAL, Result.FAIL}
     assert Result.FAIL in seen["preconditions_1069"] and Result.PASS in seen["preconditions_1069"]
     assert {Result.PASS, Result.FAIL} <= seen["mlps_evaluation"]
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("B2-20150210", Result.PASS),
+        ("A2.B1.B2-20090003", Result.PASS),
+        ("京B2-20060060", Result.FAIL),  # provincial: cannot send nationwide
+        ("京ICP备12345678号", Result.FAIL),  # not a telecom licence at all
+        ("", Result.PARTIAL),
+    ],
+)
+def test_licence_cross_regional(number: str, expected: Result) -> None:
+    assert facts_rule("licence_cross_regional", licence_number=number) is expected

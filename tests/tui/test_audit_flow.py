@@ -101,7 +101,15 @@ async def test_vendor_to_revision_from_the_keyboard(tmp_path: Path, app_factory)
         # recorded, so the rule proposes partial; y takes it.
         assert screen.item_id == "qualification.licence.scope"
         assert "no licence scope" in str(screen.query_one("#d-proposal", Static).render())
-        await pilot.press("y", "a", "n")
+        await pilot.press("y", "a")
+        await settle(pilot)
+        # Cross-regional licence: the rule has no licence number to read and proposes partial;
+        # n/a disagrees with it, so the note is asked for.
+        assert screen.item_id == "qualification.licence.cross_regional"
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, TextDialog)
+        await pilot.press(*"licence number still to be collected", "enter")
         await settle(pilot)
         results = {a.item_id: a.result for a in stored(db, Answer, audit_id=audit.id)}
         assert results["qualification.licence.holder_matches"] == "pass"
