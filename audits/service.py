@@ -656,6 +656,18 @@ class Service:
             for audit_id in combos.values():
                 self._snapshot_set(self._audit_snapshots(session, audit_id))
 
+    def watch(self, within_days: int | None = None) -> list[Any]:
+        """What is expired or will expire within the days given, across all vendors."""
+        from audits.watch import DEFAULT_WITHIN_DAYS, watch
+
+        with self.store.read() as session:
+            vendors = [
+                {"id": v.id, **_vendor_facts(v)}
+                for v in session.exec(select(Vendor).order_by(col(Vendor.name))).all()
+            ]
+        days = DEFAULT_WITHIN_DAYS if within_days is None else within_days
+        return watch(vendors, self._date(), days)
+
     def funnels(self) -> list[tuple[Selection, dict[str, int]]]:
         """Each selection with how many candidates stand at each stage."""
         with self.store.read() as session:

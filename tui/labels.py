@@ -51,7 +51,7 @@ ZH: dict[str, str] = {
     "Auditor": "审计人",
     "no audit yet": "尚无审计",
     "Expiring soon": "即将到期",
-    "(coming with the expiry watch)": "（到期提醒功能上线后显示）",
+    "nothing due in 90 days": "90 天内没有到期事项",
     "Mark 2 to 6 audits with space, then press c to compare.": "用空格标记 2 至 6 个审计，再按 c 对比。",
     "{n} of {total} rows": "共 {total} 行，显示 {n} 行",
     "{n} marked": "已标记 {n} 个",

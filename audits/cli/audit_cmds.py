@@ -577,3 +577,43 @@ def verify(ctx: Context) -> None:
     click.echo(f"({report.events} events checked before it)", err=True)
     ctx_obj = click.get_current_context()
     ctx_obj.exit(1)
+
+
+@cli.command()
+@click.option(
+    "--within",
+    "within_days",
+    type=click.IntRange(min=0),
+    default=90,
+    show_default=True,
+    metavar="DAYS",
+    help="Show what falls due within this many days (overdue items always show).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def watch(ctx: Context, within_days: int, as_json: bool) -> None:
+    """What is expired or will expire: licences and their renewal, MLPS re-evaluation,
+    licence annual reports; sorted by date."""
+    import datetime as dt
+
+    service = ctx.service
+    today = service.today or dt.date.today()
+    items = service.watch(within_days)
+    if as_json:
+        echo_json([item.as_json(today) for item in items])
+        return
+    if not items:
+        click.echo(f"nothing falls due within {within_days} days")
+        return
+    echo_table(
+        ["due", "", "vendor", "what"],
+        [
+            [
+                item.due.isoformat(),
+                "overdue" if item.overdue(today) else "",
+                item.vendor,
+                item.what(ctx.lang),
+            ]
+            for item in items
+        ],
+    )

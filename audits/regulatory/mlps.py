@@ -19,7 +19,7 @@ ACCEPTED_CONCLUSIONS = frozenset({"符合", "基本符合"})
 TESTED_UNIT = Text("测评报告的被测单位", "tested unit of the evaluation report")
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
+def add_months(day: dt.date, months: int) -> dt.date:
     year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
     if year > dt.MAXYEAR:
         return dt.date.max  # absurd input: saturate rather than raise
@@ -58,7 +58,7 @@ def _check_report_date(level: int | None, report_date: dt.date | None, today: dt
             f"The evaluation report is dated {report_date}, after today; check it.",
         )
     months = REPORT_MAX_AGE_MONTHS.get(level if level is not None else MIN_LEVEL, 12)
-    due = _add_months(report_date, months)
+    due = add_months(report_date, months)
     if today > due:
         return failed(
             "mlps.report_date",

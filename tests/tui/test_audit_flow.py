@@ -192,6 +192,8 @@ async def test_home_filters_as_you_type_and_opens_with_enter(demo_db: Path, app_
         table = app.screen.query_one("#rows", DataTable)
         everything = table.row_count
         assert everything == 10  # 9 audits and a vendor without one
+        expiring = str(app.screen.query_one("#expiring", Static).render())
+        assert "Expiring soon" in expiring and "annual report" in expiring
         # Two audits are disqualified; words narrow together: the rejected one of them.
         await pilot.press("slash", *"disqualified rejected")
         await settle(pilot)

@@ -45,13 +45,22 @@ FILTER_DELAY = 0.12  # seconds of quiet typing before the table is filtered agai
 # DataTable measures every cell it is given, so rows are added a page at a time as the cursor
 # nears the end: start-up stays flat however many audits there are.
 PAGE = 200
+WATCH_SHOWN = 5  # lines in the expiring-soon panel; `vaudit watch` lists them all
 
 
 class HomeLoaded(Message):
-    def __init__(self, rows: list[HomeRow], funnels: list[tuple[Any, dict[str, int]]]) -> None:
+    def __init__(
+        self,
+        rows: list[HomeRow],
+        funnels: list[tuple[Any, dict[str, int]]],
+        watch: list[Any],
+        today: Any,
+    ) -> None:
         super().__init__()
         self.rows = rows
         self.funnels = funnels
+        self.watch = watch
+        self.today = today
 
 
 class HomeScreen(Screen[None]):
@@ -82,6 +91,8 @@ class HomeScreen(Screen[None]):
         self._filter_timer: Any = None
         self._loaded_once = False
         self.loaded = 0  # how many of `shown` are in the table
+        self.watch_items: list[Any] = []
+        self.watch_today: Any = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="home-top"):
@@ -132,18 +143,23 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="home-load")
     def _load(self, service: Service) -> None:
+        import datetime as dt
+
         rows = service.home_rows()
         funnels = service.funnels()
-        self.post_message(HomeLoaded(rows, funnels))
+        watch = service.watch()
+        self.post_message(HomeLoaded(rows, funnels, watch, service.today or dt.date.today()))
         service.warm()  # after the table is filled: the first audit opened is then quick
 
     def on_home_loaded(self, message: HomeLoaded) -> None:
         self.rows = message.rows
         self.funnel_data = message.funnels
+        self.watch_items, self.watch_today = message.watch, message.today
         live = {r.audit_id for r in self.rows if r.audit_id is not None}
         self.marked &= live
         self.query_one("#rows", DataTable).loading = False
         self._render_funnels()
+        self._render_watch()
         self._render_rows()
         if not self._loaded_once:
             self._loaded_once = True
@@ -163,9 +179,7 @@ class HomeScreen(Screen[None]):
         self.query_one("#filter", Input).placeholder = "/ " + self.t(
             "Type to filter by vendor, selection, stage, status or verdict"
         )
-        self.query_one("#expiring", Static).update(
-            f"[b]{self.t('Expiring soon')}[/b]\n[dim]{self.t('(coming with the expiry watch)')}[/]"
-        )
+        self._render_watch()
         self._build_columns()
         self._render_funnels()
         self._render_rows()
@@ -195,6 +209,25 @@ class HomeScreen(Screen[None]):
         if index == self.sort_column:
             text += " ▼" if self.sort_reverse else " ▲"
         return RichText(text, style="bold")
+
+    def _render_watch(self) -> None:
+        """The expiring-soon panel: the first few of `vaudit watch`, overdue in red."""
+        lines = [RichText(self.t("Expiring soon"), style="bold")]
+        for item in self.watch_items[:WATCH_SHOWN]:
+            overdue = item.overdue(self.watch_today)
+            # One line each, cut with an ellipsis: the panel must not grow over the table.
+            line = RichText(no_wrap=True, overflow="ellipsis")
+            line.append(item.due.isoformat() + " ", style="bold red" if overdue else "bold")
+            line.append(item.vendor.removesuffix("（示例）")[:6] + " ", style="cyan")
+            line.append(item.what(self.app.lang))
+            lines.append(line)
+        if len(self.watch_items) > WATCH_SHOWN:
+            lines.append(
+                RichText(f"+{len(self.watch_items) - WATCH_SHOWN} · vaudit watch", style="dim")
+            )
+        if len(lines) == 1:
+            lines.append(RichText(self.t("nothing due in 90 days"), style="dim"))
+        self.query_one("#expiring", Static).update(RichText("\n").join(lines))
 
     def _render_funnels(self) -> None:
         lines = [f"[b]{self.t('Selections')}[/b]"]
