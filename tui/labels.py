@@ -96,6 +96,10 @@ ZH: dict[str, str] = {
     "Audit": "审计",
     "{n} audits": "{n} 个审计",
     "overridden": "已推翻规则建议",
+    "Facts changed since this answer (the rule then proposed {was}).": "作答后服务商资料已变更（当时规则建议为{was}）。",
+    "Start another audit?": "再开始一次审计？",
+    "{vendor} already has audit #{audit} ({status}) in {selection}.": "{vendor} 在“{selection}”中已有审计 #{audit}（{status}）。",
+    "Start another": "再开始一次",
     # dialogs
     "Cancel": "取消",
     "OK": "确定",

@@ -284,3 +284,50 @@ async def test_vendor_form_warns_about_a_credit_code_to_look_up(tmp_path: Path, 
         assert isinstance(app.screen, HomeScreen)
         [vendor] = stored(db, Vendor)
         assert vendor.credit_code == "91310110666007217A"
+
+
+async def test_a_fact_proposal_follows_the_vendor_facts_as_they_are_now(
+    demo_db: Path, app_factory
+) -> None:
+    """After a vendor's licence number changes, the screen shows what y will now record."""
+    app = app_factory(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view)
+        screen = app.screen
+        item = "qualification.licence.cross_regional"
+        assert screen.answers[item].proposed_result == "pass"
+        await pilot.press("escape")
+        await settle(pilot)
+        other = open_service(demo_db, actor="colleague")
+        other.edit_vendor(screen.view.vendor.id, {"licence_number": "京ICP备12345678号"})
+        other.store.dispose()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view)
+        await settle(pilot)
+        screen._go_to(item)
+        await settle(pilot)
+        shown = str(screen.query_one("#d-proposal", Static).render())
+        assert "Fail" in shown and "ICP" in shown and "Facts changed" in shown
+        await pilot.press("y")
+        await settle(pilot)
+        [answer] = stored(demo_db, Answer, audit_id=screen.audit_id, item_id=item)
+        assert (answer.result, answer.proposed_result) == ("fail", "fail")
+
+
+async def test_a_second_audit_of_the_same_pair_asks_first(demo_db: Path, app_factory) -> None:
+    from audits.models import Audit
+
+    app = app_factory(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        before = len(stored(demo_db, Audit))
+        await pilot.press("a")  # the cursor's row: an audited vendor in its selection
+        await settle(pilot)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("enter")  # Cancel is the default
+        await settle(pilot)
+        assert len(stored(demo_db, Audit)) == before

@@ -440,12 +440,23 @@ class AuditScreen(Screen[None]):
         proposal = self.query_one("#d-proposal", Static)
         proposed, reason = self._proposal(item.id)
         if proposed:
-            proposal.update(
+            text = (
                 f"[b]{self.t('Rule proposes')}[/b]: "
                 f"{result_glyph(proposed).markup} "
                 f"{result_name(proposed, lang)} — {escape(reason)}"
                 + ("   [dim](y)[/dim]" if not (answer and answer.result) else "")
             )
+            if answer and answer.proposed_result and answer.proposed_result != proposed:
+                # The vendor's facts changed after this item was answered.
+                text += (
+                    "\n[yellow]"
+                    + self.t(
+                        "Facts changed since this answer (the rule then proposed {was}).",
+                        was=result_name(answer.proposed_result, lang),
+                    )
+                    + "[/yellow]"
+                )
+            proposal.update(text)
         else:
             proposal.update("")
         result = answer.result if answer else None
@@ -650,16 +661,17 @@ class AuditScreen(Screen[None]):
                 self._go_to(target)
 
     def _proposal(self, item_id: str) -> tuple[str | None, str]:
-        """The rule's proposal for an item and its reason: the one stored with the answer, else
-        what a named rule proposes from the vendor's facts now."""
+        """The rule's proposal for an item and its reason. A rule over the vendor's facts
+        proposes from the facts as they are now (what `y` will record); a rule over the value
+        proposes what was stored with the answer."""
         lang = self.app.lang
+        live = self.view.proposals.get(item_id) if self.view else None
+        if live is not None:
+            return live.result.value, live.reason(lang)
         answer = self.answers.get(item_id)
         if answer and answer.proposed_result:
             reason = answer.proposal_reason_zh if lang == "zh" else answer.proposal_reason_en
             return answer.proposed_result, reason or ""
-        live = self.view.proposals.get(item_id) if self.view else None
-        if live is not None:
-            return live.result.value, live.reason(lang)
         return None, ""
 
     def _ask_override_note(self, item: Item, answer: Answer | None, result: str) -> None:
@@ -670,7 +682,7 @@ class AuditScreen(Screen[None]):
         explain = self.t(
             "The rule proposes {proposed}: {reason}. You chose {chosen}; a note must say why.",
             proposed=result_name(proposed, lang),
-            reason=reason,
+            reason=reason.rstrip("。."),
             chosen=result_name(result, lang),
         )
 

@@ -473,13 +473,44 @@ class HomeScreen(Screen[None]):
             self.notify(self.t(missing), severity="warning")
             return
 
+        def start(vendor_id: int, selection_id: int) -> None:
+            service = self.service
+            self.app.writer.submit(
+                lambda: service.start_audit(vendor_id, selection_id), self, tag="start"
+            )
+
         def chosen(choice: tuple[int, int] | None) -> None:
             if choice is None:
                 return
-            service = self.service
             vendor_id, selection_id = choice
-            self.app.writer.submit(
-                lambda: service.start_audit(vendor_id, selection_id), self, tag="start"
+            existing = next(
+                (
+                    r
+                    for r in self.rows
+                    if (r.vendor_id, r.selection_id) == choice and r.audit_id is not None
+                ),
+                None,
+            )
+            if existing is None:
+                start(vendor_id, selection_id)
+                return
+            # A second audit of the same pair is rare on purpose: ask before starting one.
+            from tui.screens.dialogs import ConfirmDialog
+
+            self.app.push_screen(
+                ConfirmDialog(
+                    self.t("Start another audit?"),
+                    self.t(
+                        "{vendor} already has audit #{audit} ({status}) in {selection}.",
+                        vendor=existing.vendor_name,
+                        audit=existing.audit_id,
+                        status=status_name(existing.status, self.app.lang),
+                        selection=existing.selection_name,
+                    ),
+                    self.t("Start another"),
+                    self.t("Cancel"),
+                ),
+                lambda yes: start(vendor_id, selection_id) if yes else None,
             )
 
         self.app.push_screen(
