@@ -158,6 +158,7 @@ class Service:
     _snapshot_rows: dict[int, ChecklistSnapshot] = field(
         default_factory=dict, init=False, repr=False
     )
+    _warmed: bool = field(default=False, init=False, repr=False)
 
     # ------------------------------------------------------------------ checklists
 
@@ -508,13 +509,9 @@ class Service:
 
     def view_with_stamp(self, audit_id: int | str) -> tuple[AuditView, int]:
         """The audit's view and its change stamp (see audit_stamp), read in one transaction."""
-        from audits.models import Event
-
         with self.store.read() as session:
             audit = self._audit(session, audit_id)
-            stamp = session.exec(
-                select(sa.func.max(Event.id)).where(Event.audit_id == audit.id)
-            ).first()
+            stamp = _stamp(session, audit.id)  # type: ignore[arg-type]
             vendor = session.get(Vendor, audit.vendor_id)
             selection = session.get(Selection, audit.selection_id)
             snapshots = self._audit_snapshots(session, audit.id)  # type: ignore[arg-type]
@@ -543,7 +540,7 @@ class Service:
             tuple(snapshots),
             self._fact_proposals(checklists, vendor, scenario),
         )
-        return view, int(stamp or 0)
+        return view, stamp
 
     def _fact_proposals(
         self, checklists: ChecklistSet, vendor: Vendor, scenario: Scenario
@@ -567,13 +564,7 @@ class Service:
                 (c.selection_id, c.vendor_id): c.stage
                 for c in session.exec(select(Candidate)).all()
             }
-            links: dict[int, list[int]] = defaultdict(list)
-            for audit_id, snapshot_id in session.exec(
-                select(AuditChecklist.audit_id, AuditChecklist.snapshot_id).order_by(
-                    col(AuditChecklist.audit_id), col(AuditChecklist.position)
-                )
-            ).all():
-                links[audit_id].append(snapshot_id)
+            links = _snapshot_links(session)
             needed = {sid for ids in links.values() for sid in ids}
             snapshots = {
                 s.id: s
@@ -643,18 +634,15 @@ class Service:
         return rows
 
     def warm(self) -> None:
-        """Parse every checklist combination audits use, ahead of the first open."""
+        """Parse every checklist combination audits use, ahead of the first open (once per
+        service: a combination added later is parsed when first opened)."""
+        if self._warmed:
+            return
         with self.store.read() as session:
-            links: dict[int, list[int]] = defaultdict(list)
-            for audit_id, snapshot_id in session.exec(
-                select(AuditChecklist.audit_id, AuditChecklist.snapshot_id).order_by(
-                    col(AuditChecklist.audit_id), col(AuditChecklist.position)
-                )
-            ).all():
-                links[audit_id].append(snapshot_id)
-            combos = {tuple(ids): audit_id for audit_id, ids in links.items()}
+            combos = {tuple(ids): audit_id for audit_id, ids in _snapshot_links(session).items()}
             for audit_id in combos.values():
                 self._snapshot_set(self._audit_snapshots(session, audit_id))
+        self._warmed = True
 
     def watch(self, within_days: int | None = None) -> list[Any]:
         """What is expired or will expire within the days given, across all vendors."""
@@ -685,14 +673,8 @@ class Service:
 
     def audit_stamp(self, audit_id: int | str) -> int:
         """The id of the newest event on this audit: it changes with every write, by anyone."""
-        from audits.models import Event
-
         with self.store.read() as session:
-            audit = self._audit(session, audit_id)
-            newest = session.exec(
-                select(sa.func.max(Event.id)).where(Event.audit_id == audit.id)
-            ).first()
-        return int(newest or 0)
+            return _stamp(session, self._audit(session, audit_id).id)  # type: ignore[arg-type]
 
     def _writable(self, session: Session, audit_id: int | str) -> Audit:
         audit = self._audit(session, audit_id)
@@ -785,9 +767,12 @@ class Service:
                 if len(text) > NOTE_MAX:
                     raise AuditError(f"the note is {len(text)} characters; at most {NOTE_MAX} fit")
                 state["note"] = text or None
-            vendor = session.get(Vendor, audit.vendor_id)
-            assert vendor is not None
-            proposal = self._propose(item, state["value"], rule_facts(vendor, scenario))
+            facts: dict[str, Any] = {}
+            if item.rule is not None and RULES[item.rule.kind].reads_facts:
+                vendor = session.get(Vendor, audit.vendor_id)
+                assert vendor is not None
+                facts = rule_facts(vendor, scenario)
+            proposal = self._propose(item, state["value"], facts)
             if result is not UNSET:
                 if result == AUTO:
                     if proposal is None:
@@ -1151,6 +1136,25 @@ def _answer_state(answer: Answer | None) -> dict[str, Any]:
     if answer is None:
         return dict(EMPTY_ANSWER)
     return {key: getattr(answer, key) for key in ANSWER_FIELDS}
+
+
+def _snapshot_links(session: Session) -> dict[int, list[int]]:
+    """Each audit's checklist snapshot ids, in position order."""
+    links: dict[int, list[int]] = defaultdict(list)
+    for audit_id, snapshot_id in session.exec(
+        select(AuditChecklist.audit_id, AuditChecklist.snapshot_id).order_by(
+            col(AuditChecklist.audit_id), col(AuditChecklist.position)
+        )
+    ).all():
+        links[audit_id].append(snapshot_id)
+    return links
+
+
+def _stamp(session: Session, audit_id: int) -> int:
+    from audits.models import Event
+
+    newest = session.exec(select(sa.func.max(Event.id)).where(Event.audit_id == audit_id)).first()
+    return int(newest or 0)
 
 
 def rule_facts(vendor: Vendor, scenario: Scenario) -> dict[str, Any]:
