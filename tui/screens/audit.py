@@ -17,13 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.labels import tr, translate_bindings
 from tui.messages import ServiceReady
+from tui.screens.base import AppScreen
 from tui.widgets.format import (
     percent,
     result_glyph,
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
     from audits.models import Answer, Evidence
     from audits.scoring import AuditScore
     from audits.service import AuditView, Service
-    from tui.app import VauditApp
 
 POLL_SECONDS = 2.0  # how often the screen looks for changes made elsewhere
 UNANSWERED_SHOWN = 12  # unanswered items named in the sign-off dialog
@@ -68,7 +66,7 @@ class Section:
     items: list[Item]
 
 
-class AuditScreen(Screen[None]):
+class AuditScreen(AppScreen):
     BINDINGS = [
         Binding("p", "result('pass')", "Pass"),
         Binding("a", "result('partial')", "Partial"),
@@ -89,8 +87,6 @@ class AuditScreen(Screen[None]):
         Binding("escape", "back", "Back"),
     ]
 
-    app: VauditApp
-
     def __init__(self, audit_id: int, opened_at: float | None = None) -> None:
         super().__init__()
         self.audit_id = audit_id
@@ -108,6 +104,7 @@ class AuditScreen(Screen[None]):
         self.versions: dict[str, int] = {}
         self.pending: dict[str, int] = {}
         self._columns_lang: str | None = None
+        self._footer_read_only: bool | None = None
 
     def switch_to(self, audit_id: int, opened_at: float | None = None) -> None:
         """Show another audit in this same screen (building a screen costs more than filling
@@ -148,20 +145,11 @@ class AuditScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        translate_bindings(self, self.app.lang)
         self.query_one("#readonly-banner").display = False
         self.query_one("#audit-body").loading = True
         if self.app.service is not None:
             self._load(self.app.service, external=False)
         self.set_interval(POLL_SECONDS, self._poll)
-
-    @property
-    def service(self) -> Service:
-        assert self.app.service is not None
-        return self.app.service
-
-    def t(self, text: str, **values: object) -> str:
-        return tr(text, self.app.lang, **values)
 
     EDITING = frozenset({"result", "edit_value", "note", "add_file", "add_url", "sign_off"})
 
@@ -326,8 +314,12 @@ class AuditScreen(Screen[None]):
                     on=f"{signed:%Y-%m-%d}" if signed else "",
                 )
             )
-        self.query_one("#value", Input).disabled = self.read_only
-        self.refresh_bindings()
+        if self._footer_read_only != self.read_only:
+            # The footer lists the edit keys only while editing is possible; rebuilding it
+            # costs a few widgets, so only when that changes (not on every answer).
+            self._footer_read_only = self.read_only
+            self.query_one("#value", Input).disabled = self.read_only
+            self.refresh_bindings()
 
     def _render_sections(self) -> None:
         if self.score is None:

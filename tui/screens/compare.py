@@ -10,16 +10,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from tui.labels import tr, translate_bindings
+from tui.screens.base import AppScreen
 from tui.widgets.format import result_glyph, stage_name, verdict_text
 from tui.writer import WriteDone, WriteFailed
 
 if TYPE_CHECKING:
     from audits.service import AuditView
-    from tui.app import VauditApp
 
 RESULT_RANK = {"pass": 3, "partial": 2, "fail": 1}
 LABEL_WIDTH = 34
@@ -40,7 +38,7 @@ class Row:
     comparable: tuple[Any, ...]  # what decides "same in every column"
 
 
-class CompareScreen(Screen[None]):
+class CompareScreen(AppScreen):
     BINDINGS = [
         Binding("enter", "expand", "Expand", show=False),  # on the hint line; the table owns Enter
         Binding("d", "differences", "Differences only"),
@@ -53,8 +51,6 @@ class CompareScreen(Screen[None]):
         Binding("escape", "back", "Back"),
     ]
 
-    app: VauditApp
-
     def __init__(self, audit_ids: list[int]) -> None:
         super().__init__()
         self.audit_ids = audit_ids
@@ -62,9 +58,6 @@ class CompareScreen(Screen[None]):
         self.stages: dict[int, str] = {}
         self.expanded: set[str] = set()
         self.differences_only = False
-
-    def t(self, text: str, **values: object) -> str:
-        return tr(text, self.app.lang, **values)
 
     def compose(self) -> ComposeResult:
         yield Static(id="compare-title")
@@ -74,7 +67,6 @@ class CompareScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        translate_bindings(self, self.app.lang)
         self.query_one("#grid").loading = True
         self.reload()
 

@@ -15,24 +15,18 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, OptionList, Select, SelectionList, Static
 from textual.widgets.option_list import Option
 
-from tui.labels import tr
+from tui.screens.base import Words
 
 if TYPE_CHECKING:
     from audits.models import Evidence
     from audits.service import StaleWrite
-    from tui.app import VauditApp
 
 
 T = TypeVar("T")
 
 
-class Dialog(ModalScreen[T | None], Generic[T]):
+class Dialog(Words, ModalScreen[T | None], Generic[T]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    app: VauditApp
-
-    def t(self, text: str, **values: object) -> str:
-        return tr(text, self.app.lang, **values)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -14,17 +14,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from tui.labels import tr, translate_bindings
 from tui.messages import DataChanged, ServiceFailed, ServiceReady
+from tui.screens.base import AppScreen
 from tui.widgets.format import percent, points, stage_name, status_name, verdict_text, when
 from tui.writer import WriteDone, WriteFailed
 
 if TYPE_CHECKING:
     from audits.service import HomeRow, Service
-    from tui.app import VauditApp
 
 STAGES = ("screening", "technical_test", "negotiation", "finalist", "rejected")
 STATUSES = ("draft", "in_review", "signed_off")
@@ -63,7 +61,7 @@ class HomeLoaded(Message):
         self.today = today
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(AppScreen):
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter"),
         Binding("enter", "open", "Open", show=False),  # the table owns Enter; help lists it
@@ -77,8 +75,6 @@ class HomeScreen(Screen[None]):
         Binding("f5", "reload", "Refresh", show=False),
         Binding("escape", "clear_filter", show=False),
     ]
-
-    app: VauditApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -105,20 +101,11 @@ class HomeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        translate_bindings(self, self.app.lang)
         self.apply_language()
         self.query_one("#rows", DataTable).loading = True
         self.call_after_refresh(self.app.mark, "home_shown")
         if self.app.service is not None:
             self.reload()
-
-    @property
-    def service(self) -> Service:
-        assert self.app.service is not None
-        return self.app.service
-
-    def t(self, text: str, **values: object) -> str:
-        return tr(text, self.app.lang, **values)
 
     # ------------------------------------------------------------------ loading
 

@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
 from audits.vendor_fields import (
@@ -20,12 +19,11 @@ from audits.vendor_fields import (
     field_warnings,
     parse_vendor_fields,
 )
-from tui.labels import tr, translate_bindings
+from tui.screens.base import AppScreen
 from tui.writer import WriteDone, WriteFailed
 
 if TYPE_CHECKING:
     from audits.models import Vendor
-    from tui.app import VauditApp
 
 
 class VendorLoaded(Message):
@@ -50,22 +48,17 @@ def stored_text(vendor: Vendor, name: str) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-class VendorFormScreen(Screen[None]):
+class VendorFormScreen(AppScreen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
-
-    app: VauditApp
 
     def __init__(self, vendor_id: int | None) -> None:
         super().__init__()
         self.vendor_id = vendor_id
         self.version: int | None = None
         self.original: dict[str, str] = {f.name: "" for f in VENDOR_FIELDS}
-
-    def t(self, text: str, **values: object) -> str:
-        return tr(text, self.app.lang, **values)
 
     def compose(self) -> ComposeResult:
         yield Static(id="form-title")
@@ -77,7 +70,6 @@ class VendorFormScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        translate_bindings(self, self.app.lang)
         self.apply_language()
         if self.vendor_id is not None:
             self.query_one("#form").loading = True

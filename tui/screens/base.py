@@ -1,0 +1,35 @@
+"""What every vaudit screen shares: its words in the app's language, the service, and key
+descriptions translated when it is mounted."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.screen import Screen
+
+from tui.labels import tr, translate_bindings
+
+if TYPE_CHECKING:
+    from audits.service import Service
+    from tui.app import VauditApp
+
+
+class Words:
+    """The app's labels in its current language (see tui/labels.py)."""
+
+    app: VauditApp
+
+    def t(self, text: str, **values: object) -> str:
+        return tr(text, self.app.lang, **values)
+
+
+class AppScreen(Words, Screen[None]):
+    @property
+    def service(self) -> Service:
+        assert self.app.service is not None
+        return self.app.service
+
+    def on_mount(self) -> None:
+        # Textual runs this after the subclass's own on_mount handler.
+        translate_bindings(self, self.app.lang)
+        self.refresh_bindings()
