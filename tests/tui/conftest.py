@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -82,3 +83,19 @@ async def home_ready(pilot: Pilot[None]) -> None:
 
 def open_service(db: Path, actor: str = "check") -> Service:
     return Service(open_store(str(db)), actor, today=TODAY)
+
+
+async def audit_shown(pilot: Pilot[None]) -> Any:
+    """Wait for the audit screen to show an audit; return the screen."""
+    from tui.screens.audit import AuditScreen
+
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view is not None)
+    return app.screen
+
+
+async def open_first_audit(pilot: Pilot[None]) -> Any:
+    """From a fresh start: wait for home, open the audit on the first row."""
+    await home_ready(pilot)
+    await pilot.press("enter")
+    return await audit_shown(pilot)

@@ -8,8 +8,14 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, Static
 
 from audits.models import Answer, Audit, Vendor
-from tests.tui.conftest import home_ready, open_service, settle, until
-from tui.screens.audit import AuditScreen
+from tests.tui.conftest import (
+    audit_shown,
+    home_ready,
+    open_first_audit,
+    open_service,
+    settle,
+    until,
+)
 from tui.screens.dialogs import SignOffDialog, TextDialog
 from tui.screens.home import HomeScreen
 from tui.screens.vendor_form import VendorFormScreen
@@ -70,7 +76,7 @@ async def test_vendor_to_revision_from_the_keyboard(tmp_path: Path, app_factory)
         await pilot.press("a")
         await settle(pilot)
         await pilot.press("enter", "enter")
-        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view)
+        await audit_shown(pilot)
         await settle(pilot)
         [audit] = stored(db, Audit)
         assert "0/" in header(app) and "incomplete" in header(app)
@@ -157,9 +163,7 @@ async def test_vendor_to_revision_from_the_keyboard(tmp_path: Path, app_factory)
 async def test_value_is_validated_inline_and_nothing_bad_is_saved(demo_db: Path, app_factory):
     app = app_factory(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await home_ready(pilot)
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view)
+        await open_first_audit(pilot)
         screen = app.screen
         screen._go_to("qualification.licence.validity")
         await pilot.press("e")
@@ -200,7 +204,7 @@ async def test_home_filters_as_you_type_and_opens_with_enter(demo_db: Path, app_
         await until(pilot, lambda: table.row_count == 1)
         await pilot.press("enter")  # leaves the filter for the table
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view)
+        await audit_shown(pilot)
         assert "disqualified" in header(app)
         await pilot.press("escape")
         await settle(pilot)

@@ -9,9 +9,15 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, Static
 
 from audits.models import Answer, Candidate, Vendor
-from tests.tui.conftest import home_ready, open_service, settle, until
+from tests.tui.conftest import (
+    audit_shown,
+    home_ready,
+    open_first_audit,
+    open_service,
+    settle,
+    until,
+)
 from tests.tui.test_audit_flow import header, stored
-from tui.screens.audit import AuditScreen
 from tui.screens.compare import CompareScreen
 from tui.screens.dialogs import ConfirmDialog, StaleDialog, TextDialog
 from tui.screens.help import HelpScreen
@@ -101,7 +107,7 @@ async def test_language_switches_at_run_time_and_is_remembered(
         assert any("服务商" in label for label in labels)
         assert "推荐" in " ".join(str(table.get_row_at(i)[7]) for i in range(table.row_count))
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view)
+        await audit_shown(pilot)
         assert "总分" in header(app)
         await pilot.press("f1")
         await settle(pilot)
@@ -160,9 +166,7 @@ async def test_leaving_the_vendor_form_with_changes_asks_first(demo_db: Path, ap
 async def test_a_stale_write_is_refused_and_shows_both_values(demo_db: Path, app_factory):
     app = app_factory(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await home_ready(pilot)
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view)
+        await open_first_audit(pilot)
         screen = app.screen
         item = screen.item_id
         audit_id = screen.audit_id
@@ -191,9 +195,7 @@ async def test_a_stale_write_is_refused_and_shows_both_values(demo_db: Path, app
 async def test_a_change_made_elsewhere_shows_on_screen(demo_db: Path, app_factory):
     app = app_factory(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await home_ready(pilot)
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view)
+        await open_first_audit(pilot)
         screen = app.screen
         target = screen._next_unanswered(screen.item_id)
         other = open_service(demo_db, actor="colleague")
@@ -230,9 +232,7 @@ async def test_a_late_reload_never_undoes_own_answers(demo_db: Path, app_factory
 
     app = app_factory(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await home_ready(pilot)
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view)
+        await open_first_audit(pilot)
         screen = app.screen
         item = screen.item_id
         early, stamp = app.service.view_with_stamp(screen.audit_id)  # read before the write
@@ -292,9 +292,7 @@ async def test_a_fact_proposal_follows_the_vendor_facts_as_they_are_now(
     """After a vendor's licence number changes, the screen shows what y will now record."""
     app = app_factory(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        await home_ready(pilot)
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view)
+        await open_first_audit(pilot)
         screen = app.screen
         item = "qualification.licence.cross_regional"
         assert screen.answers[item].proposed_result == "pass"
@@ -304,7 +302,7 @@ async def test_a_fact_proposal_follows_the_vendor_facts_as_they_are_now(
         other.edit_vendor(screen.view.vendor.id, {"licence_number": "京ICP备12345678号"})
         other.store.dispose()
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view)
+        await audit_shown(pilot)
         await settle(pilot)
         screen._go_to(item)
         await settle(pilot)

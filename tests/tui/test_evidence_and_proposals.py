@@ -9,18 +9,16 @@ from pathlib import Path
 from textual.widgets import Input, OptionList, Static
 
 from audits.models import Answer, Evidence
-from tests.tui.conftest import home_ready, settle, until
+from tests.tui.conftest import open_first_audit, settle
 from tests.tui.test_audit_flow import stored
 from tui.screens.audit import AuditScreen
 from tui.screens.dialogs import EvidenceDialog, TextDialog
 
 
-async def open_first_audit(pilot) -> AuditScreen:  # type: ignore[no-untyped-def]
-    await home_ready(pilot)
-    await pilot.press("enter")
-    await until(pilot, lambda: isinstance(pilot.app.screen, AuditScreen) and pilot.app.screen.view)
+async def open_and_settle(pilot) -> AuditScreen:  # type: ignore[no-untyped-def]
+    screen = await open_first_audit(pilot)
     await settle(pilot)
-    return pilot.app.screen
+    return screen
 
 
 async def test_attach_a_file_and_a_link_and_see_the_hash(
@@ -31,7 +29,7 @@ async def test_attach_a_file_and_a_link_and_see_the_hash(
     digest = hashlib.sha256(scan.read_bytes()).hexdigest()
     app = app_factory(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_first_audit(pilot)
+        screen = await open_and_settle(pilot)
         item = screen.item_id
         await pilot.press("v")
         await settle(pilot)
@@ -74,7 +72,7 @@ async def test_attach_a_file_and_a_link_and_see_the_hash(
 async def test_y_accepts_the_rules_proposal(demo_db: Path, app_factory) -> None:
     app = app_factory(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_first_audit(pilot)
+        screen = await open_and_settle(pilot)
         target = next(
             item
             for item in screen.view.checklists.items()

@@ -9,17 +9,14 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable
 
-from tests.tui.conftest import home_ready, settle, until
-from tui.screens.audit import AuditScreen
+from tests.tui.conftest import home_ready, open_first_audit, settle, until
 from tui.screens.compare import CompareScreen
 
 SIZE = (120, 40)
 
 
 async def _audit(pilot) -> None:  # type: ignore[no-untyped-def]
-    await home_ready(pilot)
-    await pilot.press("enter")
-    await until(pilot, lambda: isinstance(pilot.app.screen, AuditScreen) and pilot.app.screen.view)
+    await open_first_audit(pilot)
     await settle(pilot)
 
 
