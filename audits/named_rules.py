@@ -18,6 +18,9 @@ from audits.values import InputKind
 
 LEVEL_RESULTS = {Level.PASS: Result.PASS, Level.WARN: Result.PARTIAL, Level.FAIL: Result.FAIL}
 REASONS_SHOWN = 3  # a proposal names at most this many findings, worst first
+# The 1069 preconditions (domain.md), named once.
+MIN_CAPITAL_1069 = 10_000_000  # yuan
+MIN_STAFF_1069 = 3
 
 
 def proposal_from(findings: Iterable[Finding]) -> Proposal | None:
@@ -164,8 +167,8 @@ def _preconditions_1069(ctx: RuleContext) -> Proposal | None:
         findings.append(
             failed(
                 "1069.capital",
-                f"注册资本 {capital // 10_000} 万元，低于 1000 万元",
-                f"registered capital RMB {capital:,} is below RMB 10,000,000",
+                f"注册资本 {capital // 10_000} 万元，低于 {MIN_CAPITAL_1069 // 10_000} 万元",
+                f"registered capital RMB {capital:,} is below RMB {MIN_CAPITAL_1069:,}",
             )
         )
     else:
@@ -203,11 +206,6 @@ def _preconditions_1069(ctx: RuleContext) -> Proposal | None:
             passed("1069.violation", "近三年无重大违法", "no major violation in 3 years")
         )
     return proposal_from(findings)
-
-
-# The 1069 preconditions (domain.md): thresholds as data, named once.
-MIN_CAPITAL_1069 = 10_000_000  # yuan
-MIN_STAFF_1069 = 3
 
 
 @register("licence_cross_regional", {InputKind.YESNO}, reads_facts=True)
