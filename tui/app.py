@@ -107,6 +107,13 @@ class VauditApp(App[None]):
         for screen in self.screen_stack:
             screen.post_message(ServiceFailed(message.error))
 
+    def on_app_focus(self) -> None:
+        # Textual sends AppFocus to the app only: pass it on to a screen that shows live data,
+        # which may have been changed from another terminal while this one was in the back.
+        check = getattr(self.screen, "check_for_changes", None)
+        if check is not None:
+            check()
+
     def mark(self, what: str) -> None:
         """Record how long since `started_at` (start-up figures for the bench)."""
         self.timings.append((what, time.perf_counter() - self.started_at))

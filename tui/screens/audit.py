@@ -205,7 +205,8 @@ class AuditScreen(AppScreen):
     def on_screen_resume(self) -> None:
         self._poll()
 
-    def on_app_focus(self) -> None:
+    def check_for_changes(self) -> None:
+        """Called by the app when the terminal regains focus."""
         self._poll()
 
     def action_reload(self) -> None:
