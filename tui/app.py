@@ -164,11 +164,9 @@ class VauditApp(App[None]):
 
     def open_audit(self, audit_id: int) -> None:
         """Show an audit: one audit screen is kept and refilled (see AuditScreen.switch_to)."""
-        import time as clock
-
         from tui.screens.audit import AuditScreen
 
-        opened_at = clock.perf_counter()
+        opened_at = time.perf_counter()
         if not self.is_screen_installed(AUDIT_SCREEN):
             self.install_screen(AuditScreen(audit_id, opened_at=opened_at), AUDIT_SCREEN)
         else:

@@ -25,7 +25,3 @@ class ServiceFailed(Message, bubble=False):
     def __init__(self, error: str) -> None:
         super().__init__()
         self.error = error
-
-
-class DataChanged(Message):
-    """Something was written (a vendor, a stage, an audit): lists should reload."""

@@ -65,9 +65,6 @@ class Writer:
     def idle(self) -> bool:
         return self._idle.is_set()
 
-    def wait_idle(self, timeout: float | None = None) -> bool:
-        return self._idle.wait(timeout)
-
     def stop(self, timeout: float = 10.0) -> None:
         """Finish every queued write, then end the thread (called when the app closes)."""
         if self._thread.is_alive():

@@ -16,7 +16,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
 
-from tui.messages import DataChanged, ServiceFailed, ServiceReady
+from tui.messages import ServiceFailed, ServiceReady
 from tui.screens.base import AppScreen
 from tui.widgets.format import percent, points, stage_name, status_name, verdict_text, when
 from tui.writer import WriteDone, WriteFailed
@@ -156,9 +156,6 @@ class HomeScreen(AppScreen):
             # Thousands of long-lived rows and ORM objects now exist; a full garbage collection
             # would walk them all in the middle of a keystroke. Move them out of its way.
             gc.freeze()
-
-    def on_data_changed(self, _message: DataChanged) -> None:
-        self.reload()
 
     # ------------------------------------------------------------------ rendering
 
