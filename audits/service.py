@@ -543,16 +543,25 @@ class Service:
         return view, stamp
 
     def _fact_proposals(
-        self, checklists: ChecklistSet, vendor: Vendor, scenario: Scenario
+        self,
+        checklists: ChecklistSet,
+        vendor: Vendor,
+        scenario: Scenario,
+        today: dt.date | None = None,
     ) -> dict[str, Proposal]:
         facts = rule_facts(vendor, scenario)
         proposals = {}
         for item in checklists.items():
             if item.rule and RULES[item.rule.kind].reads_facts and item.applies_to(scenario):
-                proposal = self._propose(item, None, facts)
+                proposal = self._propose(item, None, facts, today)
                 if proposal is not None:
                     proposals[item.id] = proposal
         return proposals
+
+    def fact_proposals_on(self, view: AuditView, on: dt.date) -> dict[str, Proposal]:
+        """What the fact rules propose for the audit's vendor as things stood on a given day
+        (a report of a signed-off audit judges expiry dates as of its sign-off)."""
+        return self._fact_proposals(view.checklists, view.vendor, view.scenario, on)
 
     def summaries(self) -> list[AuditSummary]:
         """Every audit with its score, read in a few set-wise queries (not one per audit)."""
@@ -830,12 +839,17 @@ class Service:
             return answer
 
     def _propose(
-        self, item: Item, canonical_value: str | None, facts: Mapping[str, Any] | None = None
+        self,
+        item: Item,
+        canonical_value: str | None,
+        facts: Mapping[str, Any] | None = None,
+        today: dt.date | None = None,
     ) -> Proposal | None:
         if item.rule is None:
             return None
         if RULES[item.rule.kind].reads_facts:
-            return evaluate(item.rule.kind, item.rule.params, None, self._date(), facts or {})
+            on = today or self._date()
+            return evaluate(item.rule.kind, item.rule.params, None, on, facts or {})
         if canonical_value is None:
             return None
         try:

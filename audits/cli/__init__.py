@@ -66,14 +66,25 @@ def user_errors() -> tuple[type[Exception], ...]:
     """Exceptions that are the user's to fix: shown as one line on stderr, exit 1."""
     from audits.checklist import ChecklistError
     from audits.db import DatabaseError
+    from audits.files import FileExists
     from audits.values import ValueError_
     from audits.vendor_fields import FieldError
 
-    errors: list[type[Exception]] = [ChecklistError, DatabaseError, ValueError_, FieldError]
+    errors: list[type[Exception]] = [
+        ChecklistError,
+        DatabaseError,
+        ValueError_,
+        FieldError,
+        FileExists,
+    ]
     if "audits.service" in sys.modules:
         from audits.service import AuditError
 
         errors.append(AuditError)
+    if "audits.report" in sys.modules:
+        from audits.report import ReportError
+
+        errors.append(ReportError)
     return tuple(errors)
 
 
@@ -176,7 +187,13 @@ def run_tui(context: Context) -> None:
 
 
 def main() -> None:
-    from audits.cli import audit_cmds, checklist_cmds, db_cmds, party_cmds  # noqa: F401
+    from audits.cli import (  # noqa: F401
+        audit_cmds,
+        checklist_cmds,
+        db_cmds,
+        party_cmds,
+        report_cmds,
+    )
 
     cli(prog_name="vaudit")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import click
 
 from audits.cli import Context, cli, pass_context
 from audits.cli.output import echo_json, echo_table, fields, percent, points
+from audits.files import write_atomically
 
 RESULT_GLYPHS = {"pass": "✔", "partial": "◐", "fail": "✘", "na": "–", None: "·"}
 
@@ -483,21 +483,6 @@ def evidence_get(ctx: Context, evidence_id: int, output: str | None, force: bool
         raise click.ClickException(f"{target} exists; use --force to overwrite it")
     write_atomically(target, content)
     click.echo(f"wrote {target} ({len(content):,} bytes, sha256 {row.sha256})")
-
-
-def write_atomically(target: Path, content: bytes) -> None:
-    """Temp file in the same folder, fsync, rename: readers see the old file or the new one."""
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 @cli.command()

@@ -1,0 +1,436 @@
+"""Restore an audit from a report, so that auditors without a shared database can exchange work.
+
+Everything lands in one transaction: the vendor and selection (found by id, then by name, else
+created), the candidate's stage, the checklist snapshots, the answers, the evidence (its files
+from the folder beside the report) and one `audit.import` event naming the report's digest.
+An audit already here (same id) is not imported again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session, select
+
+from audits import events
+from audits.checklist import ChecklistError, set_from_snapshot
+from audits.models import (
+    Answer,
+    Audit,
+    AuditChecklist,
+    AuditStatus,
+    Blob,
+    Candidate,
+    ChecklistSnapshot,
+    Evidence,
+    EvidenceKind,
+    Selection,
+    Stage,
+    Vendor,
+)
+from audits.report import (
+    COMPARE_FORMAT,
+    IMPORT_ACTION,
+    ReportError,
+    Verification,
+    iter_file_evidence,
+    verify_file,
+)
+from audits.rules import Result
+from audits.scenario import Scenario
+from audits.values import ValueError_, parse_value, to_canonical
+from audits.vendor_fields import FieldError, parse_vendor_fields
+
+if TYPE_CHECKING:
+    from audits.service import Service
+
+
+@dataclass
+class Imported:
+    audit_id: int
+    already: bool  # the audit was here before: nothing was written
+    intact: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def import_report(service: Service, path: Path, *, force: bool = False) -> Imported:
+    check = verify_file(path)
+    body = check.data
+    if body is None:
+        raise ReportError(f"{path} cannot be imported: " + "; ".join(check.problems))
+    if body.get("format") == COMPARE_FORMAT:
+        raise ReportError(f"{path} is a comparison; only an audit's report can be imported")
+    evidence_problems = [p for p in check.problems if p.startswith("evidence ")]
+    if evidence_problems:
+        raise ReportError(
+            "the evidence beside the report does not hold: " + "; ".join(evidence_problems)
+        )
+    if not check.body_intact and not force:
+        raise ReportError(
+            f"{path} was changed after export, so it is not imported "
+            "(`vaudit report verify` names what differs; --force imports it anyway, marked "
+            "as from a changed report):\n" + "\n".join(check.problems)
+        )
+    try:
+        return _import(service, path, body, check)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if isinstance(exc, ReportError):
+            raise
+        raise ReportError(
+            f"{path}: the report is malformed ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def _table(body: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = body.get(key)
+    if not isinstance(value, Mapping):
+        raise ReportError(f"the report has no [{key}] table")
+    return value
+
+
+def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verification) -> Imported:
+    audit_data = _table(body, "audit")
+    vendor_data = _table(body, "vendor")
+    selection_data = _table(body, "selection")
+    uid = str(audit_data["id"])
+    notes: list[str] = []
+    texts = _snapshot_texts(service, path, body)
+    checklists = set_from_snapshot([(name, text) for name, _, text in texts])
+
+    with service.store.write() as session:
+        existing = session.exec(select(Audit).where(Audit.uid == uid)).first()
+        if existing is not None:
+            return Imported(existing.id, True, check.body_intact, ["already here: nothing changed"])  # type: ignore[arg-type]
+        vendor = _vendor(session, service, vendor_data, notes)
+        selection = _selection(session, service, selection_data, notes)
+        _candidate(session, service, selection, vendor, selection_data, notes)
+        snapshot_ids = [_snapshot(session, name, text) for name, _, text in texts]
+        revises = list(audit_data.get("revises", []))
+        previous = None
+        if revises:
+            previous = session.exec(
+                select(Audit).where(Audit.uid == str(revises[-1]["id"]))
+            ).first()
+        scenario = Scenario(**_scenario_args(_table(audit_data, "scenario")))
+        audit = Audit(
+            uid=uid,
+            vendor_id=vendor.id,  # type: ignore[arg-type]
+            selection_id=selection.id,  # type: ignore[arg-type]
+            status=AuditStatus.DRAFT,
+            revision=int(audit_data["revision"]),
+            previous_id=previous.id if previous else None,
+            scenario=scenario.to_json(),
+            started_at=_moment(audit_data["started_at"]),
+            started_by=str(audit_data["started_by"]),
+        )
+        session.add(audit)
+        session.flush()
+        for position, snapshot_id in enumerate(snapshot_ids):
+            session.add(
+                AuditChecklist(audit_id=audit.id, position=position, snapshot_id=snapshot_id)
+            )  # type: ignore[arg-type]
+        answers = evidence_count = 0
+        for item_data in body.get("items", []):
+            item_id = str(item_data["id"])
+            item = checklists.item(item_id)
+            if item is None:
+                raise ReportError(f"item {item_id} is not in the report's checklists")
+            if "answered_by" in item_data:
+                session.add(_answer(audit, item, item_data))
+                answers += 1
+            for entry in item_data.get("evidence", []):
+                session.add(_evidence(session, path, audit, item_id, entry))
+                evidence_count += 1
+        # Status last: a signed-off audit takes no more rows once it is signed off.
+        audit.status = AuditStatus(str(audit_data["status"]))
+        if "signed_off_at" in audit_data:
+            audit.signed_off_at = _moment(audit_data["signed_off_at"])
+        audit.signed_off_by = audit_data.get("signed_off_by")
+        session.add(audit)
+        events.append(
+            session,
+            actor=service.actor,
+            action=IMPORT_ACTION,
+            entity="audit",
+            entity_id=audit.id,
+            audit_id=audit.id,
+            after={
+                "file": path.name,
+                "digest": check.digest,
+                "intact": check.body_intact,
+                "vendor": vendor.id,
+                "selection": selection.id,
+                "answers": answers,
+                "evidence": evidence_count,
+                "revises": [_plain(link) for link in revises],
+            },
+        )
+        service._cache_score(session, audit, checklists)
+        if not check.body_intact:
+            notes.append("imported from a changed report: its later exports say so")
+        return Imported(audit.id, False, check.body_intact, notes)  # type: ignore[arg-type]
+
+
+def _plain(link: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in link.items()}
+
+
+def _moment(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if not isinstance(value, dt.datetime):
+        raise ReportError(f"{value!r} is not a date and time")
+    if value.tzinfo is None:
+        raise ReportError(f"{value.isoformat()} has no time zone (reports are in UTC)")
+    return value.astimezone(dt.UTC)
+
+
+def _scenario_args(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "industry": str(data["industry"]),
+        "coverage": str(data["coverage"]),
+        "message_kinds": frozenset(str(k) for k in data["message_kinds"]),
+        "monthly_volume": data.get("monthly_volume"),
+    }
+
+
+def _snapshot_texts(
+    service: Service, path: Path, body: Mapping[str, Any]
+) -> list[tuple[str, str, str]]:
+    """(file name, sha256, text) for each checklist the audit used: from this database, the
+    installed checklists, or the copy exported beside the report, checked against its hash."""
+    import hashlib
+
+    wanted = body.get("checklists", [])
+    if not wanted:
+        raise ReportError("the report lists no checklists")
+    known = {source.sha256: source.text for source in service.current_checklists().sources()}
+    found = []
+    with service.store.read() as session:
+        for entry in wanted:
+            sha = str(entry["sha256"])
+            row = session.exec(
+                select(ChecklistSnapshot).where(ChecklistSnapshot.sha256 == sha)
+            ).first()
+            text = row.text if row is not None else known.get(sha)
+            if text is None and entry.get("file"):
+                beside = path.parent / str(entry["file"])
+                if beside.is_file():
+                    candidate = beside.read_text(encoding="utf-8")
+                    if hashlib.sha256(candidate.encode("utf-8")).hexdigest() == sha:
+                        text = candidate
+            if text is None:
+                raise ReportError(
+                    f"checklist {entry.get('id')} version {entry.get('version')} (sha256 "
+                    f"{sha[:12]}…) is not known here: export the report with --with-evidence, "
+                    "which writes the checklists beside it"
+                )
+            found.append((str(entry["name"]), sha, text))
+    try:
+        set_from_snapshot([(name, text) for name, _, text in found])
+    except ChecklistError as exc:
+        raise ReportError(f"the report's checklists do not load: {exc}") from None
+    return found
+
+
+def _snapshot(session: Session, name: str, text: str) -> int:
+    from audits.checklist import Source, parse_checklist, parse_scoring
+    from audits.service import _snapshot_id
+
+    source = Source(name=name, origin=f"import:{name}", text=text)
+    try:
+        checklist = parse_checklist(source)
+        return _snapshot_id(session, name, checklist.id, checklist.version, text)
+    except ChecklistError:
+        scoring = parse_scoring(source)
+        return _snapshot_id(session, name, "scoring", scoring.version, text)
+
+
+def _vendor_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def _vendor(
+    session: Session, service: Service, data: Mapping[str, Any], notes: list[str]
+) -> Vendor:
+    uid = str(data["id"])
+    vendor = session.exec(select(Vendor).where(Vendor.uid == uid)).first()
+    if vendor is None:
+        vendor = session.exec(select(Vendor).where(Vendor.name == str(data["name"]))).first()
+        if vendor is not None:
+            notes.append(f"vendor {vendor.name!r} was already here (added separately): kept as is")
+    if vendor is not None:
+        return vendor
+    from audits.vendor_fields import FIELDS_BY_NAME
+
+    raw = {k: _vendor_text(v) for k, v in data.items() if k in FIELDS_BY_NAME}
+    try:
+        values = parse_vendor_fields(raw)
+    except FieldError as exc:
+        raise ReportError(f"the report's vendor does not validate: {exc}") from None
+    vendor = Vendor(uid=uid, **values)
+    session.add(vendor)
+    session.flush()
+    from audits.service import _vendor_facts
+
+    events.append(
+        session,
+        actor=service.actor,
+        action="vendor.add",
+        entity="vendor",
+        entity_id=vendor.id,
+        after=_vendor_facts(vendor) | {"imported": True},
+    )
+    return vendor
+
+
+def _selection(
+    session: Session, service: Service, data: Mapping[str, Any], notes: list[str]
+) -> Selection:
+    uid, name = str(data["id"]), str(data["name"])
+    selection = session.exec(select(Selection).where(Selection.uid == uid)).first()
+    if selection is None:
+        selection = session.exec(select(Selection).where(Selection.name == name)).first()
+        if selection is not None:
+            notes.append(f"selection {name!r} was already here (added separately): kept as is")
+    if selection is not None:
+        return selection
+    scenario = Scenario(**_scenario_args(data))
+    kinds = json.loads(scenario.to_json())["message_kinds"]
+    selection = Selection(
+        uid=uid,
+        name=name,
+        industry=scenario.industry,
+        coverage=str(scenario.coverage),
+        message_kinds=json.dumps(kinds),
+        monthly_volume=scenario.monthly_volume,
+        notes=data.get("notes"),
+    )
+    session.add(selection)
+    session.flush()
+    events.append(
+        session,
+        actor=service.actor,
+        action="selection.add",
+        entity="selection",
+        entity_id=selection.id,
+        after={"name": name, "scenario": json.loads(scenario.to_json()), "imported": True},
+    )
+    return selection
+
+
+def _candidate(
+    session: Session,
+    service: Service,
+    selection: Selection,
+    vendor: Vendor,
+    data: Mapping[str, Any],
+    notes: list[str],
+) -> None:
+    existing = session.exec(
+        select(Candidate).where(
+            Candidate.selection_id == selection.id, Candidate.vendor_id == vendor.id
+        )
+    ).first()
+    stage = str(data.get("stage", Stage.SCREENING))
+    if existing is not None:
+        if existing.stage != stage:
+            notes.append(
+                f"the vendor's stage here is {existing.stage} (the report says {stage}): kept"
+            )
+        return
+    candidate = Candidate(
+        selection_id=selection.id,  # type: ignore[arg-type]
+        vendor_id=vendor.id,  # type: ignore[arg-type]
+        stage=Stage(stage),
+        reason=data.get("stage_reason"),
+        stage_changed_at=_moment(data["stage_changed_at"])
+        if "stage_changed_at" in data
+        else dt.datetime.now(dt.UTC),
+        stage_changed_by=str(data.get("stage_changed_by", service.actor)),
+    )
+    session.add(candidate)
+    session.flush()
+    events.append(
+        session,
+        actor=service.actor,
+        action="candidate.add",
+        entity="candidate",
+        entity_id=candidate.id,
+        after={"selection": selection.id, "vendor": vendor.id, "stage": stage, "imported": True},
+    )
+
+
+def _answer(audit: Audit, item: Any, data: Mapping[str, Any]) -> Answer:
+    result = data.get("result")
+    if result is not None:
+        result = Result(str(result)).value
+    value = None
+    if "value" in data:
+        raw = data["value"]
+        try:
+            value = to_canonical(parse_value(item, _vendor_text(raw)))
+        except ValueError_ as exc:
+            raise ReportError(f"item {item.id}: {exc}") from None
+    proposal = data.get("proposal", {})
+    stored = "result" in proposal or "reason" in proposal
+    reason = proposal.get("reason", {}) if stored else {}
+    return Answer(
+        audit_id=audit.id,  # type: ignore[arg-type]
+        item_id=item.id,
+        result=result,
+        value=value,
+        note=data.get("note"),
+        # A proposal the auditor never answered is recomputed on export, not stored.
+        rule=proposal.get("rule") if stored else None,
+        proposed_result=proposal.get("result") if stored else None,
+        proposal_reason_zh=reason.get("zh") or None,
+        proposal_reason_en=reason.get("en") or None,
+        overridden=bool(proposal.get("overridden", False)),
+        answered_by=str(data["answered_by"]),
+        answered_at=_moment(data["answered_at"]),
+    )
+
+
+def _evidence(
+    session: Session, path: Path, audit: Audit, item_id: str, entry: Mapping[str, Any]
+) -> Evidence:
+    kind = EvidenceKind(str(entry["kind"]))
+    evidence = Evidence(
+        audit_id=audit.id,  # type: ignore[arg-type]
+        item_id=item_id,
+        kind=kind,
+        name=str(entry["name"]),
+        url=entry.get("url"),
+        note=entry.get("note"),
+        added_by=str(entry["added_by"]),
+        added_at=_moment(entry["added_at"]),
+    )
+    if kind == EvidenceKind.FILE:
+        if "file" not in entry:
+            raise ReportError(
+                f"evidence {entry['name']!r} of item {item_id} is listed by hash only: export "
+                "the report with --with-evidence to bring the files"
+            )
+        content = (path.parent / str(entry["file"])).read_bytes()  # verified by verify_file
+        sha = str(entry["sha256"])
+        if session.get(Blob, sha) is None:
+            session.add(Blob(sha256=sha, size=len(content), content=content))
+            session.flush()
+        evidence.sha256 = sha
+        evidence.size = len(content)
+    return evidence
+
+
+__all__ = ["Imported", "import_report", "iter_file_evidence"]
