@@ -15,9 +15,14 @@ class FileExists(Exception):
         super().__init__(f"{path} exists; use --force to overwrite it")
 
 
-def write_atomically(target: Path, content: bytes, *, overwrite: bool = True) -> None:
+def write_atomically(
+    target: Path, content: bytes, *, overwrite: bool = True, sync_dir: bool = True
+) -> None:
     """Temp file in the target's folder, fsync, then rename (or link, when not overwriting:
-    a link fails if the name was taken meanwhile, so two writers cannot both win)."""
+    a link fails if the name was taken meanwhile, so two writers cannot both win).
+
+    A caller writing many files into one folder passes sync_dir=False and calls
+    sync_folder() once at the end."""
     directory = target.parent if str(target.parent) else Path(".")
     if not overwrite and target.exists():
         raise FileExists(target)
@@ -35,13 +40,14 @@ def write_atomically(target: Path, content: bytes, *, overwrite: bool = True) ->
             except FileExistsError:
                 raise FileExists(target) from None
             Path(temp).unlink()
-        _sync_folder(directory)
+        if sync_dir:
+            sync_folder(directory)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
 
 
-def _sync_folder(directory: Path) -> None:
+def sync_folder(directory: Path) -> None:
     # The rename is durable only once the folder's entry is on disk too (POSIX).
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import tomli_w
 
 from audits import __version__
-from audits.files import write_atomically
+from audits.files import sync_folder, write_atomically
 from audits.models import Audit, Candidate, Evidence, EvidenceKind
 from audits.rules import Result
 from audits.scoring import VERDICT_LABELS, AuditScore
@@ -72,55 +73,81 @@ class ReportSource:
     watch_items: tuple[Any, ...]
 
 
+COLLECT_CHUNK = 200  # audits read per round of set-wise queries when exporting many
+
+
 def collect(service: Service, audit_ref: int | str) -> ReportSource:
+    with service.store.read() as session:
+        audit_id = service._audit(session, audit_ref).id
+    return next(collect_many(service, [audit_id]))  # type: ignore[list-item]
+
+
+def collect_many(service: Service, audit_ids: Sequence[int]) -> Iterator[ReportSource]:
+    """Report sources in the order given, read a chunk of audits at a time."""
+    for start in range(0, len(audit_ids), COLLECT_CHUNK):
+        yield from _collect_chunk(service, audit_ids[start : start + COLLECT_CHUNK])
+
+
+def _collect_chunk(service: Service, audit_ids: Sequence[int]) -> Iterator[ReportSource]:
     from sqlmodel import col, select
 
     from audits.models import Event
     from audits.service import _vendor_facts
     from audits.watch import watch
 
-    view = service.view(audit_ref)
-    audit = view.audit
+    today = service.today or dt.date.today()
+    views = service.views(audit_ids, lambda audit: _as_of(audit, today))
+    ids = [v.audit.id for v in views]
     with service.store.read() as session:
-        candidate = session.exec(
-            select(Candidate).where(
-                Candidate.selection_id == audit.selection_id,
-                Candidate.vendor_id == audit.vendor_id,
-            )
-        ).first()
-        chain: list[Mapping[str, Any]] = []
-        previous_id = audit.previous_id
-        while previous_id is not None:
-            previous = session.get(Audit, previous_id)
-            if previous is None:
-                break
-            chain.append(_chain_entry(previous))
-            previous_id = previous.previous_id
-        imports = session.exec(
-            select(Event.after)
-            .where(Event.audit_id == audit.id, Event.action == IMPORT_ACTION)
+        pairs = {(v.audit.selection_id, v.audit.vendor_id) for v in views}
+        candidates = {
+            (c.selection_id, c.vendor_id): c
+            for c in session.exec(
+                select(Candidate).where(
+                    col(Candidate.vendor_id).in_({vendor for _, vendor in pairs})
+                )
+            ).all()
+        }
+        imports: dict[int, list[str | None]] = {}
+        for audit_id, after in session.exec(
+            select(Event.audit_id, Event.after)
+            .where(col(Event.audit_id).in_(ids), Event.action == IMPORT_ACTION)
             .order_by(col(Event.id))
-        ).all()
-    imported_changed = None
-    for raw in imports:
-        record = json.loads(raw or "{}")
-        if not chain:
-            # Revisions that were never imported here are known only from the report.
-            chain = [_link_from_record(link) for link in reversed(record.get("revises", []))]
-        if not record.get("intact", True):
-            imported_changed = record.get("digest")
-    chain.reverse()
-    as_of = _as_of(audit, service)
-    vendor_row = {"id": view.vendor.id, **_vendor_facts(view.vendor)}
-    return ReportSource(
-        view=view,
-        candidate=candidate,
-        revises=tuple(chain),
-        imported_changed=imported_changed,
-        as_of=as_of,
-        fact_findings=service.fact_proposals_on(view, as_of),
-        watch_items=tuple(watch([vendor_row], as_of, EXPIRY_HORIZON_DAYS)),
-    )
+        ).all():
+            imports.setdefault(audit_id, []).append(after)  # type: ignore[arg-type]
+        chains: dict[int, list[dict[str, Any]]] = {}
+        for view in views:
+            chain: list[dict[str, Any]] = []
+            previous_id = view.audit.previous_id
+            while previous_id is not None:
+                previous = session.get(Audit, previous_id)
+                if previous is None:
+                    break
+                chain.append(_chain_entry(previous))
+                previous_id = previous.previous_id
+            chains[view.audit.id] = chain  # type: ignore[index]
+    for view in views:
+        audit = view.audit
+        chain = chains[audit.id]  # type: ignore[index]
+        imported_changed = None
+        for raw in imports.get(audit.id, []):  # type: ignore[arg-type]
+            record = json.loads(raw or "{}")
+            if not chain:
+                # Revisions that were never imported here are known only from the report.
+                chain = [_link_from_record(link) for link in reversed(record.get("revises", []))]
+            if not record.get("intact", True):
+                imported_changed = record.get("digest")
+        as_of = _as_of(audit, today)
+        vendor_row = {"id": view.vendor.id, **_vendor_facts(view.vendor)}
+        yield ReportSource(
+            view=view,
+            candidate=candidates.get((audit.selection_id, audit.vendor_id)),
+            revises=tuple(reversed(chain)),
+            imported_changed=imported_changed,
+            as_of=as_of,
+            fact_findings=view.proposals,  # as of `as_of` (see views() above)
+            watch_items=tuple(watch([vendor_row], as_of, EXPIRY_HORIZON_DAYS)),
+        )
 
 
 def _chain_entry(audit: Audit) -> dict[str, Any]:
@@ -142,12 +169,12 @@ def _link_from_record(link: Mapping[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def _as_of(audit: Audit, service: Service) -> dt.date:
+def _as_of(audit: Audit, today: dt.date) -> dt.date:
     """The day findings are judged on: the sign-off day of a signed-off audit (so its report
     never changes), otherwise today."""
     if audit.signed_off_at is not None:
         return audit.signed_off_at.date()
-    return service.today or dt.date.today()
+    return today
 
 
 # ---------------------------------------------------------------------------- building
@@ -331,23 +358,40 @@ def _score_table(view: AuditView, audit_score: AuditScore) -> dict[str, Any]:
     }
 
 
-def _items(
-    view: AuditView, source: ReportSource, evidence_folder: str | None
-) -> list[dict[str, Any]]:
-    rows = []
-    for section in view.score.sections:
-        for item_score in section.items:
-            item = item_score.item
-            answer = view.answers.get(item.id)
-            entry: dict[str, Any] = {
+_STATIC: dict[int, tuple[Any, dict[str, dict[str, Any]]]] = {}
+
+
+def _static_fields(checklists: Any) -> dict[str, dict[str, Any]]:
+    """Each item's fields that come from the checklist alone, built once per checklist set
+    (audits share sets), so that exporting a thousand audits does not rebuild them."""
+    cached = _STATIC.get(id(checklists))
+    if cached is None or cached[0] is not checklists:
+        fields = {
+            item.id: {
                 "id": item.id,
-                "section": section.id,
+                "section": item.checklist,
                 "group": item.group,
                 "title": _text(item.title),
                 "weight": item.weight,
                 "gate": item.gate,
-                "applicable": item_score.applicable,
             }
+            for item in checklists.items()
+        }
+        cached = _STATIC[id(checklists)] = (checklists, fields)
+    return cached[1]
+
+
+def _items(
+    view: AuditView, source: ReportSource, evidence_folder: str | None
+) -> list[dict[str, Any]]:
+    rows = []
+    static = _static_fields(view.checklists)
+    for section in view.score.sections:
+        for item_score in section.items:
+            item = item_score.item
+            answer = view.answers.get(item.id)
+            entry: dict[str, Any] = dict(static[item.id])
+            entry["applicable"] = item_score.applicable
             if answer is not None:
                 _put(entry, "result", answer.result)
                 if answer.value is not None:
@@ -471,48 +515,76 @@ def _findings(view: AuditView, source: ReportSource) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------- digest
 
 
-def canonical(data: Any) -> bytes:
-    """The canonical form a part digest covers: sorted-key JSON, UTF-8, dates as ISO text."""
-    return json.dumps(
-        data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_iso
-    ).encode("utf-8")
-
-
-def _iso(value: Any) -> str:
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not report data")
-
-
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def part_digests(body: Mapping[str, Any]) -> dict[str, str]:
-    return {key: _sha(canonical(value)) for key, value in body.items() if key != "items"}
+_TABLE_LINE = re.compile(r"\[\[?([A-Za-z0-9_-]+)")
+ITEM_HEADER = "[[items]]"
+TOP = "top"  # the lines before the first table (format, format_version)
 
 
-def item_digests(body: Mapping[str, Any]) -> dict[str, str]:
-    return {
-        str(item.get("id", n)): _sha(canonical(item))
-        for n, item in enumerate(body.get("items", []))
-    }
+_HEADER_LINE = re.compile(r"^\[.*$", re.MULTILINE)
+_ITEM_ID = re.compile(r'\[\[items\]\]\r?\nid = "([^"\\\r\n]*)"')
+
+
+def block_digests(body_text: str) -> tuple[dict[str, str], dict[str, str]]:
+    """One SHA-256 per top-level table (its lines as written, sub-tables included) and one per
+    item. The blocks cut the body into consecutive pieces, so the whole digest changes only if
+    one of them does: verify can then say which. tomli-w never writes a raw newline inside a
+    value, so a line that starts with `[` is always a table header."""
+    parts: dict[str, Any] = {TOP: hashlib.sha256()}
+    items: dict[str, Any] = {}
+    current = parts[TOP]
+    cut = 0
+    for header in _HEADER_LINE.finditer(body_text):
+        current.update(body_text[cut : header.start()].encode("utf-8"))
+        cut = header.start()
+        line = header.group(0).rstrip("\r")
+        if line == ITEM_HEADER:
+            named = _ITEM_ID.match(body_text, header.start())
+            name = named.group(1) if named else f"#{len(items) + 1}"
+            if name in items:
+                name = f"{name}#{len(items) + 1}"
+            current = items[name] = hashlib.sha256()
+        else:
+            found = _TABLE_LINE.match(line)
+            key = found.group(1) if found else line
+            if key != "items":
+                current = parts.setdefault(key, hashlib.sha256())
+    current.update(body_text[cut:].encode("utf-8"))
+    return (
+        {k: h.hexdigest() for k, h in parts.items()},
+        {k: h.hexdigest() for k, h in items.items()},
+    )
 
 
 def render(body: Mapping[str, Any]) -> tuple[str, str]:
     """The report's text and its digest. The digest covers every byte before `[digest]`."""
     text = tomli_w.dumps(body)
     value = _sha(text.encode("utf-8"))
-    digest_table = {
-        "digest": {
-            "algorithm": "sha256",
-            "covers": "every byte of this file before the empty line above [digest]",
-            "value": value,
-            "parts": part_digests(body),
-            "items": item_digests(body),
-        }
-    }
-    return text + "\n" + tomli_w.dumps(digest_table), value
+    parts, items = block_digests(text)
+    # Written by hand: only plain strings, and tomli-w would cost a fifth of the export again.
+    lines = [
+        "[digest]",
+        'algorithm = "sha256"',
+        'covers = "every byte of this file before the empty line above [digest]"',
+        f'value = "{value}"',
+        "",
+        "[digest.parts]",
+        *(f'{_toml_key(k)} = "{v}"' for k, v in parts.items()),
+        "",
+        "[digest.items]",
+        *(f'{_toml_key(k)} = "{v}"' for k, v in items.items()),
+    ]
+    return text + "\n" + "\n".join(lines) + "\n", value
+
+
+def _toml_key(key: str) -> str:
+    if re.fullmatch(r"[A-Za-z0-9_-]+", key):
+        return key
+    # A JSON string is a valid TOML basic string (the same escapes, \uXXXX for controls).
+    return json.dumps(key, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------------------- verify
@@ -572,7 +644,9 @@ def verify_file(path: Path) -> Verification:
         return result
     expected = digest.get("value")
     result.digest = expected if isinstance(expected, str) else None
-    actual = _sha(body_text.encode("utf-8"))
+    if _sha(body_text.encode("utf-8")) != expected:
+        result.problems.append(f"{BODY_PROBLEM} the digest does not match the content")
+        result.problems.extend(_what_differs(body_text, digest))
     try:
         body = tomllib.loads(body_text)
     except tomllib.TOMLDecodeError as exc:
@@ -589,36 +663,30 @@ def verify_file(path: Path) -> Verification:
             f"format version {body.get('format_version')!r} is not one this vaudit reads "
             f"({FORMAT_VERSION})"
         )
-    if actual != expected:
-        result.problems.append(f"{BODY_PROBLEM} the digest does not match the content")
-        result.problems.extend(_what_differs(body, digest))
     if result.body_intact:
         _check_evidence(path.parent, body, result)
     return result
 
 
-def _what_differs(body: Mapping[str, Any], digest: Mapping[str, Any]) -> list[str]:
+def _what_differs(body_text: str, digest: Mapping[str, Any]) -> list[str]:
     found = []
-    stored_parts = digest.get("parts", {}) if isinstance(digest.get("parts"), dict) else {}
-    actual_parts = part_digests(body)
-    for key in sorted(set(stored_parts) | set(actual_parts)):
-        if stored_parts.get(key) != actual_parts.get(key):
-            found.append(f"{BODY_PROBLEM} [{key}] differs from what was exported")
-    stored_items = digest.get("items", {}) if isinstance(digest.get("items"), dict) else {}
-    actual_items = item_digests(body)
-    for key in sorted(set(stored_items) | set(actual_items)):
-        if stored_items.get(key) != actual_items.get(key):
-            if key not in actual_items:
-                found.append(f"{BODY_PROBLEM} item {key} was removed")
+    parts, items = block_digests(body_text)
+    stored_parts = digest.get("parts") if isinstance(digest.get("parts"), dict) else {}
+    stored_items = digest.get("items") if isinstance(digest.get("items"), dict) else {}
+    for key in sorted(set(stored_parts) | set(parts)):  # type: ignore[arg-type]
+        if stored_parts.get(key) != parts.get(key):  # type: ignore[union-attr]
+            where = "the lines before the first table" if key == TOP else f"[{key}]"
+            found.append(f"{BODY_PROBLEM} {where} differs from what was exported")
+    for key in sorted(set(stored_items) | set(items)):  # type: ignore[arg-type]
+        if stored_items.get(key) != items.get(key):  # type: ignore[union-attr]
+            if key not in items:
+                found.append(f"{BODY_PROBLEM} item {key} was removed (or its id changed)")
             elif key not in stored_items:
-                found.append(f"{BODY_PROBLEM} item {key} was added")
+                found.append(f"{BODY_PROBLEM} item {key} was added (or its id changed)")
             else:
                 found.append(f"{BODY_PROBLEM} item {key} differs from what was exported")
     if not found:
-        found.append(
-            f"{BODY_PROBLEM} the data is as exported, but the file's bytes were edited "
-            "(layout, comments or the digest itself)"
-        )
+        found.append(f"{BODY_PROBLEM} the body is as exported, but [digest] value was changed")
     return found
 
 
@@ -667,26 +735,27 @@ class Written:
     evidence_files: int = 0
 
 
-def report_name(view: AuditView, suffix: str) -> str:
-    safe = re.sub(r"[^\w.-]+", "_", view.vendor.name, flags=re.UNICODE).strip("._") or "vendor"
-    return f"{safe}-audit{view.audit.id}-r{view.audit.revision}.{suffix}"
+def report_name(vendor_name: str, audit_id: int, revision: int) -> str:
+    safe = re.sub(r"[^\w.-]+", "_", vendor_name, flags=re.UNICODE).strip("._") or "vendor"
+    return f"{safe}-audit{audit_id}-r{revision}"
 
 
-def targets_for(views: Sequence[AuditView], output: Path | None, suffix: str) -> list[Path]:
-    """One file per audit: OUTPUT itself for one audit, else OUTPUT as a folder."""
+def targets_for(names: Mapping[int, str], output: str | Path | None, suffix: str) -> list[Path]:
+    """One file per audit: OUTPUT itself for one audit, else OUTPUT as a folder (as it is
+    when it exists as one, or is written with a trailing slash)."""
     as_folder = output is not None and (
-        len(views) > 1 or output.is_dir() or str(output).endswith(("/", "\\"))
+        len(names) > 1 or Path(output).is_dir() or str(output).endswith(("/", os.sep))
     )
     if output is not None and not as_folder:
-        return [output]
-    folder = output if output is not None else Path(".")
-    return [folder / report_name(view, suffix) for view in views]
+        return [Path(output)]
+    folder = Path(output) if output is not None else Path(".")
+    return [folder / f"{stem}.{suffix}" for stem in names.values()]
 
 
 def export_audits(
     service: Service,
     audit_refs: Sequence[int | str],
-    output: Path | None,
+    output: str | Path | None,
     *,
     fmt: str = "toml",
     with_evidence: bool = False,
@@ -703,30 +772,54 @@ def export_audits(
         raise ReportError(f"unknown format {fmt!r} (toml or md)")
     if not audit_refs:
         raise ReportError("name at least one audit")
-    sources = [collect(service, ref) for ref in audit_refs]
-    targets = targets_for([s.view for s in sources], output, fmt)
+    # Every audit is looked up before anything is written: a wrong id writes nothing.
+    names = _report_names(service, audit_refs)
+    targets = targets_for(names, output, fmt)
     if len(set(targets)) != len(targets):
         raise ReportError("two audits would be written to the same file; name each once")
     _prepare_folder(targets[0].parent)
     when = generated_at or dt.datetime.now(dt.UTC)
     written: list[Written] = []
-    for n, (source, target) in enumerate(zip(sources, targets, strict=True), start=1):
-        folder = EVIDENCE_FOLDER if with_evidence else None
-        body = build(source, generated_at=when, generated_by=service.actor, evidence_folder=folder)
-        text, digest = render(body)
-        copied = 0
-        if with_evidence:
-            copied = _write_evidence(service, source, target.parent / EVIDENCE_FOLDER, force)
-        content = text if fmt == "toml" else render_markdown(body, digest, lang)
-        try:
-            write_atomically(target, content.encode("utf-8"), overwrite=force)
-        except OSError as exc:
-            raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
-        done = Written(source.view.audit.id, target, digest, copied)
-        written.append(done)
-        if progress is not None:
-            progress(n, len(sources), done)
+    try:
+        sources = collect_many(service, list(names))
+        for n, (source, target) in enumerate(zip(sources, targets, strict=True), start=1):
+            audit_id = source.view.audit.id
+            folder = EVIDENCE_FOLDER if with_evidence else None
+            body = build(
+                source, generated_at=when, generated_by=service.actor, evidence_folder=folder
+            )
+            text, digest = render(body)
+            copied = 0
+            if with_evidence:
+                copied = _write_evidence(service, source, target.parent / EVIDENCE_FOLDER, force)
+            content = text if fmt == "toml" else render_markdown(body, digest, lang)
+            try:
+                write_atomically(target, content.encode("utf-8"), overwrite=force, sync_dir=False)
+            except OSError as exc:
+                raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
+            done = Written(audit_id, target, digest, copied)
+            written.append(done)
+            if progress is not None:
+                progress(n, len(targets), done)
+    finally:
+        # The files are on disk already; their names are once the folder is synced (once).
+        for folder_path in {t.parent for t in targets}:
+            sync_folder(folder_path)
     return written
+
+
+def _report_names(service: Service, audit_refs: Sequence[int | str]) -> dict[int, str]:
+    """Audit id -> the report's file stem, in the order given; NotFound for a wrong id."""
+    from audits.models import Vendor
+
+    names: dict[int, str] = {}
+    with service.store.read() as session:
+        for ref in audit_refs:
+            audit = service._audit(session, ref)
+            vendor = session.get(Vendor, audit.vendor_id)
+            assert audit.id is not None and vendor is not None
+            names[audit.id] = report_name(vendor.name, audit.id, audit.revision)
+    return names
 
 
 def _prepare_folder(folder: Path) -> None:
@@ -849,7 +942,7 @@ def export_comparison(
 
     if fmt not in ("toml", "md"):
         raise ReportError(f"unknown format {fmt!r} (toml or md)")
-    sources = [collect(service, ref) for ref in audit_refs]
+    sources = list(collect_many(service, list(_report_names(service, audit_refs))))
     when = generated_at or dt.datetime.now(dt.UTC)
     body = build_comparison(sources, generated_at=when, generated_by=service.actor)
     text, digest = render(body)

@@ -204,6 +204,13 @@ class VauditApp(App[None]):
                 self.t("Compare the marked audits side by side."),
                 home.action_compare,
             )
+        export = getattr(self.screen, "action_export", None)
+        if export is not None:
+            yield SystemCommand(
+                self.t("Export reports"),
+                self.t("Export the marked audits (or the one under the cursor) as scored reports."),
+                export,
+            )
         yield SystemCommand(
             self.t("Switch language"),
             self.t("Switch between Chinese and English; the choice is remembered."),

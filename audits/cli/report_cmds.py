@@ -15,7 +15,7 @@ from audits.cli import Context, cli, pass_context
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
+    type=click.Path(),  # kept as text: a trailing / means a folder
     help="File (one audit) or folder (several; a trailing / makes one). Default: here.",
 )
 @click.option(
@@ -37,7 +37,7 @@ from audits.cli import Context, cli, pass_context
 def export(
     ctx: Context,
     audits: tuple[str, ...],
-    output: Path | None,
+    output: str | None,
     fmt: str,
     with_evidence: bool,
     compare: bool,
@@ -52,7 +52,7 @@ def export(
         if with_evidence:
             raise click.UsageError("--with-evidence goes with the audits' own reports")
         done = export_comparison(
-            ctx.service, list(audits), output, fmt=fmt, force=force, lang=ctx.lang
+            ctx.service, list(audits), Path(output), fmt=fmt, force=force, lang=ctx.lang
         )
         click.echo(f"wrote {done.path}  sha256 {done.digest}")
         return

@@ -83,6 +83,7 @@ class AuditScreen(AppScreen):
         Binding("left_square_bracket", "section(-1)", show=False),
         Binding("S", "sign_off", "Sign off"),
         Binding("r", "revise", "Revise"),
+        Binding("E", "export", "Export"),
         Binding("f5", "reload", "Refresh", show=False),
         Binding("escape", "back", "Back"),
     ]
@@ -837,6 +838,13 @@ class AuditScreen(AppScreen):
         assert self.view is not None
         answer = self.answers.get(item.id)
         return item.applies_to(self.view.scenario) and not (answer and answer.result)
+
+    def action_export(self) -> None:
+        if self.view is None:
+            return
+        from tui.screens.export import ExportDialog
+
+        self.app.push_screen(ExportDialog([self.audit_id]))
 
     def action_revise(self) -> None:
         if self.view is None:

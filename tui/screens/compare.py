@@ -42,6 +42,7 @@ class CompareScreen(AppScreen):
     BINDINGS = [
         Binding("enter", "expand", "Expand", show=False),  # on the hint line; the table owns Enter
         Binding("d", "differences", "Differences only"),
+        Binding("E", "export", "Export"),
         # Shown on the line above the footer, with what they do.
         Binding("t", "stage('technical_test')", "To technical test", show=False),
         Binding("g", "stage('negotiation')", "To negotiation", show=False),
@@ -262,6 +263,11 @@ class CompareScreen(AppScreen):
     @on(DataTable.CellSelected, "#grid")
     def _cell_selected(self, _event: DataTable.CellSelected) -> None:
         self.action_expand()
+
+    def action_export(self) -> None:
+        from tui.screens.export import ExportDialog
+
+        self.app.push_screen(ExportDialog(list(self.audit_ids), compare=True))
 
     def action_differences(self) -> None:
         self.differences_only = not self.differences_only

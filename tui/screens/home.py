@@ -67,6 +67,7 @@ class HomeScreen(AppScreen):
         Binding("enter", "open", "Open", show=False),  # the table owns Enter; help lists it
         Binding("space", "mark", "Mark"),
         Binding("c", "compare", "Compare"),
+        Binding("E", "export", "Export"),
         Binding("a", "new_audit", "New audit"),
         Binding("v", "new_vendor", "New vendor"),
         Binding("e", "edit_vendor", "Edit vendor", show=False),  # F1 and the README list it
@@ -415,6 +416,21 @@ class HomeScreen(AppScreen):
         from tui.screens.compare import CompareScreen
 
         self.app.push_screen(CompareScreen(ids))
+
+    def action_export(self) -> None:
+        """Export the marked audits, or the one under the cursor."""
+        if self.app.service is None:
+            return
+        ids = sorted(self.marked)
+        if not ids:
+            row = self._cursor_row()
+            if row is None or row.audit_id is None:
+                self.notify(self.t("Mark audits with Space, or put the cursor on one."))
+                return
+            ids = [row.audit_id]
+        from tui.screens.export import ExportDialog
+
+        self.app.push_screen(ExportDialog(ids))
 
     def action_new_vendor(self) -> None:
         self._open_vendor(None)

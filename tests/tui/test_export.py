@@ -1,0 +1,111 @@
+"""Exporting reports from the app: home (marked audits), the audit screen, compare."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from audits.report import EVIDENCE_FOLDER, verify_file
+from tests.tui.conftest import home_ready, open_first_audit, settle, until
+from tests.tui.test_compare_language_team import open_compare
+from tui.screens.export import ExportDialog
+from tui.screens.home import HomeScreen
+
+
+async def type_path(pilot, path: str) -> None:
+    field = pilot.app.screen.query_one("#path", Input)
+    field.value = ""
+    field.focus()
+    await pilot.press(*path)
+
+
+def outcome(app) -> str:
+    return str(app.screen.query_one("#outcome", Static).render())
+
+
+async def test_export_the_marked_audits_from_home(demo_db: Path, app_factory, tmp_path) -> None:
+    app = app_factory(demo_db)
+    target = tmp_path / "out"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        screen = app.screen
+        assert isinstance(screen, HomeScreen)
+        for _ in range(3):
+            await pilot.press("space")  # marks the row and steps down
+        await pilot.press("E")
+        await until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        await type_path(pilot, f"{target}/")
+        await pilot.press("enter")
+        await until(pilot, lambda: "Wrote 3 file(s)" in outcome(app))
+        written = sorted(target.glob("*.toml"))
+        assert len(written) == 3
+        for path in written:
+            assert verify_file(path).ok
+            assert verify_file(path).digest in outcome(app)  # the dialog shows each digest
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_export_one_audit_with_evidence_and_keep_an_existing_file(
+    demo_db: Path, app_factory, tmp_path
+) -> None:
+    app = app_factory(demo_db)
+    target = tmp_path / "one.toml"
+    target.write_text("someone else's file")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_first_audit(pilot)
+        await pilot.press("E")
+        await until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        await type_path(pilot, str(target))
+        await pilot.click("#evidence")
+        await pilot.press("ctrl+s")  # from anywhere in the dialog
+        await until(pilot, lambda: "exists" in outcome(app))
+        # Refused, shown, nothing overwritten, and the dialog keeps what was typed.
+        assert target.read_text() == "someone else's file"
+        assert app.screen.query_one("#path", Input).value == str(target)
+        await pilot.click("#force")
+        await pilot.click("#ok")
+        await until(pilot, lambda: "Wrote 1 file(s)" in outcome(app))
+        check = verify_file(target)
+        assert check.ok, check.problems
+        data = tomllib.loads(target.read_text("utf-8"))
+        assert data["audit"]["revision"] == screen.view.audit.revision
+        if any(e.kind == "file" for rows in screen.view.evidence.values() for e in rows):
+            assert check.evidence_checked > 0
+            assert (tmp_path / EVIDENCE_FOLDER).is_dir()
+
+
+async def test_export_markdown_switches_the_suffix(demo_db: Path, app_factory, tmp_path) -> None:
+    app = app_factory(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_first_audit(pilot)
+        await pilot.press("E")
+        await until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        await type_path(pilot, str(tmp_path / "memo.toml"))
+        await pilot.click("#md")
+        await settle(pilot)
+        assert app.screen.query_one("#path", Input).value == str(tmp_path / "memo.md")
+        await pilot.click("#ok")
+        await until(pilot, lambda: "Wrote 1 file(s)" in outcome(app))
+        assert (tmp_path / "memo.md").read_text("utf-8").startswith("# Vendor audit report")
+
+
+async def test_export_a_comparison_from_compare(demo_db: Path, app_factory, tmp_path) -> None:
+    app = app_factory(demo_db)
+    target = tmp_path / "final.toml"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        screen = await open_compare(pilot, rows=3)
+        await pilot.press("E")
+        await until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        assert app.screen.query_one("#evidence").disabled
+        await type_path(pilot, str(target))
+        await pilot.press("enter")
+        await until(pilot, lambda: "Wrote 1 file(s)" in outcome(app))
+        data = tomllib.loads(target.read_text("utf-8"))
+        assert data["format"] == "vaudit-comparison"
+        assert len(data["vendors"]) == len(screen.views) == 3
+        assert verify_file(target).ok
