@@ -21,11 +21,11 @@ def _filed(change: PortChange, today: dt.date, calendar: Calendar | None) -> Fin
     ports = f"{change.old_port} → {change.new_port}"
     filed_on = change.filed_on
     if filed_on is None or filed_on <= change.changed_on:
-        when_zh = f"，{filed_on} 备案" if filed_on else ""
-        when_en = f", filed on {filed_on}" if filed_on else ", filed"
+        when_zh = f"（{filed_on}）" if filed_on else ""
+        when_en = f" on {filed_on}, before the switch" if filed_on else ""
         return passed(
             check,
-            f"{change.changed_on} 端口变更（{ports}）已先备案{when_zh}",
+            f"{change.changed_on} 端口变更（{ports}）已备案{when_zh}",
             f"the port change of {change.changed_on} ({ports}) was filed{when_en}",
         )
     timeline = port_change_timeline(change.changed_on, False, today, calendar)
