@@ -91,8 +91,14 @@ def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
     def ago(days: int) -> str:
         return (today - dt.timedelta(days=days)).isoformat()
 
+    def ahead(days: int) -> str:
+        return (today + dt.timedelta(days=days)).isoformat()
+
+    def years(first: int, last: int) -> str:
+        return f"{y - first}-{y - last}"
+
     return [
-        # 星河: everything in order.
+        # 星河: everything in order; its one port change was filed before the switch.
         {
             "annual_report_year": str(y - 1),
             "mlps_level": "3",
@@ -100,7 +106,14 @@ def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
             "mlps_conclusion": "符合",
             "staff_insured": "45",
             "major_violation_3y": "no",
-            "first_contract_on": f"{y - 11}-06-01",
+            "first_contract_on": f"{y - 12}-09-01",
+            "access_codes": (
+                f"10690587 {y - 8}-04-02 mobile,unicom,telecom valid:{ahead(700)} active "
+                f"used:{ago(1)}\n10660587 {y - 5}-06-01 mobile,unicom,telecom active used:{ago(2)}"
+            ),
+            "port_changes": f"{ago(200)} SP0587A -> SP0587B filed:{ago(210)} # 新网关，先备案",
+            "tax_years": years(6, 1),
+            "association_member_since": str(y - 8),
         },
         # 蓝鲸: basically conforming, licence near renewal.
         {
@@ -111,8 +124,15 @@ def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
             "staff_insured": "20",
             "major_violation_3y": "no",
             "first_contract_on": f"{y - 9}-02-10",
+            # The code certificate runs out soon; the port change was filed after the switch.
+            "access_codes": (
+                f"10690388 {y - 10}-03-01 mobile,unicom,telecom valid:{ahead(45)} active "
+                f"used:{ago(1)}"
+            ),
+            "port_changes": f"{ago(90)} SP0388 -> SP0388-2 filed:{ago(80)} # 补报",
+            "tax_years": years(5, 1),
         },
-        # 青禾: annual report a year behind.
+        # 青禾: annual report a year behind; a second code never opened; four tax years.
         {
             "annual_report_year": str(y - 2),
             "mlps_level": "3",
@@ -121,8 +141,15 @@ def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
             "staff_insured": "12",
             "major_violation_3y": "no",
             "first_contract_on": f"{y - 6}-09-01",
+            "access_codes": (
+                f"10690912 {y - 6}-10-01 mobile,unicom valid:{ahead(500)} active used:{ago(3)}\n"
+                f"10690913 {y - 3}-05-01 none"
+            ),
+            "tax_years": years(4, 1),
+            "association_member_since": str(y - 2),
         },
-        # 极速: provincial licence, small capital, a major violation.
+        # 极速: provincial licence, small capital, a major violation, code fees unpaid, and a
+        # port switched five days ago without filing.
         {
             "annual_report_year": str(y - 1),
             "mlps_level": "3",
@@ -130,16 +157,29 @@ def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
             "mlps_conclusion": "符合",
             "staff_insured": "8",
             "major_violation_3y": "yes",
-            "first_contract_on": f"{y - 4}-03-01",
+            "first_contract_on": f"{y - 4}-06-01",
+            "access_codes": f"10620456 {y - 4}-07-01 mobile active used:{ago(1)}",
+            "port_changes": f"{ago(5)} 10620456 -> 10620456-GW2 unfiled",
+            "code_fees_unpaid": "yes",
+            "tax_years": years(2, 1),
+            "association_member_since": str(y - 3),
         },
-        # 北辰: no MLPS evaluation recorded yet.
+        # 北辰: no MLPS evaluation recorded yet; its code certificate has run out and a second
+        # code is suspended for over a year.
         {
             "annual_report_year": str(y - 1),
             "staff_insured": "30",
             "major_violation_3y": "no",
-            "first_contract_on": f"{y - 10}-05-20",
+            "first_contract_on": f"{y - 9}-05-20",
+            "access_codes": (
+                f"10690220 {y - 9}-04-01 mobile,unicom,telecom valid:{ago(20)} active "
+                f"used:{ago(1)}\n10690221 {y - 4}-04-01 mobile suspended used:{ago(400)}"
+            ),
+            "tax_years": years(6, 1),
+            "association_member_since": str(y - 5),
         },
-        # 海川: the evaluation report is out of date.
+        # 海川: the evaluation report is out of date; the first contract predates the company
+        # and an unfiled port change is weeks old.
         {
             "annual_report_year": str(y - 1),
             "mlps_level": "3",
@@ -148,8 +188,13 @@ def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
             "staff_insured": "6",
             "major_violation_3y": "no",
             "first_contract_on": f"{y - 7}-01-15",
+            "access_codes": (
+                f"10690615 {y - 6}-10-10 mobile,unicom valid:{ahead(300)} active used:{ago(1)}"
+            ),
+            "port_changes": f"{ago(40)} SP0615 -> SP0615-NEW unfiled # 称材料在准备中",
+            "tax_years": years(5, 1),
         },
-        # 远帆: level 2 only, two staff insured.
+        # 远帆: level 2 only, two staff insured, real business only two years old.
         {
             "annual_report_year": str(y - 3),
             "mlps_level": "2",
@@ -157,7 +202,7 @@ def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
             "mlps_conclusion": "符合",
             "staff_insured": "2",
             "major_violation_3y": "no",
-            "first_contract_on": f"{y - 3}-08-01",
+            "first_contract_on": f"{y - 2}-08-01",
         },
         # 橙石: not audited yet.
         {

@@ -103,6 +103,14 @@ class Vendor(SQLModel, table=True):
     staff_insured: int | None = None  # staff with social insurance paid by the vendor
     major_violation_3y: bool | None = None
     first_contract_on: dt.date | None = None
+    # Record lists and the facts the code and history rules read (migration 0005). The lists
+    # are JSON kept on the vendor row, so one version number covers every fact of a vendor.
+    code_records: str = Field(default="[]", sa_type=sa.Text)  # see audits/vendor_records.py
+    port_changes: str = Field(default="[]", sa_type=sa.Text)
+    tax_years: str = Field(default="[]", sa_type=sa.Text)  # years with a tax certificate seen
+    association_member_since: int | None = None
+    licence_revoked: bool | None = None
+    code_fees_unpaid: bool | None = None
 
 
 class Selection(SQLModel, table=True):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from audits.regulatory import Finding, Level, failed, passed, warned
-from audits.rules import Proposal, Result, RuleContext, register
+from audits.rules import Param, Proposal, Result, RuleContext, register
 from audits.text import Text
 from audits.values import InputKind
 
@@ -240,3 +241,105 @@ def _licence_cross_regional(ctx: RuleContext) -> Proposal | None:
             )
         ]
     )
+
+
+@register("port_changes_filed", {InputKind.CHOICE}, reads_facts=True)
+def _port_changes_filed(ctx: RuleContext) -> Proposal | None:
+    """Each recorded sending-port change: filed first, filed late, or unfiled with its timeline."""
+    from audits.regulatory.port_change import check_port_changes
+    from audits.vendor_records import port_changes_from
+
+    changes = port_changes_from(ctx.facts.get("port_changes"))
+    return proposal_from(check_port_changes(changes, ctx.today).findings)
+
+
+def _code_records(ctx: RuleContext) -> list[Any]:
+    from audits.vendor_records import code_records_from
+
+    # Records written before migration 0005 carry no details; the plain list still names codes.
+    return code_records_from(ctx.facts.get("code_records")) or code_records_from(
+        ctx.facts.get("access_codes")
+    )
+
+
+@register("code_validity", {InputKind.DATE}, reads_facts=True)
+def _code_validity(ctx: RuleContext) -> Proposal | None:
+    """Each code's validity end: the certificate's, the licence's for a commercial code, or an
+    estimate from the allocation for a non-commercial one."""
+    from audits.regulatory.code_life import check_code_validity
+
+    expiry = _date(ctx.facts.get("licence_expiry"))
+    return proposal_from(check_code_validity(_code_records(ctx), expiry, ctx.today).findings)
+
+
+@register("code_reclamation", {InputKind.YESNO}, reads_facts=True)
+def _code_reclamation(ctx: RuleContext) -> Proposal | None:
+    """Grounds on which the vendor's codes could be reclaimed; only unpaid fees is confirmed."""
+    from audits.regulatory.code_life import check_reclamation
+
+    facts = ctx.facts
+    report = check_reclamation(
+        _code_records(ctx),
+        ctx.today,
+        code_fees_unpaid=facts.get("code_fees_unpaid"),
+        licence_revoked=facts.get("licence_revoked"),
+        annual_report_year=facts.get("annual_report_year"),
+        licence_issued_on=_date(facts.get("licence_issued_on")),
+    )
+    return proposal_from(report.findings)
+
+
+YEARS_PARAMS = {"years": Param(int), "partial_from_years": Param(int, required=False)}
+
+
+def _years_params(params: Mapping[str, Any]) -> str | None:
+    years, partial = params.get("years"), params.get("partial_from_years")
+    if isinstance(years, bool) or not isinstance(years, int) or years < 1:
+        return "years must be a whole number of at least 1"
+    if partial is not None and (isinstance(partial, bool) or not 0 <= partial < years):
+        return "partial_from_years must be a whole number below years"
+    return None
+
+
+@register("operating_years", {InputKind.DATE}, YEARS_PARAMS, _years_params, reads_facts=True)
+def _operating_years(ctx: RuleContext) -> Proposal | None:
+    """Years since the real start of business, registration checked against the first contract."""
+    from audits.regulatory.history import check_operating_years
+
+    report = check_operating_years(
+        _date(ctx.facts.get("founded_on")),
+        _date(ctx.facts.get("first_contract_on")),
+        ctx.today,
+        int(ctx.params["years"]),
+        ctx.params.get("partial_from_years"),
+    )
+    return proposal_from(report.findings)
+
+
+@register(
+    "tax_years_consecutive", {InputKind.NUMBER}, YEARS_PARAMS, _years_params, reads_facts=True
+)
+def _tax_years_consecutive(ctx: RuleContext) -> Proposal | None:
+    """Consecutive years of tax certificates up to the last full year."""
+    from audits.regulatory.history import check_tax_years
+    from audits.vendor_records import tax_years_from
+
+    report = check_tax_years(
+        tax_years_from(ctx.facts.get("tax_years")),
+        ctx.today,
+        int(ctx.params["years"]),
+        ctx.params.get("partial_from_years"),
+    )
+    return proposal_from(report.findings)
+
+
+@register("association_membership", {InputKind.CHOICE}, reads_facts=True)
+def _association_membership(ctx: RuleContext) -> Proposal | None:
+    """Membership year as side evidence; a warning when it is missing or cannot be right."""
+    from audits.regulatory.history import check_association
+
+    since = ctx.facts.get("association_member_since")
+    report = check_association(
+        since if isinstance(since, int) else None, _date(ctx.facts.get("founded_on")), ctx.today
+    )
+    return proposal_from(report.findings)

@@ -6,6 +6,7 @@ hash-chained log and commits before it returns, so an acknowledged change is sto
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -42,6 +43,17 @@ from audits.scenario import Scenario
 from audits.scoring import AuditScore, score
 from audits.values import ValueError_, parse_value, to_canonical
 from audits.vendor_fields import FieldError, parse_vendor_fields
+from audits.vendor_records import (
+    CodeRecord,
+    PortChange,
+    code_records_from,
+    format_code_records,
+    format_port_changes,
+    merge_code,
+    parse_code_records,
+    parse_port_changes,
+    port_changes_from,
+)
 
 MAX_EVIDENCE_BYTES = 100 * 1024 * 1024
 NOTE_MAX = 10_000
@@ -282,39 +294,111 @@ class Service:
         values = parse_vendor_fields(fields)
         with self.store.write() as session:
             vendor = self._vendor(session, ref)
-            before = _vendor_facts(vendor)
-            if expected_version is not None and vendor.version != expected_version:
-                raise StaleWrite(
-                    f"vendor {vendor.name!r} was changed by someone else (version "
-                    f"{vendor.version}, you edited version {expected_version}); reload it",
-                    before,
-                    values,
-                )
-            if (
-                "name" in values
-                and values["name"] != vendor.name
-                and session.exec(select(Vendor).where(Vendor.name == values["name"])).first()
-            ):
-                raise AuditError(f"a vendor named {values['name']!r} already exists")
-            for key, value in values.items():
-                setattr(vendor, key, value)
-            after = _vendor_facts(vendor)
-            if after == before:
-                return vendor
-            vendor.updated_at = utcnow()
-            vendor.version += 1
-            session.add(vendor)
-            changed = {k: v for k, v in after.items() if before.get(k) != v}
-            events.append(
-                session,
-                actor=self.actor,
-                action="vendor.edit",
-                entity="vendor",
-                entity_id=vendor.id,
-                before={k: before.get(k) for k in changed},
-                after=changed,
+            return self._apply_vendor(session, vendor, values, expected_version)
+
+    def _apply_vendor(
+        self,
+        session: Session,
+        vendor: Vendor,
+        values: Mapping[str, Any],
+        expected_version: int | None,
+    ) -> Vendor:
+        before = _vendor_facts(vendor)
+        if expected_version is not None and vendor.version != expected_version:
+            raise StaleWrite(
+                f"vendor {vendor.name!r} was changed by someone else (version "
+                f"{vendor.version}, you edited version {expected_version}); reload it",
+                before,
+                values,
             )
+        if (
+            "name" in values
+            and values["name"] != vendor.name
+            and session.exec(select(Vendor).where(Vendor.name == values["name"])).first()
+        ):
+            raise AuditError(f"a vendor named {values['name']!r} already exists")
+        for key, value in values.items():
+            setattr(vendor, key, value)
+        after = _vendor_facts(vendor)
+        if after == before:
             return vendor
+        vendor.updated_at = utcnow()
+        vendor.version += 1
+        session.add(vendor)
+        changed = {k: v for k, v in after.items() if before.get(k) != v}
+        events.append(
+            session,
+            actor=self.actor,
+            action="vendor.edit",
+            entity="vendor",
+            entity_id=vendor.id,
+            before={k: before.get(k) for k in changed},
+            after=changed,
+        )
+        return vendor
+
+    def put_code(
+        self, ref: str | int, line: str, expected_version: int | None = None
+    ) -> tuple[Vendor, CodeRecord]:
+        """Add one access code, or lay the details given over its stored record.
+
+        `line` is one line of the code syntax (`10690123 2023-05-01 mobile valid:2028-05-01`).
+        """
+        try:
+            parsed = parse_code_records(line.replace("\n", " "))
+        except ValueError as exc:
+            raise FieldError("access_codes", str(exc).removeprefix("line 1: ")) from None
+        if len(parsed) != 1:
+            raise FieldError("access_codes", f"give exactly one code, not {len(parsed)}")
+        given = parsed[0]
+        with self.store.write() as session:
+            vendor = self._vendor(session, ref)
+            records = merge_code(code_records_from(vendor.code_records), given)
+            values = parse_vendor_fields({"access_codes": format_code_records(records)})
+            vendor = self._apply_vendor(session, vendor, values, expected_version)
+            return vendor, next(r for r in records if r.code == given.code)
+
+    def remove_code(self, ref: str | int, code: str, expected_version: int | None = None) -> Vendor:
+        with self.store.write() as session:
+            vendor = self._vendor(session, ref)
+            records = code_records_from(vendor.code_records)
+            kept = [r for r in records if r.code != code.strip()]
+            if len(kept) == len(records):
+                raise NotFound(f"{vendor.name} has no access code {code.strip()!r}")
+            values = parse_vendor_fields({"access_codes": format_code_records(kept)})
+            return self._apply_vendor(session, vendor, values, expected_version)
+
+    def add_port_change(
+        self, ref: str | int, line: str, expected_version: int | None = None
+    ) -> tuple[Vendor, PortChange]:
+        """Record one sending-port change, given as one line of the port-change syntax."""
+        try:
+            parsed = parse_port_changes(line.replace("\n", " "))
+        except ValueError as exc:
+            raise FieldError("port_changes", str(exc).removeprefix("line 1: ")) from None
+        if len(parsed) != 1:
+            raise FieldError("port_changes", "give one change: DATE OLD -> NEW filed|unfiled")
+        change = parsed[0]
+        with self.store.write() as session:
+            vendor = self._vendor(session, ref)
+            changes = [*port_changes_from(vendor.port_changes), change]
+            values = parse_vendor_fields({"port_changes": format_port_changes(changes)})
+            return self._apply_vendor(session, vendor, values, expected_version), change
+
+    def remove_port_change(
+        self, ref: str | int, number: int, expected_version: int | None = None
+    ) -> Vendor:
+        """Remove the change listed as `number` (1 is the earliest)."""
+        with self.store.write() as session:
+            vendor = self._vendor(session, ref)
+            changes = port_changes_from(vendor.port_changes)
+            if not 1 <= number <= len(changes):
+                raise NotFound(
+                    f"{vendor.name} has {len(changes)} port change(s); no number {number}"
+                )
+            del changes[number - 1]
+            values = parse_vendor_fields({"port_changes": format_port_changes(changes)})
+            return self._apply_vendor(session, vendor, values, expected_version)
 
     # ------------------------------------------------------------------ selections
 
@@ -1260,12 +1344,17 @@ def rule_facts(vendor: Vendor, scenario: Scenario) -> dict[str, Any]:
 
 
 def _vendor_facts(vendor: Vendor) -> dict[str, Any]:
-    from audits.vendor_fields import VENDOR_FIELDS
+    """Every fact of a vendor as plain JSON values (lists decoded): what named rules read and
+    what vendor events record."""
+    from audits.vendor_fields import JSON_FIELDS, VENDOR_FIELDS
 
     facts: dict[str, Any] = {}
-    for spec in VENDOR_FIELDS:
-        value = getattr(vendor, spec.name)
-        facts[spec.name] = value.isoformat() if isinstance(value, dt.date) else value
+    for name in [spec.name for spec in VENDOR_FIELDS] + ["code_records"]:
+        value = getattr(vendor, name)
+        if name in JSON_FIELDS or name == "code_records":
+            with contextlib.suppress(ValueError):  # else kept as stored text, for the event
+                value = json.loads(value or "[]")
+        facts[name] = value.isoformat() if isinstance(value, dt.date) else value
     return facts
 
 

@@ -15,10 +15,24 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from audits.text import Text
+from audits.vendor_records import (
+    CODE_SYNTAX,
+    PORT_SYNTAX,
+    TAX_SYNTAX,
+    code_records_from,
+    format_code_records,
+    format_port_changes,
+    format_tax_years,
+    parse_code_records,
+    parse_port_changes,
+    parse_tax_years,
+    port_changes_from,
+    records_json,
+    tax_years_from,
+)
 
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
-ACCESS_CODE_PATTERN = re.compile(r"^10[0-9]{3,19}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-()]{4,38}$")
 
@@ -73,15 +87,6 @@ def credit_code_check_character(first17: str) -> str:
     weights = [pow(3, i, 31) for i in range(17)]
     total = sum(CREDIT_CODE_CHARS.index(ch) * w for ch, w in zip(first17, weights, strict=True))
     return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
-
-
-def parse_access_codes(raw: str) -> list[str]:
-    codes = [c for c in re.split(r"[\s,，;；]+", raw.strip()) if c]
-    for code in codes:
-        if not ACCESS_CODE_PATTERN.match(code):
-            raise ValueError(f"{code!r} is not an SMS access code (digits starting 10, 5–21 long)")
-    # Keep the order people gave, without repeats.
-    return list(dict.fromkeys(codes))
 
 
 _MONEY_UNITS = {"亿": Decimal(100_000_000), "万": Decimal(10_000), "元": Decimal(1)}
@@ -191,6 +196,21 @@ class VendorField:
     label: Text
     parse: Callable[[str], Any]
     required: bool = False
+    syntax: Text | None = None  # how to type a record list; shown under a multi-line field
+
+    @property
+    def multiline(self) -> bool:
+        return self.name in RECORD_FIELDS
+
+
+def _tax_years(raw: str) -> list[int]:
+    return parse_tax_years(raw)
+
+
+# Fields holding lists, stored as JSON; access codes keep their details in `code_records`
+# and the plain list of codes in `access_codes` (the column older vaudit versions read).
+RECORD_FIELDS = ("access_codes", "port_changes")
+JSON_FIELDS = ("access_codes", "port_changes", "tax_years")
 
 
 VENDOR_FIELDS: tuple[VendorField, ...] = (
@@ -199,7 +219,12 @@ VENDOR_FIELDS: tuple[VendorField, ...] = (
     VendorField("licence_number", Text("许可证编号", "Licence number"), _text(100)),
     VendorField("licence_scope", Text("许可业务范围", "Licence scope"), _text(500)),
     VendorField("licence_expiry", Text("许可证有效期至", "Licence expiry"), parse_date),
-    VendorField("access_codes", Text("短信接入代码", "SMS access codes"), parse_access_codes),
+    VendorField(
+        "access_codes",
+        Text("短信接入代码", "SMS access codes"),
+        parse_code_records,
+        syntax=CODE_SYNTAX,
+    ),
     VendorField(
         "registered_capital_yuan",
         Text("注册资本（元）", "Registered capital (yuan)"),
@@ -230,6 +255,29 @@ VENDOR_FIELDS: tuple[VendorField, ...] = (
     VendorField(
         "first_contract_on", Text("首份客户合同日期", "First customer contract"), _past_date
     ),
+    VendorField(
+        "port_changes",
+        Text("发送端口变更记录", "Sending port changes"),
+        parse_port_changes,
+        syntax=PORT_SYNTAX,
+    ),
+    VendorField(
+        "tax_years",
+        Text("已见完税证明的年度", "Years with a tax payment certificate"),
+        _tax_years,
+        syntax=TAX_SYNTAX,
+    ),
+    VendorField(
+        "association_member_since",
+        Text("通信企业协会会员起始年", "Association member since (year)"),
+        _year,
+    ),
+    VendorField("licence_revoked", Text("许可证已被吊销", "Licence revoked"), _yes_no),
+    VendorField(
+        "code_fees_unpaid",
+        Text("欠缴码号资源使用费", "Code resource fees unpaid"),
+        _yes_no,
+    ),
     VendorField("notes", Text("备注", "Notes"), _text(10_000)),
 )
 FIELDS_BY_NAME = {f.name: f for f in VENDOR_FIELDS}
@@ -248,7 +296,7 @@ def parse_vendor_fields(raw: Mapping[str, str | None]) -> dict[str, Any]:
         if text is None or not text.strip():
             if spec.required:
                 raise FieldError(spec.name, "is required")
-            values[spec.name] = [] if spec.name == "access_codes" else None
+            values[spec.name] = [] if spec.name in JSON_FIELDS else None
             continue
         try:
             values[spec.name] = spec.parse(text)
@@ -258,7 +306,13 @@ def parse_vendor_fields(raw: Mapping[str, str | None]) -> dict[str, Any]:
     if unknown:
         raise FieldError(sorted(unknown)[0], "is not a vendor field")
     if "access_codes" in values:
-        values["access_codes"] = json.dumps(values["access_codes"], ensure_ascii=False)
+        records = values["access_codes"]
+        values["access_codes"] = json.dumps([r.code for r in records], ensure_ascii=False)
+        values["code_records"] = records_json(records)
+    if "port_changes" in values:
+        values["port_changes"] = records_json(values["port_changes"])
+    if "tax_years" in values:
+        values["tax_years"] = json.dumps(values["tax_years"])
     return values
 
 
@@ -268,6 +322,24 @@ def display_capital(yuan: int | None) -> str:
     if yuan % 10_000 == 0:
         return f"{yuan // 10_000:,}万"
     return f"{yuan:,}"
+
+
+def field_text(vendor: Any, name: str) -> str:
+    """A stored fact as people type it: parsing the text again gives the same value."""
+    if name == "access_codes":
+        return format_code_records(code_records_from(vendor.code_records))
+    if name == "port_changes":
+        return format_port_changes(port_changes_from(vendor.port_changes))
+    if name == "tax_years":
+        return format_tax_years(tax_years_from(vendor.tax_years))
+    value = getattr(vendor, name)
+    if value is None:
+        return ""
+    if name == "registered_capital_yuan":
+        return display_capital(value).replace(",", "")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def field_warnings(name: str, value: Any) -> list[Text]:
@@ -285,6 +357,19 @@ def field_warnings(name: str, value: Any) -> list[Text]:
         from audits.regulatory.licence import diagnose, parse_licence_number
 
         findings = () if parse_licence_number(str(value)) else (diagnose(str(value)),)
+    elif name == "port_changes":
+        from audits.regulatory.port_change import check_port_changes
+
+        text = str(value)
+        try:  # the stored JSON (the form) or the text as typed (the CLI)
+            changes = (
+                port_changes_from(text)
+                if text.lstrip().startswith("[")
+                else (parse_port_changes(text))
+            )
+        except ValueError:
+            return []  # not valid: the field's error says so
+        findings = check_port_changes(changes, dt.date.today()).findings
     else:
         return []
     return [f.message for f in findings if f.level is not Level.PASS]

@@ -1,8 +1,9 @@
 """The expiry and follow-up watch: what has lapsed or will soon, across every vendor.
 
 Covers what vendors' facts record today: licence expiry and its renewal window, the security
-(MLPS) re-evaluation due by level, and the licence annual report due by March 31. Codes,
-evidence with an expiry date, port changes and follow-up actions join when they are recorded.
+(MLPS) re-evaluation due by level, the licence annual report due by March 31, each access
+code's validity end, and the throttling and suspension dates of an unfiled sending-port change.
+Evidence with an expiry date and follow-up actions join when they are recorded.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ class WatchItem:
     due: dt.date
     vendor_id: int
     vendor: str
-    kind: str  # licence_expiry | licence_renewal | mlps_reevaluation | annual_report
+    # licence_expiry | licence_renewal | mlps_reevaluation | annual_report | code_validity |
+    # port_change_throttle | port_change_suspension
+    kind: str
     what: Text
 
     def overdue(self, today: dt.date) -> bool:
@@ -113,7 +116,72 @@ def watch(
                     ),
                 )
             )
+        found.extend(_code_ends(facts, vid, name, expiry))
+        found.extend(_unfiled_port_changes(facts, vid, name, today))
     return sorted(
         (item for item in found if item.due <= horizon),
         key=lambda item: (item.due, item.vendor, item.kind),
     )
+
+
+def _code_ends(
+    facts: Mapping[str, Any], vid: int, name: str, licence_expiry: dt.date | None
+) -> Iterable[WatchItem]:
+    """Each code's validity end where the certificate or (commercial codes) the licence gives
+    one; the unconfirmed five-year estimate is left to the rule, not put on the watch."""
+    from audits.regulatory.code_life import code_end
+    from audits.vendor_records import code_records_from
+
+    for record in code_records_from(facts.get("code_records")):
+        end, source = code_end(record, licence_expiry)
+        if end is None or source == "estimate":
+            continue
+        via = Text("（随许可证）", " (with the licence)") if source == "licence" else Text("", "")
+        yield WatchItem(
+            end,
+            vid,
+            name,
+            "code_validity",
+            Text(
+                f"短信接入代码 {record.code} 有效期届满{via.zh}",
+                f"SMS access code {record.code} reaches its validity end{via.en}",
+            ),
+        )
+
+
+def _unfiled_port_changes(
+    facts: Mapping[str, Any], vid: int, name: str, today: dt.date
+) -> Iterable[WatchItem]:
+    """An unfiled port change that has happened: the dates it brings throttling, suspension."""
+    from audits.regulatory.working_days import port_change_timeline
+    from audits.vendor_records import port_changes_from
+
+    for change in port_changes_from(facts.get("port_changes")):
+        if change.filed or change.changed_on > today:
+            continue
+        timeline = port_change_timeline(change.changed_on, False, today)
+        ports = f"{change.old_port} → {change.new_port}"
+        if timeline.throttle_from is not None:
+            yield WatchItem(
+                timeline.throttle_from,
+                vid,
+                name,
+                "port_change_throttle",
+                Text(
+                    f"{change.changed_on} 未备案的端口变更（{ports}）：发送量限流 50% 以上",
+                    f"unfiled port change of {change.changed_on} ({ports}): sending throttled "
+                    "by 50 % or more",
+                ),
+            )
+        if timeline.suspension_from is not None:
+            yield WatchItem(
+                timeline.suspension_from,
+                vid,
+                name,
+                "port_change_suspension",
+                Text(
+                    f"{change.changed_on} 未备案的端口变更（{ports}）：106 通道全部停发",
+                    f"unfiled port change of {change.changed_on} ({ports}): all 106 channels "
+                    "suspended",
+                ),
+            )

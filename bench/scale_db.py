@@ -22,6 +22,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ from audits.scoring import score
 from audits.service import Service, count_rows
 from audits.values import parse_value, to_canonical
 from audits.vendor_fields import credit_code_check_character
+from audits.vendor_records import CodeRecord, code_records_from, records_json
 
 ACTOR = "bench"
 SIGNER = "王敏（示例审核人）"
@@ -139,6 +141,11 @@ def _credit_code(region: str, n: int) -> str:
     return first17 + credit_code_check_character(first17)
 
 
+def _own_code(template_records: Any, code: str) -> str:
+    records = code_records_from(template_records)[:1] or [CodeRecord(code)]
+    return records_json([replace(records[0], code=code)])
+
+
 def _vendor_rows(
     templates: Sequence[dict[str, Any]], first_id: int, count: int, rng: random.Random
 ) -> list[dict[str, Any]]:
@@ -158,6 +165,8 @@ def _vendor_rows(
                 "credit_code": _credit_code(region, n),
                 "licence_number": f"B2-20{rng.randrange(10, 24)}{n % 10_000:04d}",
                 "access_codes": json.dumps([f"1069{n:05d}"]),
+                # The template's code details, moved onto this vendor's own code.
+                "code_records": _own_code(src.get("code_records"), f"1069{n:05d}"),
                 "contact_email": f"bd@vendor{n:04d}-demo.example" if src["contact_email"] else None,
                 "website": f"https://vendor{n:04d}-demo.example" if src["website"] else None,
                 "notes": None,

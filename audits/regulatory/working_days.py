@@ -106,6 +106,18 @@ def port_change_timeline(
 def _unfiled(
     changed_on: dt.date, today: dt.date, inquiry: dt.date, throttle: dt.date, suspend: dt.date
 ) -> list[Finding]:
+    if changed_on > today:
+        # A planned change: nothing has gone wrong yet, but it must be filed before switching.
+        return [
+            warned(
+                "port_change.filed",
+                f"计划于 {changed_on} 变更发送端口，尚未备案：须先备案再切换；否则 {inquiry} 前收到"
+                f"问询函，{throttle} 起限流 50% 以上，{suspend} 起停发。",
+                f"A port change planned for {changed_on} is not filed: file it before switching; "
+                f"otherwise an inquiry comes by {inquiry}, throttling of 50 % or more from "
+                f"{throttle}, and suspension from {suspend}.",
+            )
+        ]
     findings = [
         failed(
             "port_change.filed",
@@ -137,8 +149,4 @@ def _unfiled(
             f"50 % or more from {throttle}, and suspension from {suspend}.",
         )
     findings.append(stage)
-    if changed_on > today:
-        findings.append(
-            warned("port_change.date", "变更日期晚于今天。", "The change date is after today.")
-        )
     return findings

@@ -1,4 +1,7 @@
-"""The vendor form: every vendor fact, checked as it is typed, saved with ctrl+s."""
+"""The vendor form: every vendor fact, checked as it is typed, saved with ctrl+s.
+
+Lists of records (access codes with their details, port changes) are multi-line text areas in
+the syntax shown under them; Enter starts a new line there and Tab moves on."""
 
 from __future__ import annotations
 
@@ -10,12 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from audits.vendor_fields import (
     VENDOR_FIELDS,
     FieldError,
-    display_capital,
+    field_text,
     field_warnings,
     parse_vendor_fields,
 )
@@ -30,22 +33,6 @@ class VendorLoaded(Message):
     def __init__(self, vendor: Vendor) -> None:
         super().__init__()
         self.vendor = vendor
-
-
-def stored_text(vendor: Vendor, name: str) -> str:
-    """A stored fact as the form shows it (what parsing it again would give back)."""
-    value = getattr(vendor, name)
-    if value is None:
-        return ""
-    if name == "access_codes":
-        import json
-
-        return " ".join(json.loads(value))
-    if name == "registered_capital_yuan":
-        return display_capital(value).replace(",", "")
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 class VendorFormScreen(AppScreen):
@@ -65,7 +52,12 @@ class VendorFormScreen(AppScreen):
         with VerticalScroll(id="form"):
             for spec in VENDOR_FIELDS:
                 yield Label(id=f"label-{spec.name}", classes="field-label")
-                yield Input(id=f"field-{spec.name}", classes="field")
+                if spec.multiline:
+                    yield TextArea(id=f"field-{spec.name}", classes="field records")
+                else:
+                    yield Input(id=f"field-{spec.name}", classes="field")
+                if spec.syntax is not None:
+                    yield Static(id=f"syntax-{spec.name}", classes="syntax")
                 yield Static(id=f"problem-{spec.name}", classes="problem")
         yield Footer()
 
@@ -85,9 +77,9 @@ class VendorFormScreen(AppScreen):
     def on_vendor_loaded(self, message: VendorLoaded) -> None:
         vendor = message.vendor
         self.version = vendor.version
-        self.original = {f.name: stored_text(vendor, f.name) for f in VENDOR_FIELDS}
+        self.original = {f.name: field_text(vendor, f.name) for f in VENDOR_FIELDS}
         for name, text in self.original.items():
-            self.query_one(f"#field-{name}", Input).value = text
+            self._set_text(name, text)
         self.query_one("#form").loading = False
         self.query_one(f"#field-{VENDOR_FIELDS[0].name}", Input).focus()
         self.apply_language()
@@ -101,9 +93,24 @@ class VendorFormScreen(AppScreen):
         for spec in VENDOR_FIELDS:
             mark = " *" if spec.required else ""
             self.query_one(f"#label-{spec.name}", Label).update(spec.label(lang) + mark)
+            if spec.syntax is not None:
+                self.query_one(f"#syntax-{spec.name}", Static).update(
+                    RichText(spec.syntax(lang), style="dim")
+                )
+
+    def _text(self, name: str) -> str:
+        widget = self.query_one(f"#field-{name}")
+        return widget.text if isinstance(widget, TextArea) else widget.value  # type: ignore[attr-defined]
+
+    def _set_text(self, name: str, text: str) -> None:
+        widget = self.query_one(f"#field-{name}")
+        if isinstance(widget, TextArea):
+            widget.load_text(text)
+        else:
+            widget.value = text  # type: ignore[attr-defined]
 
     def values(self) -> dict[str, str]:
-        return {f.name: self.query_one(f"#field-{f.name}", Input).value for f in VENDOR_FIELDS}
+        return {f.name: self._text(f.name) for f in VENDOR_FIELDS}
 
     def changed(self) -> dict[str, str]:
         return {k: v for k, v in self.values().items() if v.strip() != self.original[k].strip()}
@@ -112,6 +119,11 @@ class VendorFormScreen(AppScreen):
     def _check_field(self, event: Input.Changed) -> None:
         name = (event.input.id or "").removeprefix("field-")
         self._show_problem(name, event.value)
+
+    @on(TextArea.Changed, ".field")
+    def _check_records(self, event: TextArea.Changed) -> None:
+        name = (event.text_area.id or "").removeprefix("field-")
+        self._show_problem(name, event.text_area.text)
 
     def _show_problem(self, name: str, text: str) -> bool:
         problem = self.query_one(f"#problem-{name}", Static)
