@@ -222,15 +222,38 @@ def _typed(value: Any) -> Any:
 
 
 def vendor_table(vendor: Any) -> dict[str, Any]:
+    """Every recorded fact, in form order; the record lists as arrays of tables."""
     from audits.vendor_fields import VENDOR_FIELDS
+    from audits.vendor_records import code_records_from, port_changes_from, tax_years_from
 
     table: dict[str, Any] = {"id": vendor.uid}
     for spec in VENDOR_FIELDS:
-        value = getattr(vendor, spec.name)
         if spec.name == "access_codes":
-            value = json.loads(value or "[]")
-        _put(table, spec.name, value)
+            table["access_codes"] = json.loads(vendor.access_codes or "[]")
+            records = [_record(r) for r in code_records_from(vendor.code_records)]
+            if any(len(r) > 1 for r in records):  # only when a code has more than its number
+                table["code_records"] = records
+        elif spec.name == "port_changes":
+            changes = [_record(c) for c in port_changes_from(vendor.port_changes)]
+            if changes:
+                table["port_changes"] = changes
+        elif spec.name == "tax_years":
+            years = tax_years_from(vendor.tax_years)
+            if years:
+                table["tax_years"] = years
+        else:
+            _put(table, spec.name, getattr(vendor, spec.name))
     return table
+
+
+def _record(record: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in asdict(record).items()
+        if v is not None
+    }
 
 
 def build(

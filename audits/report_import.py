@@ -45,6 +45,14 @@ from audits.rules import Result
 from audits.scenario import Scenario
 from audits.values import ValueError_, parse_value, to_canonical
 from audits.vendor_fields import FieldError, parse_vendor_fields
+from audits.vendor_records import (
+    code_records_from,
+    format_code_records,
+    format_port_changes,
+    format_tax_years,
+    port_changes_from,
+    tax_years_from,
+)
 
 if TYPE_CHECKING:
     from audits.service import Service
@@ -275,6 +283,13 @@ def _vendor(
     from audits.vendor_fields import FIELDS_BY_NAME
 
     raw = {k: _vendor_text(v) for k, v in data.items() if k in FIELDS_BY_NAME}
+    # The record lists go back through the same text syntax the form and the CLI take.
+    if "code_records" in data:
+        raw["access_codes"] = format_code_records(code_records_from(list(data["code_records"])))
+    if "port_changes" in data:
+        raw["port_changes"] = format_port_changes(port_changes_from(list(data["port_changes"])))
+    if "tax_years" in data:
+        raw["tax_years"] = format_tax_years(tax_years_from(list(data["tax_years"])))
     try:
         values = parse_vendor_fields(raw)
     except FieldError as exc:
