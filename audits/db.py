@@ -134,11 +134,16 @@ def _postgresql_engine(url: str) -> sa.Engine:
     return engine
 
 
+def driver_message(exc: sa.exc.DBAPIError) -> str:
+    """The driver's own words on one line (libpq spreads a refused connection over three)."""
+    return " ".join(str(exc.orig).split()) or type(exc.orig).__name__
+
+
 def busy_or_unreachable(exc: sa.exc.DBAPIError) -> DatabaseError | None:
     """The user-facing error for a lock wait that ran out or a lost server; None for bugs."""
     state = getattr(exc.orig, "sqlstate", None)
-    text = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc).__name__
-    seconds = WRITE_WAIT_MS // 1000
+    text = driver_message(exc)
+    seconds = f"{WRITE_WAIT_MS / 1000:g}"
     if state in PG_BUSY_STATES or (state is None and "database is locked" in text):
         return DatabaseBusy(
             f"the database is busy: another change held it for more than {seconds} s, "
@@ -259,7 +264,7 @@ def upgrade(engine: sa.Engine, url: str, revision: str = "head") -> Path | None:
             raise
         raise DatabaseError(
             f"the database schema needs upgrading ({current or 'empty'} → {target}), and this "
-            f"role may not change it ({exc.orig}); ask the database's owner to run "
+            f"role may not change it ({driver_message(exc)}); ask the database's owner to run "
             "`vaudit db upgrade` (see docs/team.md)"
         ) from None
     return backup
@@ -328,7 +333,9 @@ def open_store(target: str, *, migrate: bool = True) -> Store:
         try:
             upgrade(engine, url)
         except sa.exc.OperationalError as exc:
-            raise DatabaseError(f"cannot open the database at {shown}: {exc.orig}") from None
+            message = driver_message(exc)
+            raise DatabaseError(f"cannot open the database at {shown}: {message}") from None
         except sa.exc.DatabaseError as exc:
-            raise DatabaseError(f"{shown} is not a usable database: {exc.orig}") from None
+            message = driver_message(exc)
+            raise DatabaseError(f"{shown} is not a usable database: {message}") from None
     return store

@@ -9,10 +9,14 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlmodel import select
 
-from audits.cli import audit_cmds, cli  # noqa: F401
+from audits import db
+from audits.cli import audit_cmds, cli, party_cmds  # noqa: F401
+from audits.db import Store
 from audits.models import Answer, Event
 from audits.scenario import Scenario
 from audits.service import Service
@@ -98,3 +102,22 @@ def test_two_processes_lose_no_acknowledged_write(shipped_service: Service, db_t
 
     verified = CliRunner().invoke(cli, ["--db", db_target, "verify"], catch_exceptions=False)
     assert verified.exit_code == 0 and "event log intact" in verified.output
+
+
+def test_a_write_kept_waiting_too_long_is_refused_and_nothing_is_saved(
+    store: Store, db_target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A colleague's write transaction stays open; ours gives up after the wait, not never.
+    monkeypatch.setattr(db, "WRITE_WAIT_MS", 300)
+    with store.write() as session:
+        session.exec(sa.text("SELECT 1"))  # type: ignore[call-overload]
+        late = CliRunner().invoke(
+            cli, ["--db", db_target, "vendors", "add", "迟到的供应商"], catch_exceptions=False
+        )
+    assert late.exit_code == 1
+    assert late.stderr == (
+        "error: the database is busy: another change held it for more than 0.3 s, so nothing "
+        "was saved; try again\n"
+    )
+    listed = CliRunner().invoke(cli, ["--db", db_target, "vendors", "list"])
+    assert listed.exit_code == 0 and "迟到的供应商" not in listed.output

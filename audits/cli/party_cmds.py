@@ -133,7 +133,7 @@ def vendors_show(ctx: Context, vendor: str, as_json: bool) -> None:
     data["access_codes"] = " ".join(data["access_codes"])
     data["registered_capital_yuan"] = display_capital(found.registered_capital_yuan)
     pairs = [("id", found.id)] + [(spec.label(ctx.lang), data[spec.name]) for spec in VENDOR_FIELDS]
-    click.echo(fields(pairs))
+    click.echo(fields([*pairs, ("version", found.version)]))
 
 
 # ---------------------------------------------------------------------- selections
