@@ -191,3 +191,12 @@ def test_answers_survive_in_the_database(service: Service, audit_id: int, db_tar
         answer = session.exec(select(Answer)).one()
     again.dispose()
     assert (answer.item_id, answer.result, answer.value) == ("beta.misc.review", "pass", "full")
+
+
+def test_names_longer_than_the_database_keeps_are_refused(service: Service, audit_id: int) -> None:
+    # PostgreSQL would refuse them with a driver error; both backends give the same message.
+    with pytest.raises(AuditError, match="the auditor's name is 101 characters; at most 100 fit"):
+        Service(service.store, "a" * 101)
+    with pytest.raises(AuditError, match="the signer's name is 101 characters; at most 100 fit"):
+        service.sign_off(audit_id, "b" * 101)
+    assert service.view(audit_id).audit.status == AuditStatus.DRAFT
