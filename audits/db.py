@@ -35,8 +35,8 @@ WRITE_OPTION = "vaudit_write"
 PG_WRITE_LOCK = "SELECT last_event_id FROM chain_head WHERE id = 1 FOR UPDATE"
 # Two vaudits upgrading one server at once take turns on this advisory lock (any fixed number).
 PG_MIGRATION_LOCK_KEY = 7_460_112
-# SQLSTATEs that mean "someone else held the lock too long / got in the way", not a bug.
-PG_BUSY_STATES = {"55P03", "40001", "40P01", "57014"}
+# SQLSTATEs meaning another writer was in the way (lock timeout, serialisation, deadlock).
+PG_BUSY_STATES = {"55P03", "40001", "40P01"}
 PG_NO_PRIVILEGE = "42501"
 
 
