@@ -316,6 +316,26 @@ class Store:
         self.engine.dispose()
 
 
+def _refuse_unasked_upgrade(engine: sa.Engine, shown: str) -> None:
+    """A shared server is upgraded on purpose, by `vaudit db upgrade` after a pg_dump: not by
+    whichever auditor updates vaudit first (the others' older vaudits would then refuse it).
+    An empty database is still set up on first use."""
+    stamped = _stamped_revision(engine)
+    if stamped is None or stamped == HEAD_REVISION:
+        return
+    from alembic.script import ScriptDirectory
+
+    known = {
+        rev.revision for rev in ScriptDirectory.from_config(_alembic_config()).walk_revisions()
+    }
+    if stamped in known:  # older; a newer one is refused by upgrade()
+        raise DatabaseError(
+            f"the database at {shown} is at schema revision {stamped} and this vaudit needs "
+            f"{HEAD_REVISION}: whoever looks after it runs `vaudit db upgrade` (after a pg_dump; "
+            "see docs/team.md)"
+        )
+
+
 def open_store(target: str, *, migrate: bool = True) -> Store:
     """Open the database a --db value names, creating and upgrading it as needed."""
     url = to_url(target)
@@ -331,6 +351,8 @@ def open_store(target: str, *, migrate: bool = True) -> Store:
     store = Store(engine, url)
     if migrate:
         try:
+            if store.backend == "postgresql":
+                _refuse_unasked_upgrade(engine, shown)
             upgrade(engine, url)
         except sa.exc.OperationalError as exc:
             message = driver_message(exc)

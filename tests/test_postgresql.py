@@ -109,9 +109,19 @@ def test_the_team_setup_in_the_docs_works(pg: pg_server.Server) -> None:
             )
         engine.dispose()
 
+        # Nobody's vaudit upgrades a shared server unasked; an auditor's role could not anyway.
         refused = vaudit(auditor_url, "vendors", "list")
         assert refused.exit_code == 1
-        assert refused.stderr.startswith("error: the database schema needs upgrading (0003 → 0004)")
+        assert refused.stderr == (
+            f"error: the database at {auditor_url} is at schema revision 0003 and this vaudit "
+            f"needs {HEAD_REVISION}: whoever looks after it runs `vaudit db upgrade` (after a "
+            "pg_dump; see docs/team.md)\n"
+        )
+        refused = vaudit(auditor_url, "db", "upgrade")
+        assert refused.exit_code == 1
+        assert refused.stderr.startswith(
+            f"error: the database schema needs upgrading (0003 → {HEAD_REVISION})"
+        )
         assert "ask the database's owner to run `vaudit db upgrade`" in refused.stderr
 
         upgraded = vaudit(owner_url, "db", "upgrade")
