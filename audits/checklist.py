@@ -24,6 +24,8 @@ from audits.values import InputKind
 FORMAT_VERSION = 1
 SCORING_FILE = "scoring.toml"
 ID_SEGMENT = re.compile(r"^[a-z0-9_]+$")
+# The event log names an answer "<audit id>:<item id>" in 64 characters (room for a 9-digit id).
+ITEM_ID_MAX = 54
 MAX_WEIGHT = 100
 
 
@@ -265,6 +267,9 @@ def _parse_item(
     segments = item_id.split(".")
     if len(segments) != 3 or not all(ID_SEGMENT.match(s) for s in segments):
         c.add("id must be <checklist>.<group>.<name>, each of a-z 0-9 _", item_id, "id")
+        ok = False
+    elif len(item_id) > ITEM_ID_MAX:
+        c.add(f"id is {len(item_id)} characters; at most {ITEM_ID_MAX} fit", item_id, "id")
         ok = False
     elif segments[0] != checklist_id:
         c.add(f"id must start with the checklist id '{checklist_id}.'", item_id, "id")

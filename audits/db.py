@@ -1,8 +1,12 @@
-"""Engines, sessions and schema upgrades.
+"""Engines, sessions and schema upgrades, on SQLite (one file) or PostgreSQL (a team's server).
 
-SQLite gets WAL, foreign keys, a busy timeout and FULL sync (an answer acknowledged is on disk).
-Writes take the database lock up front (BEGIN IMMEDIATE) so two processes never interleave an
-event-chain append; reads stay deferred so they never wait on a writer in WAL mode.
+Both backends give the same guarantees. Writes take turns: SQLite takes its database lock up front
+(BEGIN IMMEDIATE); PostgreSQL locks the event chain's head row as the first statement of every
+write transaction. So a write always reads what the previous one committed (a version check can
+never pass on a stale read) and two appends never fork the event chain. Reads see one consistent
+snapshot (SQLite's deferred transaction in WAL mode, PostgreSQL's REPEATABLE READ) and never wait
+for a writer. A write that waits longer than WRITE_WAIT_MS for the lock, or a lost connection,
+becomes a DatabaseError with a one-line message instead of a traceback.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -24,19 +28,48 @@ from audits.migrations import HEAD_REVISION
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-BUSY_TIMEOUT_MS = 10_000
+# How long a write waits for another writer's transaction before giving up (both backends).
+WRITE_WAIT_MS = 10_000
 WRITE_OPTION = "vaudit_write"
+# The first statement of every PostgreSQL write: writers queue on the event chain's head row.
+PG_WRITE_LOCK = "SELECT last_event_id FROM chain_head WHERE id = 1 FOR UPDATE"
+# Two vaudits upgrading one server at once take turns on this advisory lock (any fixed number).
+PG_MIGRATION_LOCK_KEY = 7_460_112
+# SQLSTATEs meaning another writer was in the way (lock timeout, serialisation, deadlock).
+PG_BUSY_STATES = {"55P03", "40001", "40P01"}
+PG_NO_PRIVILEGE = "42501"
 
 
 class DatabaseError(Exception):
-    """A database that cannot be opened or upgraded; the message is for the user."""
+    """A database that cannot be opened, upgraded or reached; the message is for the user."""
+
+
+class DatabaseBusy(DatabaseError):
+    """Another writer held the database longer than WRITE_WAIT_MS; nothing was saved."""
 
 
 def to_url(target: str) -> str:
-    """A --db value is a SQLAlchemy URL if it has a scheme, else a SQLite file path."""
+    """A --db value is a SQLAlchemy URL if it has a scheme, else a SQLite file path.
+
+    `postgresql://` and `postgres://` (as libpq and most hosting dashboards write them) mean
+    psycopg 3, the driver vaudit installs.
+    """
     if "://" in target:
+        scheme, rest = target.split("://", 1)
+        if scheme in ("postgresql", "postgres"):
+            return f"postgresql+psycopg://{rest}"
         return target
     return f"sqlite:///{Path(target).expanduser().resolve()}"
+
+
+def shown_target(target: str) -> str:
+    """A --db value fit to print: a URL's password is replaced by ***."""
+    if "://" not in target:
+        return target
+    try:
+        return make_url(to_url(target)).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return target.split("://", 1)[0] + "://…"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -52,6 +85,8 @@ def sqlite_path(url: str) -> Path | None:
 
 def make_engine(url: str) -> sa.Engine:
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return _postgresql_engine(url)
     if parsed.get_backend_name() != "sqlite":
         return sa.create_engine(url, pool_pre_ping=True)
     path = sqlite_path(url)
@@ -60,14 +95,14 @@ def make_engine(url: str) -> sa.Engine:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseError(f"cannot create the folder for {path}: {exc.strerror}") from None
-    engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = sa.create_engine(url, connect_args={"timeout": WRITE_WAIT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # Let SQLAlchemy's begin event, not the driver, decide how a transaction starts.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if path is not None:
             cursor.execute("PRAGMA journal_mode = WAL")
@@ -82,6 +117,54 @@ def make_engine(url: str) -> sa.Engine:
             connection.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def _postgresql_engine(url: str) -> sa.Engine:
+    engine = sa.create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: object) -> None:
+        # A writer waits this long for the one ahead of it, then gives up with DatabaseBusy;
+        # timestamps come back in UTC whatever the server's zone (UTCDateTime converts anyway).
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {WRITE_WAIT_MS}")
+            cursor.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.commit()
+
+    return engine
+
+
+def driver_message(exc: sa.exc.DBAPIError) -> str:
+    """The driver's own words on one line (libpq spreads a refused connection over three)."""
+    return " ".join(str(exc.orig).split()) or type(exc.orig).__name__
+
+
+def busy_or_unreachable(exc: sa.exc.DBAPIError) -> DatabaseError | None:
+    """The user-facing error for a lock wait that ran out or a lost server; None for bugs."""
+    state = getattr(exc.orig, "sqlstate", None)
+    text = driver_message(exc)
+    seconds = f"{WRITE_WAIT_MS / 1000:g}"
+    if state in PG_BUSY_STATES or (state is None and "database is locked" in text):
+        return DatabaseBusy(
+            f"the database is busy: another change held it for more than {seconds} s, "
+            "so nothing was saved; try again"
+        )
+    if isinstance(exc, sa.exc.OperationalError):
+        return DatabaseError(f"the database could not be reached or used: {text}")
+    if isinstance(exc, sa.exc.DataError):
+        return DatabaseError(f"the database refused a value: {text}")
+    return None
+
+
+@contextmanager
+def _plain_errors() -> Iterator[None]:
+    try:
+        yield
+    except sa.exc.DBAPIError as exc:
+        plain = busy_or_unreachable(exc)
+        if plain is None:
+            raise
+        raise plain from None
 
 
 # ----------------------------------------------------------------------------- migrations
@@ -165,8 +248,25 @@ def upgrade(engine: sa.Engine, url: str, revision: str = "head") -> Path | None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         backup = path.with_name(f"{path.stem}.backup-{stamp}{path.suffix or '.sqlite'}")
         backup_sqlite(path, backup)
-    with engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), revision)
+    # A PostgreSQL server gets no copy here (there is no file to copy): docs/team.md says to
+    # take a pg_dump first. Its DDL is transactional, so a failed upgrade leaves nothing behind.
+    try:
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                # Two auditors opening the server at once: the second waits, then finds the
+                # schema current (Alembic reads the revision again after the lock).
+                connection.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK_KEY}
+                )
+            command.upgrade(_alembic_config(connection), revision)
+    except sa.exc.ProgrammingError as exc:
+        if getattr(exc.orig, "sqlstate", None) != PG_NO_PRIVILEGE:
+            raise
+        raise DatabaseError(
+            f"the database schema needs upgrading ({current or 'empty'} → {target}), and this "
+            f"role may not change it ({driver_message(exc)}); ask the database's owner to run "
+            "`vaudit db upgrade` (see docs/team.md)"
+        ) from None
     return backup
 
 
@@ -182,6 +282,11 @@ class Store:
 
     def __post_init__(self) -> None:
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
+        self._read_engine = self.engine
+        if self.backend == "postgresql":
+            # One snapshot per read, as SQLite gives: `verify` walking the log while others
+            # append must not see a head newer than the last row it read.
+            self._read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")
 
     @property
     def backend(self) -> str:
@@ -191,27 +296,54 @@ class Store:
     def read(self) -> Iterator[Session]:
         from sqlmodel import Session
 
-        with Session(self.engine, expire_on_commit=False) as session:
+        with _plain_errors(), Session(self._read_engine, expire_on_commit=False) as session:
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         from sqlmodel import Session
 
-        with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+        with (
+            _plain_errors(),
+            Session(self._write_engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            if self.backend == "postgresql":
+                session.execute(sa.text(PG_WRITE_LOCK))
             yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
+def _refuse_unasked_upgrade(engine: sa.Engine, shown: str) -> None:
+    """A shared server is upgraded on purpose, by `vaudit db upgrade` after a pg_dump: not by
+    whichever auditor updates vaudit first (the others' older vaudits would then refuse it).
+    An empty database is still set up on first use."""
+    stamped = _stamped_revision(engine)
+    if stamped is None or stamped == HEAD_REVISION:
+        return
+    from alembic.script import ScriptDirectory
+
+    known = {
+        rev.revision for rev in ScriptDirectory.from_config(_alembic_config()).walk_revisions()
+    }
+    if stamped in known:  # older; a newer one is refused by upgrade()
+        raise DatabaseError(
+            f"the database at {shown} is at schema revision {stamped} and this vaudit needs "
+            f"{HEAD_REVISION}: whoever looks after it runs `vaudit db upgrade` (after a pg_dump; "
+            "see docs/team.md)"
+        )
+
+
 def open_store(target: str, *, migrate: bool = True) -> Store:
     """Open the database a --db value names, creating and upgrading it as needed."""
     url = to_url(target)
+    shown = shown_target(target)
     try:
         engine = make_engine(url)
     except sa.exc.ArgumentError as exc:
-        raise DatabaseError(f"not a database path or URL: {target} ({exc})") from None
+        raise DatabaseError(f"not a database path or URL: {shown} ({exc})") from None
     except ModuleNotFoundError as exc:
         raise DatabaseError(
             f"the driver for {make_url(url).drivername} is not installed: {exc.name}"
@@ -219,9 +351,13 @@ def open_store(target: str, *, migrate: bool = True) -> Store:
     store = Store(engine, url)
     if migrate:
         try:
+            if store.backend == "postgresql":
+                _refuse_unasked_upgrade(engine, shown)
             upgrade(engine, url)
         except sa.exc.OperationalError as exc:
-            raise DatabaseError(f"cannot open the database at {target}: {exc.orig}") from None
+            message = driver_message(exc)
+            raise DatabaseError(f"cannot open the database at {shown}: {message}") from None
         except sa.exc.DatabaseError as exc:
-            raise DatabaseError(f"{target} is not a usable database: {exc.orig}") from None
+            message = driver_message(exc)
+            raise DatabaseError(f"{shown} is not a usable database: {message}") from None
     return store

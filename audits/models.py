@@ -41,6 +41,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+# Who made a change (auditor, signer) fits in this many characters; PostgreSQL enforces it.
+PERSON_MAX = 100
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -135,7 +139,7 @@ class Candidate(SQLModel, table=True):
     stage: str = Field(default=Stage.SCREENING, max_length=20)
     reason: str | None = Field(default=None, sa_type=sa.Text)
     stage_changed_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
-    stage_changed_by: str = Field(max_length=100)
+    stage_changed_by: str = Field(max_length=PERSON_MAX)
 
 
 class ChecklistSnapshot(SQLModel, table=True):
@@ -161,9 +165,9 @@ class Audit(SQLModel, table=True):
     previous_id: int | None = Field(default=None, foreign_key="audit.id")
     scenario: str = Field(sa_type=sa.Text)  # the selection's scenario, frozen at start (JSON)
     started_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
-    started_by: str = Field(max_length=100)
+    started_by: str = Field(max_length=PERSON_MAX)
     signed_off_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
-    signed_off_by: str | None = Field(default=None, max_length=100)
+    signed_off_by: str | None = Field(default=None, max_length=PERSON_MAX)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
     version: int = 1
     # A cache of the score, refreshed on every write (migration 0003); None: score on read.
@@ -198,7 +202,7 @@ class Answer(SQLModel, table=True):
     proposal_reason_zh: str | None = Field(default=None, sa_type=sa.Text)
     proposal_reason_en: str | None = Field(default=None, sa_type=sa.Text)
     overridden: bool = False
-    answered_by: str = Field(max_length=100)
+    answered_by: str = Field(max_length=PERSON_MAX)
     answered_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
     version: int = 1
 
@@ -221,7 +225,7 @@ class Evidence(SQLModel, table=True):
     size: int | None = Field(default=None, sa_type=sa.BigInteger)
     url: str | None = Field(default=None, sa_type=sa.Text)
     note: str | None = Field(default=None, sa_type=sa.Text)
-    added_by: str = Field(max_length=100)
+    added_by: str = Field(max_length=PERSON_MAX)
     added_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
 
 
@@ -230,7 +234,7 @@ class Event(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = Field(sa_column=_ts())
-    actor: str = Field(max_length=100)
+    actor: str = Field(max_length=PERSON_MAX)
     action: str = Field(max_length=50)
     entity: str = Field(max_length=30)
     entity_id: str = Field(max_length=64)

@@ -24,6 +24,7 @@ from audits import events
 from audits.checklist import ChecklistSet, Item, load_checklists, set_from_snapshot
 from audits.db import Store
 from audits.models import (
+    PERSON_MAX,
     Answer,
     Audit,
     AuditChecklist,
@@ -171,6 +172,9 @@ class Service:
         default_factory=dict, init=False, repr=False
     )
     _warmed: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _check_person(self.actor, "the auditor's name")
 
     # ------------------------------------------------------------------ checklists
 
@@ -922,7 +926,8 @@ class Service:
             if expected_version is not None and expected_version != current_version:
                 raise StaleWrite(
                     f"{item.id} was changed by {answer.answered_by if answer else 'someone'} "
-                    "since you read it; your change was not saved",
+                    f"since you read it (it is at version {current_version}, you read version "
+                    f"{expected_version}); your change was not saved",
                     _answer_state(answer),
                     {"result": result, "value": value, "note": note},
                 )
@@ -1162,6 +1167,7 @@ class Service:
         by = by.strip()
         if not by:
             raise AuditError("sign-off needs the name of who signs")
+        _check_person(by, "the signer's name")
         with self.store.write() as session:
             audit = self._writable(session, audit_id)
             audit.signed_off_by = by
@@ -1299,6 +1305,11 @@ ANSWER_FIELDS = (
     "overridden",
 )
 EMPTY_ANSWER: dict[str, Any] = {key: None for key in ANSWER_FIELDS} | {"overridden": False}
+
+
+def _check_person(name: str, what: str) -> None:
+    if len(name) > PERSON_MAX:
+        raise AuditError(f"{what} is {len(name)} characters; at most {PERSON_MAX} fit")
 
 
 def _store_score(audit: Audit, audit_score: AuditScore) -> None:

@@ -9,9 +9,11 @@ import pytest
 from audits.checklist import ChecklistSet, build_set, sources_in
 from audits.db import Store, open_store
 from audits.service import Service
+from tests import pg_server
 
 DATA = Path(__file__).parent / "data"
 TODAY = dt.date(2026, 11, 24)
+BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(autouse=True)
@@ -35,12 +37,39 @@ def mini_set() -> ChecklistSet:
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
+    """A SQLite file, for tests that are about SQLite files (paths, backups, PRAGMAs)."""
     return tmp_path / "vaudit.sqlite"
 
 
+@pytest.fixture(scope="session")
+def pg() -> Iterator[pg_server.Server]:
+    """The PostgreSQL server of this session (started on first use, stopped at the end)."""
+    try:
+        with pg_server.server() as server:
+            yield server
+    except pg_server.NoServer as missing:
+        pytest.skip(str(missing))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
-    opened = open_store(str(db_path))
+def db_target(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """What --db is given: a SQLite file, or the URL of a fresh database at the head revision."""
+    if backend == "sqlite":
+        yield str(db_path)
+        return
+    server: pg_server.Server = request.getfixturevalue("pg")
+    with server.database() as url:
+        yield url
+
+
+@pytest.fixture
+def store(db_target: str) -> Iterator[Store]:
+    opened = open_store(db_target)
     yield opened
     opened.dispose()
 

@@ -51,6 +51,15 @@ def test_missing_translation_names_item_field_and_line() -> None:
     )
 
 
+def test_an_item_id_too_long_for_the_event_log_is_an_error() -> None:
+    long_id = "alpha.core." + "x" * 44  # 55 characters
+    broken = ALPHA.replace('id = "alpha.core.rate"', f'id = "{long_id}"')
+    assert any(
+        f"item {long_id}: field id: id is 55 characters; at most 54 fit" in p
+        for p in problems_of(broken)
+    )
+
+
 def test_duplicate_ids_are_an_error() -> None:
     broken = ALPHA.replace('id = "alpha.core.rate"', 'id = "alpha.core.licence"')
     assert any(

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 from audits.scenario import Scenario
 from audits.service import Service
 
@@ -23,34 +20,34 @@ def test_an_untouched_chain_verifies(service: Service) -> None:
     assert report.ok and report.events == 7
 
 
-def test_an_edited_row_is_named(service: Service, db_path: Path) -> None:
+def test_an_edited_row_is_named(service: Service) -> None:
     populate(service)
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("UPDATE event SET after = replace(after, 'pass', 'fail') WHERE id = 5")
+    with service.store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE event SET after = replace(after, 'pass', 'fail') WHERE id = 5")
     report = service.verify()
     assert not report.ok and report.broken_at == 5
     assert "event 5 (answer answer 1:beta.misc.review) was changed" in (report.reason or "")
 
 
-def test_a_deleted_row_is_named(service: Service, db_path: Path) -> None:
+def test_a_deleted_row_is_named(service: Service) -> None:
     populate(service)
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("DELETE FROM event WHERE id = 4")
+    with service.store.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM event WHERE id = 4")
     report = service.verify()
     assert (report.ok, report.broken_at) == (False, 4)
     assert "event 4 is missing" in (report.reason or "")
 
 
-def test_a_deleted_tail_is_named(service: Service, db_path: Path) -> None:
+def test_a_deleted_tail_is_named(service: Service) -> None:
     populate(service)
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("DELETE FROM event WHERE id >= 6")
+    with service.store.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM event WHERE id >= 6")
     report = service.verify()
     assert (report.ok, report.broken_at) == (False, 6)
     assert "events 6 to 7 are missing" in (report.reason or "")
 
 
-def test_a_rehashed_forgery_still_breaks_the_link(service: Service, db_path: Path) -> None:
+def test_a_rehashed_forgery_still_breaks_the_link(service: Service) -> None:
     """Someone who edits a row and recomputes its hash still breaks the next row's link."""
     from sqlmodel import select
 

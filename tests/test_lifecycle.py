@@ -24,13 +24,11 @@ def audit_id(service: Service) -> int:
     return service.start_audit("示例通信", "2026 选型").id  # type: ignore[return-value]
 
 
-def reopen(db_path: Path) -> Store:
-    return open_store(str(db_path))
+def reopen(db_target: str) -> Store:
+    return open_store(db_target)
 
 
-def test_start_freezes_the_checklists_and_scenario(
-    service: Service, audit_id: int, db_path: Path
-) -> None:
+def test_start_freezes_the_checklists_and_scenario(service: Service, audit_id: int) -> None:
     view = service.view(audit_id)
     assert view.audit.status == AuditStatus.DRAFT
     assert [s.checklist_id for s in view.snapshots] == ["scoring", "alpha", "beta"]
@@ -41,7 +39,7 @@ def test_start_freezes_the_checklists_and_scenario(
 
 
 def test_answers_are_typed_proposed_and_saved_at_once(
-    service: Service, audit_id: int, db_path: Path
+    service: Service, audit_id: int, db_target: str
 ) -> None:
     saved = service.record_answer(audit_id, "alpha.core.rate", result="auto", value="96")
     assert (saved.result, saved.proposed_result, saved.overridden) == ("partial", "partial", False)
@@ -49,9 +47,10 @@ def test_answers_are_typed_proposed_and_saved_at_once(
     with pytest.raises(ValueError_, match="not a number"):
         service.record_answer(audit_id, "alpha.core.rate", value="lots")
     # Read back through a fresh connection: it was committed.
-    other = Service(reopen(db_path), "bob", checklists=service.checklists, today=service.today)
+    other = Service(reopen(db_target), "bob", checklists=service.checklists, today=service.today)
     answer = other.view(audit_id).answers["alpha.core.rate"]
     assert (answer.result, answer.value, answer.answered_by) == ("partial", "96", "alice")
+    other.store.dispose()
 
 
 def test_overriding_a_proposal_needs_a_note(service: Service, audit_id: int) -> None:
@@ -185,8 +184,19 @@ def test_vendor_fields_are_validated(service: Service) -> None:
         service.edit_vendor("Y", {"website": ""}, expected_version=1)
 
 
-def test_answers_survive_in_the_database(service: Service, audit_id: int, db_path: Path) -> None:
+def test_answers_survive_in_the_database(service: Service, audit_id: int, db_target: str) -> None:
     service.record_answer(audit_id, "beta.misc.review", result="pass", value="full")
-    with reopen(db_path).read() as session:
+    again = reopen(db_target)
+    with again.read() as session:
         answer = session.exec(select(Answer)).one()
+    again.dispose()
     assert (answer.item_id, answer.result, answer.value) == ("beta.misc.review", "pass", "full")
+
+
+def test_names_longer_than_the_database_keeps_are_refused(service: Service, audit_id: int) -> None:
+    # PostgreSQL would refuse them with a driver error; both backends give the same message.
+    with pytest.raises(AuditError, match="the auditor's name is 101 characters; at most 100 fit"):
+        Service(service.store, "a" * 101)
+    with pytest.raises(AuditError, match="the signer's name is 101 characters; at most 100 fit"):
+        service.sign_off(audit_id, "b" * 101)
+    assert service.view(audit_id).audit.status == AuditStatus.DRAFT

@@ -1,6 +1,8 @@
+"""Storage: SQLite files (creation, backups, PRAGMAs: SQLite only) and what both backends share.
+PostgreSQL's own cases (roles, upgrades by the owner) are in test_postgresql.py."""
+
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from pathlib import Path
 
@@ -8,7 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from audits.db import (
+    PG_WRITE_LOCK,
     DatabaseError,
+    Store,
     current_revision,
     head_revision,
     make_engine,
@@ -17,6 +21,7 @@ from audits.db import (
     upgrade,
 )
 from audits.migrations import HEAD_REVISION
+from audits.service import Service
 
 
 def test_a_new_file_is_created_at_the_head_revision(tmp_path: Path) -> None:
@@ -72,27 +77,30 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
         open_store(str(path))
 
 
-def test_writes_take_the_lock_up_front(tmp_path: Path) -> None:
-    """A write transaction starts with BEGIN IMMEDIATE, so a second writer waits, not forks."""
-    store = open_store(str(tmp_path / "lock.sqlite"))
+def test_writes_take_the_lock_up_front(store: Store, backend: str) -> None:
+    """A write starts by taking the write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: the chain
+    head row), so a second writer waits instead of forking the chain; a read takes none."""
     statements: list[str] = []
     sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     with store.write() as session:
         session.exec(sa.text("SELECT 1"))  # type: ignore[call-overload]
+    written, statements[:] = list(statements), []
     with store.read() as session:
         session.exec(sa.text("SELECT 1"))  # type: ignore[call-overload]
-    assert "BEGIN IMMEDIATE" in statements
-    assert statements.count("BEGIN") >= 1
-    store.dispose()
+    if backend == "sqlite":
+        assert written[0] == "BEGIN IMMEDIATE"
+        assert statements[0] == "BEGIN"
+    else:
+        assert written[0] == PG_WRITE_LOCK
+        assert PG_WRITE_LOCK not in statements
 
 
 def test_cached_scores_match_a_fresh_scoring_and_old_rows_are_scored_on_read(
-    tmp_path: Path,
+    shipped_service: Service,
 ) -> None:
     from audits.demo import load_demo
-    from audits.service import Service
 
-    service = Service(open_store(str(tmp_path / "d.sqlite")), "t", today=dt.date(2026, 11, 24))
+    service = shipped_service
     load_demo(service)
     fresh = {s.audit.id: s.score for s in service.summaries()}
     cached = {r.audit_id: r for r in service.home_rows() if r.audit_id is not None}

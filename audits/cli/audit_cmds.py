@@ -311,6 +311,7 @@ def _show_item(ctx: Context, view: Any, item_id: str, as_json: bool) -> None:
         ("proposed", f"{data['proposed_result']}: {reason}" if data["proposed_result"] else ""),
         ("overridden", "yes" if data["overridden"] else ""),
         ("answered", f"{data['answered_by']} {data['answered_at']}" if data["answered_by"] else ""),
+        ("version", data["version"]),
     ]
     click.echo(fields(pairs))
     click.echo(f"\n{item.guidance(lang)}\n\nevidence expected: {item.evidence(lang)}")
@@ -366,9 +367,23 @@ RESULT_CHOICES = ["pass", "partial", "fail", "na", "clear", "auto", "keep"]
 @click.argument("result", type=click.Choice(RESULT_CHOICES))
 @click.option("--value", help="The item's value (date YYYY-MM-DD, number, yes/no, choice, text).")
 @click.option("--note", help="Why; required when overriding a rule's proposal.")
+@click.option(
+    "--if-version",
+    "if_version",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Save only if the answer is still at version N (as `audits show --item` showed it; "
+    "0: not answered yet); otherwise refuse, so a colleague's newer answer is not overwritten.",
+)
 @pass_context
 def answer(
-    ctx: Context, audit: int, item: str, result: str, value: str | None, note: str | None
+    ctx: Context,
+    audit: int,
+    item: str,
+    result: str,
+    value: str | None,
+    note: str | None,
+    if_version: int | None,
 ) -> None:
     """Record RESULT for ITEM of AUDIT and save it at once.
 
@@ -384,7 +399,7 @@ def answer(
         kwargs["result"] = result
     kwargs["value"] = UNSET if value is None else value
     kwargs["note"] = UNSET if note is None else note
-    saved = ctx.service.record_answer(audit, item, **kwargs)
+    saved = ctx.service.record_answer(audit, item, expected_version=if_version, **kwargs)
     line = f"{item}: {saved.result or 'unanswered'}"
     if saved.value is not None:
         line += f" (value {saved.value})"
@@ -393,7 +408,7 @@ def answer(
         line += f"; rule proposes {saved.proposed_result}: {reason}"
         if saved.overridden:
             line += " [overridden]"
-    click.echo(line)
+    click.echo(f"{line} [version {saved.version}]")
     view = ctx.service.view(audit)
     click.echo(
         f"audit {audit}: {points(view.score.total)} {verdict_text(ctx, view.score.verdict)}"

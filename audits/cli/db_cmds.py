@@ -17,18 +17,20 @@ def db() -> None:
 @db.command("path")
 @pass_context
 def db_path(ctx: Context) -> None:
-    """Print the database in use (file path or URL)."""
-    from audits.db import sqlite_path, to_url
+    """Print the database in use (file path, or URL without its password)."""
+    from audits.db import shown_target, sqlite_path, to_url
 
-    url = to_url(ctx.target)
-    path = sqlite_path(url)
-    click.echo(str(path) if path else url)
+    path = sqlite_path(to_url(ctx.target))
+    click.echo(str(path) if path else shown_target(ctx.target))
 
 
 @db.command("upgrade")
 @pass_context
 def db_upgrade(ctx: Context) -> None:
-    """Bring the database schema up to date (SQLite: after a backup copy)."""
+    """Bring the database schema up to date (SQLite: after a backup copy).
+
+    A PostgreSQL database is not copied first: take a pg_dump before (see docs/team.md).
+    """
     from audits.db import current_revision, head_revision, upgrade
 
     store = ctx.store(migrate=False)
@@ -41,6 +43,8 @@ def db_upgrade(ctx: Context) -> None:
     click.echo(f"upgraded schema {before or 'empty'} → {after} (head {head_revision()})")
     if backup:
         click.echo(f"backup of the previous file: {backup}")
+    elif before is not None and store.backend == "postgresql":
+        click.echo("no backup copy was made (PostgreSQL: the pg_dump taken before is the way back)")
 
 
 @cli.command()
@@ -52,6 +56,7 @@ def db_upgrade(ctx: Context) -> None:
 @pass_context
 def demo(ctx: Context, reset: bool) -> None:
     """Fill the database with a fictional selection of SMS vendors to explore."""
+    from audits.db import shown_target
     from audits.demo import DemoRefused, load_demo, reset_database
     from audits.service import count_rows
 
@@ -60,8 +65,9 @@ def demo(ctx: Context, reset: bool) -> None:
     if count_rows(store):
         if not reset:
             raise DemoRefused(
-                f"the database at {ctx.target} already has data; use `vaudit demo --reset` "
-                "to empty it first (a SQLite file is backed up before)"
+                f"the database at {shown_target(ctx.target)} already has data; use "
+                "`vaudit demo --reset` to empty it first (a SQLite file is backed up before; "
+                "a PostgreSQL database is not)"
             )
         backup = reset_database(store)
         if backup:

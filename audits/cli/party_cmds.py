@@ -121,14 +121,22 @@ def vendors_add(ctx: Context, name: str, **values: str | None) -> None:
 @vendors.command("edit")
 @click.argument("vendor")
 @click.option("--name", "name", metavar="TEXT", help="New name.")
+@click.option(
+    "--if-version",
+    "if_version",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Save only if the vendor is still at version N (as `vendors show` showed it); "
+    "otherwise refuse, so a colleague's newer edit is not overwritten.",
+)
 @vendor_options
 @pass_context
-def vendors_edit(ctx: Context, vendor: str, **values: str | None) -> None:
+def vendors_edit(ctx: Context, vendor: str, if_version: int | None, **values: str | None) -> None:
     """Change facts of VENDOR (id or name); an empty value clears a fact."""
     given = {k: v for k, v in values.items() if v is not None}
     if not given:
         raise click.UsageError("nothing to change: give at least one option (see --help)")
-    updated = ctx.service.edit_vendor(vendor, given)
+    updated = ctx.service.edit_vendor(vendor, given, expected_version=if_version)
     click.echo(f"vendor {updated.id} ({updated.name}) is at version {updated.version}")
     _warn(ctx, given)
 
@@ -164,7 +172,7 @@ def vendors_show(ctx: Context, vendor: str, as_json: bool) -> None:
         (label, indent.join(str(data[spec.name]).splitlines()) if data[spec.name] else None)
         for label, spec in zip(labels, VENDOR_FIELDS, strict=True)
     ]
-    click.echo(fields(pairs))
+    click.echo(fields([*pairs, ("version", found.version)]))
 
 
 # ---------------------------------------------------------------------- codes, port changes
