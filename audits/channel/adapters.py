@@ -13,7 +13,6 @@ or not, the vendor's message id), and reads delivery reports, pushed to the rece
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
