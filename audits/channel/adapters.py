@@ -242,7 +242,7 @@ class GenericAdapter(Adapter):
         self.pull_batch = profile.pull_batch
 
     def _values(self, extra: Mapping[str, str]) -> dict[str, str]:
-        values = {f"credentials.{k}": self.credentials.get(k) for k in self.credentials}
+        values = {f"credentials.{k}": self.credentials.get(k) for k in self.credentials.names()}
         values.update(extra)
         return values
 

@@ -46,7 +46,7 @@ class Credentials:
     def get(self, key: str) -> str:
         return self._values[key]
 
-    def keys(self) -> list[str]:
+    def names(self) -> list[str]:
         return sorted(self._values)
 
     def redact(self, text: str) -> str:

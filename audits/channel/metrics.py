@@ -57,6 +57,7 @@ class Outcome:
     receipt_sender: str | None = None
     receipt_text: str | None = None
     arrived: bool = False
+    waited_out: bool = True  # the handset timeout ran out before the run ended
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
@@ -95,7 +96,8 @@ def stats(outcomes: Iterable[Outcome], claimed_sender: str | None = None) -> dic
     accepted = [o for o in sent if o.accepted]
     delivered = [o for o in accepted if o.dlr_delivered]
     arrived = [o for o in sent if o.arrived]
-    pseudo = [o for o in delivered if not o.arrived]
+    # A cancelled run stopped waiting early: only messages whose wait ran out can be pseudo.
+    pseudo = [o for o in delivered if not o.arrived and o.waited_out]
     no_final = [o for o in accepted if o.dlr_final_at is None]
     receipts = [o for o in rows if o.receipt_at is not None]
     mismatch = [
@@ -179,6 +181,7 @@ def load_outcomes(session: Session, run: ChannelRun) -> list[Outcome]:
         .where(ChannelMessage.run_id == run.id)
         .order_by(col(ChannelMessage.id))
     ).all()
+    ended = run.finished_at or run.cancelled_at
     by_id: dict[int, Outcome] = {}
     for m in messages:
         by_id[m.id] = Outcome(  # type: ignore[index]
@@ -191,6 +194,9 @@ def load_outcomes(session: Session, run: ChannelRun) -> list[Outcome]:
             submitted_at=m.submitted_at,
             accepted=bool(m.accepted),
             error=m.error,
+            waited_out=ended is not None
+            and m.submitted_at is not None
+            and (ended - m.submitted_at).total_seconds() >= handset_timeout,
         )
     reports = session.exec(
         select(DeliveryReport)

@@ -199,6 +199,11 @@ class ChannelRunner:
                 self._main.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._main
+        except Exception as exc:
+            # Stop, keep what was measured, and let the caller see the error.
+            self._cancelled = True
+            self.progress.failure = self.adapter.redact(short(f"the run stopped: {exc!r}"))
+            raise
         finally:
             if self._receiver is not None:
                 self.progress.bad_posts = self._receiver.rejected

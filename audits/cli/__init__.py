@@ -70,6 +70,10 @@ def user_errors() -> tuple[type[Exception], ...]:
     from audits.vendor_fields import FieldError
 
     errors: list[type[Exception]] = [ChecklistError, DatabaseError, ValueError_, FieldError]
+    if "audits.channel" in sys.modules:
+        from audits.channel import ChannelError
+
+        errors.append(ChannelError)
     if "audits.service" in sys.modules:
         from audits.service import AuditError
 
@@ -176,7 +180,13 @@ def run_tui(context: Context) -> None:
 
 
 def main() -> None:
-    from audits.cli import audit_cmds, checklist_cmds, db_cmds, party_cmds  # noqa: F401
+    from audits.cli import (  # noqa: F401
+        audit_cmds,
+        channel_cmds,
+        checklist_cmds,
+        db_cmds,
+        party_cmds,
+    )
 
     cli(prog_name="vaudit")
 
