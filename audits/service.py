@@ -524,6 +524,7 @@ class Service:
                 select(Evidence).where(Evidence.audit_id == audit.id).order_by(col(Evidence.id))
             ).all():
                 evidence[row.item_id].append(row)
+            measured = _channel_facts(session, audit.id)  # type: ignore[arg-type]
         assert vendor is not None and selection is not None
         checklists = self._snapshot_set(snapshots)
         scenario = Scenario.from_json(audit.scenario)
@@ -538,18 +539,24 @@ class Service:
             dict(evidence),
             score(checklists, scenario, results),
             tuple(snapshots),
-            self._fact_proposals(checklists, vendor, scenario),
+            self._fact_proposals(checklists, vendor, scenario, answers, measured),
         )
         return view, stamp
 
     def _fact_proposals(
-        self, checklists: ChecklistSet, vendor: Vendor, scenario: Scenario
+        self,
+        checklists: ChecklistSet,
+        vendor: Vendor,
+        scenario: Scenario,
+        answers: Mapping[str, Answer] | None = None,
+        measured: Mapping[str, Any] | None = None,
     ) -> dict[str, Proposal]:
-        facts = rule_facts(vendor, scenario)
+        facts = rule_facts(vendor, scenario) | dict(measured or {})
         proposals = {}
         for item in checklists.items():
             if item.rule and RULES[item.rule.kind].reads_facts and item.applies_to(scenario):
-                proposal = self._propose(item, None, facts)
+                answer = (answers or {}).get(item.id)
+                proposal = self._propose(item, answer.value if answer else None, facts)
                 if proposal is not None:
                     proposals[item.id] = proposal
         return proposals
@@ -771,7 +778,7 @@ class Service:
             if item.rule is not None and RULES[item.rule.kind].reads_facts:
                 vendor = session.get(Vendor, audit.vendor_id)
                 assert vendor is not None
-                facts = rule_facts(vendor, scenario)
+                facts = rule_facts(vendor, scenario) | _channel_facts(session, audit.id)  # type: ignore[arg-type]
             proposal = self._propose(item, state["value"], facts)
             if result is not UNSET:
                 if result == AUTO:
@@ -834,13 +841,16 @@ class Service:
     ) -> Proposal | None:
         if item.rule is None:
             return None
+        typed = None
+        if canonical_value is not None:
+            try:
+                typed = parse_value(item, canonical_value)
+            except ValueError_:
+                typed = None
         if RULES[item.rule.kind].reads_facts:
-            return evaluate(item.rule.kind, item.rule.params, None, self._date(), facts or {})
-        if canonical_value is None:
-            return None
-        try:
-            typed = parse_value(item, canonical_value)
-        except ValueError_:
+            # Fact rules get the value too: channel rules judge it when no run was measured.
+            return evaluate(item.rule.kind, item.rule.params, typed, self._date(), facts or {})
+        if typed is None:
             return None
         return evaluate(item.rule.kind, item.rule.params, typed, self._date())
 
@@ -1164,6 +1174,13 @@ def rule_facts(vendor: Vendor, scenario: Scenario) -> dict[str, Any]:
         "message_kinds": sorted(scenario.message_kinds),
         "industry": scenario.industry,
     }
+
+
+def _channel_facts(session: Session, audit_id: int) -> dict[str, Any]:
+    """The audit's channel-test measurements for the channel rules (empty without a run)."""
+    from audits.channel.metrics import channel_facts
+
+    return channel_facts(session, audit_id)
 
 
 def _vendor_facts(vendor: Vendor) -> dict[str, Any]:

@@ -21,8 +21,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from audits.text import Text
+
 if TYPE_CHECKING:
     from audits.db import Store
+
+
+# The basic carriers a test card may declare, by key; a plan must cover the first three.
+CARRIERS: dict[str, Text] = {
+    "mobile": Text("中国移动", "China Mobile"),
+    "unicom": Text("中国联通", "China Unicom"),
+    "telecom": Text("中国电信", "China Telecom"),
+    "broadnet": Text("中国广电", "China Broadnet"),
+}
+MAIN_CARRIERS = ("mobile", "unicom", "telecom")
 
 
 class ChannelError(Exception):

@@ -11,21 +11,13 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from audits import events
-from audits.channel import ChannelError
+from audits.channel import CARRIERS, MAIN_CARRIERS, ChannelError
 from audits.channel.models import TestCard
 from audits.db import Store
 from audits.regulatory import Level
 from audits.regulatory.mobile import check_mobile, is_mvno, national_number
 from audits.text import Text
 
-# The basic carriers a card may declare, by key; the three a plan must cover come first.
-CARRIERS: dict[str, Text] = {
-    "mobile": Text("中国移动", "China Mobile"),
-    "unicom": Text("中国联通", "China Unicom"),
-    "telecom": Text("中国电信", "China Telecom"),
-    "broadnet": Text("中国广电", "China Broadnet"),
-}
-MAIN_CARRIERS = ("mobile", "unicom", "telecom")
 # phonenumbers' English carrier names (facts §4) → our keys.
 _CARRIER_BY_LIBRARY_NAME = {text.en: key for key, text in CARRIERS.items()}
 CSV_COLUMNS = ("number", "carrier", "mvno", "ported", "province", "label")

@@ -313,3 +313,26 @@ def audit_has_runs(session: Session, audit_id: int) -> bool:
         sa.select(ChannelRun.id).where(ChannelRun.audit_id == audit_id).limit(1)
     ).first()
     return found is not None
+
+
+def channel_facts(session: Session, audit_id: int) -> dict[str, Any]:
+    """What the channel rules read: the latest finished run (not one during a declared fault),
+    each time slot's latest arrival rate, and the latest run during a declared fault."""
+    if not audit_has_runs(session, audit_id):
+        return {}
+    latest = None
+    by_slot: dict[str, dict[str, Any]] = {}
+    fault = None
+    for run in latest_runs(session, audit_id):
+        if run.declared_fault:
+            if fault is None:
+                fault = summary_in(session, run)
+            continue
+        if latest is not None and run.time_slot in by_slot:
+            continue
+        summary = summary_in(session, run)
+        latest = latest or summary
+        rate = summary["overall"]["arrival_rate"]
+        if run.time_slot not in by_slot and rate is not None:
+            by_slot[run.time_slot] = {"run": run.id, "arrival_rate": rate}
+    return {"channel": {"latest": latest, "by_slot": by_slot, "failover": fault}}
