@@ -46,7 +46,7 @@ class SimProfile:
     handset_median_s: float = 3.0
     latency_spread: float = 0.5  # sigma of the log-normal latencies
     max_per_second: float = 0.0  # above it: HTTP 429 (0: no throttling)
-    retry_after_s: float = 1.0
+    retry_after_s: float = 0.0  # Retry-After at least this (else: until the window opens)
     outage_start_s: float | None = None  # after the first submit
     outage_end_s: float | None = None
     sender: str = "10690000001"  # the 106 code a handset shows
@@ -201,6 +201,11 @@ class Simulator:
         self._window_count += 1
         return self._window_count > limit
 
+    def _retry_after(self, now: float) -> float:
+        """Until the throttling window opens again, or the profile's fixed value if longer."""
+        opens = 1.0 - (now - self._window_start)
+        return round(max(self.profile.retry_after_s, opens), 2)
+
     # ------------------------------------------------------------------ HTTP
 
     async def _handle(self, request: Request) -> Response:
@@ -228,7 +233,7 @@ class Simulator:
             return json_response(
                 429,
                 {"code": "THROTTLED", "message": "too many requests"},
-                [("retry-after", f"{self.profile.retry_after_s:g}")],
+                [("retry-after", f"{self._retry_after(now):g}")],
             )
         return None
 
