@@ -4,6 +4,7 @@ range was allocated to (which porting may have changed) set beside the carrier d
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ def carrier_key(raw: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def allocated_key(digits: str) -> str | None:
     """The key of the carrier the number's range was allocated to, if the library knows it."""
     try:
