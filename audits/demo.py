@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import delete, select
 
+from audits.channel.rules import VALUE_FALLBACK
 from audits.checklist import Item
 from audits.db import Store, backup_sqlite, sqlite_path
 from audits.models import (
@@ -367,10 +368,11 @@ FACT_VALUES: dict[str, Callable[[dict[str, str]], str | None]] = {
 def value_for(item: Item, goal: Result, today: dt.date, rng: random.Random) -> str | None:
     """A value for `item` that makes its rule propose `goal` (or a plausible value without rule)."""
     rule = item.rule
-    if rule is None:
+    if rule is None or VALUE_FALLBACK.get(rule.kind, rule.kind) is None:
         return _plain_value(item, goal, today, rng)
     p = rule.params
-    kind = rule.kind
+    # A channel rule judges a typed value like its generic counterpart when no run exists.
+    kind = VALUE_FALLBACK.get(rule.kind) or rule.kind
     if kind == "at_least":
         t = Decimal(str(p["threshold"]))
         low = Decimal(str(p.get("partial_from", t * Decimal("0.9"))))
@@ -480,7 +482,8 @@ def _answer_audit(
         value = (hook(vendor.facts) if hook else None) or value_for(item, goal, today, rng)
         if item.input.value == "none":
             value = None
-        result = "auto" if item.rule and value is not None else goal.value
+        proposes = item.rule is not None and VALUE_FALLBACK.get(item.rule.kind, "") is not None
+        result = "auto" if proposes and value is not None else goal.value
         note = NOTES.get(goal)
         try:
             service.record_answer(audit_id, item.id, result=result, value=value, note=note)
@@ -569,11 +572,13 @@ class DemoSummary:
     audits: int = 0
     answers: int = 0
     evidence: int = 0
+    channel_runs: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.vendors} vendors, {self.selections} selections, {self.audits} audits, "
-            f"{self.answers} answers, {self.evidence} evidence items"
+            f"{self.answers} answers, {self.evidence} evidence items, "
+            f"{self.channel_runs} channel run(s)"
         )
 
 
@@ -630,6 +635,11 @@ def load_demo(service: Service, seed: int = 2026) -> DemoSummary:
                 assert revision.id is not None
                 first = service.view(revision.id).checklists.checklists[0].items[-1]
                 service.record_answer(revision.id, first.id, note="Re-checked after sign-off.")
+        if profile.stage == "technical_test" and profile.answered_share == 1:
+            # A vendor under technical test has its channel measured: one finished run.
+            from audits.channel.demo import load_channel_demo
+
+            load_channel_demo(service.store, service.actor, audit.id)
     # The finance selection: two candidates, one audit under way.
     service.add_candidate(FINANCE_SELECTION, vendors[1].facts["name"])
     finance = service.start_audit(vendors[0].facts["name"], FINANCE_SELECTION)
@@ -641,6 +651,8 @@ def load_demo(service: Service, seed: int = 2026) -> DemoSummary:
 
 
 def _summarise(store: Store) -> DemoSummary:
+    from audits.channel.models import ChannelRun
+
     with store.read() as session:
         return DemoSummary(
             vendors=len(session.exec(select(Vendor.id)).all()),
@@ -648,6 +660,7 @@ def _summarise(store: Store) -> DemoSummary:
             audits=len(session.exec(select(Audit.id)).all()),
             answers=len(session.exec(select(Answer.id)).all()),
             evidence=len(session.exec(select(Evidence.id)).all()),
+            channel_runs=len(session.exec(select(ChannelRun.id)).all()),
         )
 
 
@@ -660,8 +673,21 @@ def reset_database(store: Store) -> str | None:
         target = path.with_name(f"{path.stem}.before-demo-{stamp}{path.suffix or '.sqlite'}")
         backup_sqlite(path, target)
         backup = str(target)
+    from audits.channel.models import (
+        ChannelMessage,
+        ChannelRun,
+        DeliveryReport,
+        HandsetReceipt,
+        TestCard,
+    )
+
     with store.write() as session:
         for model in (
+            HandsetReceipt,
+            DeliveryReport,
+            ChannelMessage,
+            ChannelRun,
+            TestCard,
             Evidence,
             Blob,
             Answer,

@@ -281,3 +281,4 @@ def _must_be_no(ctx: RuleContext) -> Proposal | None:
 
 # The named rules over vendor facts register themselves on import; they need the names above.
 from audits import named_rules  # noqa: E402, F401
+from audits.channel import rules as channel_rules  # noqa: E402, F401

@@ -612,6 +612,7 @@ class Service:
                 select(Evidence).where(Evidence.audit_id == audit.id).order_by(col(Evidence.id))
             ).all():
                 evidence[row.item_id].append(row)
+            measured = _channel_facts(session, audit.id)  # type: ignore[arg-type]
         assert vendor is not None and selection is not None
         checklists = self._snapshot_set(snapshots)
         scenario = Scenario.from_json(audit.scenario)
@@ -626,7 +627,7 @@ class Service:
             dict(evidence),
             score(checklists, scenario, results),
             tuple(snapshots),
-            self._fact_proposals(checklists, vendor, scenario),
+            self._fact_proposals(checklists, vendor, scenario, answers, measured),
         )
         return view, stamp
 
@@ -682,6 +683,7 @@ class Service:
                 select(*Answer.__table__.columns).where(col(Answer.audit_id).in_(ids))  # type: ignore[attr-defined]
             ).all():
                 answers[answer.audit_id][answer.item_id] = answer
+            measured = {audit_id: _channel_facts(session, audit_id) for audit_id in ids}
             evidence: dict[int, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
             for row in session.exec(
                 select(Evidence).where(col(Evidence.audit_id).in_(ids)).order_by(col(Evidence.id))
@@ -708,7 +710,12 @@ class Service:
                     score(checklists, scenario, results),
                     tuple(snapshots),
                     self._fact_proposals(
-                        checklists, vendor, scenario, proposals_on(audit) if proposals_on else None
+                        checklists,
+                        vendor,
+                        scenario,
+                        mine,
+                        measured[audit_id],
+                        today=proposals_on(audit) if proposals_on else None,
                     ),
                 )
             )
@@ -719,13 +726,16 @@ class Service:
         checklists: ChecklistSet,
         vendor: Vendor,
         scenario: Scenario,
+        answers: Mapping[str, Any] | None = None,
+        measured: Mapping[str, Any] | None = None,
         today: dt.date | None = None,
     ) -> dict[str, Proposal]:
-        facts = rule_facts(vendor, scenario)
+        facts = rule_facts(vendor, scenario) | dict(measured or {})
         proposals = {}
         for item in checklists.items():
             if item.rule and RULES[item.rule.kind].reads_facts and item.applies_to(scenario):
-                proposal = self._propose(item, None, facts, today)
+                answer = (answers or {}).get(item.id)
+                proposal = self._propose(item, answer.value if answer else None, facts, today)
                 if proposal is not None:
                     proposals[item.id] = proposal
         return proposals
@@ -948,7 +958,7 @@ class Service:
             if item.rule is not None and RULES[item.rule.kind].reads_facts:
                 vendor = session.get(Vendor, audit.vendor_id)
                 assert vendor is not None
-                facts = rule_facts(vendor, scenario)
+                facts = rule_facts(vendor, scenario) | _channel_facts(session, audit.id)  # type: ignore[arg-type]
             proposal = self._propose(item, state["value"], facts)
             if result is not UNSET:
                 if result == AUTO:
@@ -1015,14 +1025,17 @@ class Service:
     ) -> Proposal | None:
         if item.rule is None:
             return None
+        typed = None
+        if canonical_value is not None:
+            try:
+                typed = parse_value(item, canonical_value)
+            except ValueError_:
+                typed = None
         if RULES[item.rule.kind].reads_facts:
+            # Fact rules get the value too: channel rules judge it when no run was measured.
             on = today or self._date()
-            return evaluate(item.rule.kind, item.rule.params, None, on, facts or {})
-        if canonical_value is None:
-            return None
-        try:
-            typed = parse_value(item, canonical_value)
-        except ValueError_:
+            return evaluate(item.rule.kind, item.rule.params, typed, on, facts or {})
+        if typed is None:
             return None
         return evaluate(item.rule.kind, item.rule.params, typed, self._date())
 
@@ -1352,6 +1365,13 @@ def rule_facts(vendor: Vendor, scenario: Scenario) -> dict[str, Any]:
         "message_kinds": sorted(scenario.message_kinds),
         "industry": scenario.industry,
     }
+
+
+def _channel_facts(session: Session, audit_id: int) -> dict[str, Any]:
+    """The audit's channel-test measurements for the channel rules (empty without a run)."""
+    from audits.channel.metrics import channel_facts
+
+    return channel_facts(session, audit_id)
 
 
 def _vendor_facts(vendor: Vendor) -> dict[str, Any]:

@@ -77,6 +77,10 @@ def user_errors() -> tuple[type[Exception], ...]:
         FieldError,
         FileExists,
     ]
+    if "audits.channel" in sys.modules:
+        from audits.channel import ChannelError
+
+        errors.append(ChannelError)
     if "audits.service" in sys.modules:
         from audits.service import AuditError
 
@@ -189,6 +193,7 @@ def run_tui(context: Context) -> None:
 def main() -> None:
     from audits.cli import (  # noqa: F401
         audit_cmds,
+        channel_cmds,
         checklist_cmds,
         db_cmds,
         party_cmds,

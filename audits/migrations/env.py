@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
+import audits.channel.models  # the channel-test tables
 import audits.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config

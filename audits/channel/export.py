@@ -1,0 +1,85 @@
+"""A run as plain data: its summary and every message with its reports and receipts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+
+from audits.channel import ChannelError
+from audits.channel.metrics import summary_in
+from audits.channel.models import ChannelMessage, ChannelRun, DeliveryReport, HandsetReceipt
+from audits.db import Store
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if value is not None else None
+
+
+def export_run(store: Store, run_id: int) -> dict[str, Any]:
+    with store.read() as session:
+        run = session.get(ChannelRun, run_id)
+        if run is None:
+            raise ChannelError(f"no channel run {run_id} (see `vaudit channel show`)")
+        summary = summary_in(session, run)
+        messages = session.exec(
+            select(ChannelMessage)
+            .where(ChannelMessage.run_id == run_id)
+            .order_by(col(ChannelMessage.id))
+        ).all()
+        ids = [m.id for m in messages]
+        reports = session.exec(
+            select(DeliveryReport)
+            .where(col(DeliveryReport.message_id).in_(ids))
+            .order_by(col(DeliveryReport.id))
+        ).all()
+        receipts = session.exec(
+            select(HandsetReceipt)
+            .where(col(HandsetReceipt.message_id).in_(ids))
+            .order_by(col(HandsetReceipt.id))
+        ).all()
+    by_message: dict[int, dict[str, list[Any]]] = {i: {"dlr": [], "rcpt": []} for i in ids}  # type: ignore[misc]
+    for r in reports:
+        by_message[r.message_id]["dlr"].append(
+            {
+                "status": r.status,
+                "final": r.final,
+                "delivered": r.delivered,
+                "reported_at": _iso(r.reported_at),
+                "received_at": _iso(r.received_at),
+                "source": r.source,
+            }
+        )
+    for r in receipts:
+        by_message[r.message_id]["rcpt"].append(
+            {
+                "received_at": _iso(r.received_at),
+                "sender": r.sender,
+                "text": r.text,
+                "source": r.source,
+                "recorded_by": r.recorded_by,
+            }
+        )
+    return {
+        "summary": summary,
+        "messages": [
+            {
+                "token": m.token,
+                "card_id": m.card_id,
+                "kind": m.kind,
+                "text": m.text,
+                "characters": m.characters,
+                "segments": m.segments,
+                "encoding": m.encoding,
+                "attempts": m.attempts,
+                "submitted_at": _iso(m.submitted_at),
+                "http_status": m.http_status,
+                "accepted": m.accepted,
+                "vendor_message_id": m.vendor_message_id,
+                "error": m.error,
+                "delivery_reports": by_message[m.id]["dlr"],  # type: ignore[index]
+                "handset_receipts": by_message[m.id]["rcpt"],  # type: ignore[index]
+            }
+            for m in messages
+        ],
+    }

@@ -1,0 +1,463 @@
+"""The async runner: sends a plan through an adapter and collects what comes back.
+
+- A rate limit (messages per second) and a concurrency limit bound the sending.
+- HTTP 429 pauses all sending for Retry-After (or a short back-off) and retries the message.
+- Only what cannot have reached the vendor is retried: a refused connection, a connect or pool
+  timeout, a 429. A timeout after the request was sent is recorded, never retried: the vendor
+  may have sent the SMS, and a retry could put a second one on the test phone.
+- Each message's error is recorded and the run goes on.
+- Cancelling (Ctrl+C, `cancel()`) stops the in-flight sends; everything measured is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import email.utils
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from audits.channel.adapters import Adapter, DlrUpdate, short
+from audits.channel.plan import TOKEN_ALPHABET, TOKEN_LENGTH, Plan, PlannedMessage
+from audits.channel.receiver import Receiver
+from audits.channel.store import Recorder, create_run, finish_run
+from audits.db import Store
+from audits.models import utcnow
+
+MAX_ATTEMPTS = 5
+BACKOFF_S = 0.2  # first wait after a refused connection or a 429 without Retry-After
+MAX_RETRY_AFTER_S = 300.0
+TOKEN_IN_TEXT = re.compile(rf"[{TOKEN_ALPHABET}]{{{TOKEN_LENGTH}}}")
+
+
+@dataclass
+class Progress:
+    planned: int = 0
+    sent: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    errors: int = 0
+    throttled: int = 0  # 429 answers
+    dlr_final: int = 0
+    dlr_delivered: int = 0
+    receipts: int = 0
+    bad_posts: int = 0
+    phase: str = "starting"  # sending | waiting | finished | cancelled | failed
+    failure: str | None = None
+
+
+@dataclass
+class _State:
+    id: int
+    message: PlannedMessage
+    submitted_mono: float | None = None
+    submitted_at: dt.datetime | None = None
+    done_sending: bool = False
+    accepted: bool = False
+    vendor_id: str | None = None
+    final_dlr: bool = False
+    receipt: bool = False
+    seen: set[tuple[str, Any]] = field(default_factory=set)  # reports already stored
+
+
+@dataclass
+class RunOptions:
+    host: str = "127.0.0.1"  # where the receiver listens
+    port: int = 0
+    public_host: str | None = None  # the address phones and the vendor use to reach it
+    receiver: bool = True  # False: no callbacks expected (pull-only, no forwarding app)
+    max_attempts: int = MAX_ATTEMPTS
+    declared_fault: bool = False
+    claimed_sender: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return min(float(value), MAX_RETRY_AFTER_S)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return min(max(0.0, (when - utcnow()).total_seconds()), MAX_RETRY_AFTER_S)
+
+
+class RateLimiter:
+    """Spaces sends 1/rate apart; `pause` holds everyone back (a 429 is about the account)."""
+
+    def __init__(self, rate_per_second: float):
+        self.interval = 1.0 / rate_per_second
+        self.next_at = time.monotonic()
+        self.paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+
+    async def wait(self) -> None:
+        while True:
+            now = time.monotonic()
+            at = max(self.next_at, self.paused_until, now)
+            self.next_at = at + self.interval
+            if at > now:
+                await asyncio.sleep(at - now)
+            if time.monotonic() >= self.paused_until:
+                return
+
+
+class ChannelRunner:
+    """One run: `await runner.run()`; `runner.progress` for a live view; `cancel()` to stop."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        audit_id: int,
+        actor: str,
+        plan: Plan,
+        planned: list[PlannedMessage],
+        adapter: Adapter,
+        options: RunOptions | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+    ):
+        self.store = store
+        self.audit_id = audit_id
+        self.actor = actor
+        self.plan = plan
+        self.planned = planned
+        self.adapter = adapter
+        self.options = options or RunOptions()
+        self.on_progress = on_progress
+        self.progress = Progress(planned=len(planned))
+        self.run_id: int | None = None
+        self._states: dict[str, _State] = {}
+        self._by_vendor_id: dict[str, _State] = {}
+        self._early: dict[str, list[DlrUpdate]] = {}  # reports that beat the submit answer
+        self._changed = asyncio.Event()
+        self._main: asyncio.Task[None] | None = None
+        self._recorder: Recorder | None = None
+        self._receiver: Receiver | None = None
+        self._limiter = RateLimiter(plan.rate_per_second)
+        self._cancelled = False
+
+    # -------------------------------------------------------------- life cycle
+
+    def start_run(self) -> int:
+        """Store the run and its planned messages (done by `run()` if not called first)."""
+        if self.run_id is None:
+            started = create_run(
+                self.store,
+                audit_id=self.audit_id,
+                actor=self.actor,
+                adapter=self.adapter.kind,
+                profile=self.adapter.name,
+                plan=self.plan,
+                planned=self.planned,
+                declared_fault=self.options.declared_fault,
+                claimed_sender=self.options.claimed_sender,
+            )
+            self.run_id = started.run_id
+            self._states = {m.token: _State(started.message_ids[m.token], m) for m in self.planned}
+        return self.run_id
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        if self._main is not None:
+            self._main.cancel()
+
+    async def run(self) -> Progress:
+        run_id = await asyncio.get_running_loop().run_in_executor(None, self.start_run)
+        self._recorder = Recorder(self.store)
+        try:
+            if self.options.receiver:
+                self._receiver = Receiver(
+                    self.adapter,
+                    self._take_dlrs,
+                    self._take_receipt,
+                    self.options.host,
+                    self.options.port,
+                    self.options.public_host,
+                )
+                await self._receiver.start()
+            self._main = asyncio.create_task(self._work())
+            if self._cancelled:
+                self._main.cancel()
+            await self._main
+        except asyncio.CancelledError:
+            self._cancelled = True
+            if self._main is not None and not self._main.done():
+                self._main.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._main
+        except Exception as exc:
+            # Stop, keep what was measured, and let the caller see the error.
+            self._cancelled = True
+            self.progress.failure = self.adapter.redact(short(f"the run stopped: {exc!r}"))
+            raise
+        finally:
+            if self._receiver is not None:
+                self.progress.bad_posts = self._receiver.rejected
+                await self._receiver.close()
+            recorder = self._recorder
+            await asyncio.get_running_loop().run_in_executor(None, recorder.close)
+            if recorder.failure and not self.progress.failure:
+                self.progress.failure = recorder.failure
+            await asyncio.get_running_loop().run_in_executor(
+                None, lambda: finish_run(self.store, run_id, self.actor, cancelled=self._cancelled)
+            )
+            self.progress.phase = (
+                "cancelled"
+                if self._cancelled
+                else ("failed" if self.progress.failure else "finished")
+            )
+            self._notify()
+        return self.progress
+
+    @property
+    def receipt_url(self) -> str | None:
+        return self._receiver.receipt_url if self._receiver else None
+
+    @property
+    def dlr_url(self) -> str | None:
+        return self._receiver.dlr_url if self._receiver else None
+
+    def _notify(self) -> None:
+        self._changed.set()
+        if self.on_progress is not None:
+            self.on_progress(self.progress)
+
+    async def _work(self) -> None:
+        limits = httpx.Limits(
+            max_connections=self.plan.concurrency, max_keepalive_connections=self.plan.concurrency
+        )
+        timeout = httpx.Timeout(self.adapter.timeout_s)
+        async with httpx.AsyncClient(limits=limits, timeout=timeout, trust_env=False) as client:
+            self.progress.phase = "sending"
+            self._notify()
+            gate = asyncio.Semaphore(self.plan.concurrency)
+            tasks = [
+                asyncio.create_task(self._send(client, gate, self._states[m.token]))
+                for m in self.planned
+            ]
+            try:
+                await asyncio.gather(*tasks)
+            finally:
+                for task in tasks:
+                    task.cancel()
+            self.progress.phase = "waiting"
+            self._notify()
+            await self._wait_for_reports(client)
+
+    # -------------------------------------------------------------- sending
+
+    async def _send(self, client: httpx.AsyncClient, gate: asyncio.Semaphore, s: _State) -> None:
+        async with gate:
+            attempts = 0
+            while True:
+                if self._recorder is not None and self._recorder.failure:
+                    self.progress.failure = self._recorder.failure
+                    self.cancel()
+                    return
+                await self._limiter.wait()
+                attempts += 1
+                request = self.adapter.submit_request(
+                    client, s.message, self._pushed_dlr_url(), self.receipt_url
+                )
+                s.submitted_mono = time.monotonic()
+                s.submitted_at = utcnow()
+                try:
+                    response = await client.send(request)
+                except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                    # The request never reached the vendor: safe to try again.
+                    if attempts < self.options.max_attempts:
+                        await asyncio.sleep(BACKOFF_S * 2 ** (attempts - 1))
+                        continue
+                    return self._failed(s, attempts, None, f"could not connect: {exc}")
+                except httpx.TimeoutException:
+                    return self._failed(
+                        s,
+                        attempts,
+                        None,
+                        f"no answer within {self.adapter.timeout_s:g} s; not retried "
+                        "(the vendor may have sent it)",
+                    )
+                except httpx.HTTPError as exc:
+                    return self._failed(s, attempts, None, f"{type(exc).__name__}: {exc}")
+                except asyncio.CancelledError:
+                    self._failed(
+                        s, attempts, None, "cancelled while waiting for the vendor's answer"
+                    )
+                    raise
+                if response.status_code == 429:
+                    self.progress.throttled += 1
+                    wait = retry_after(response)
+                    self._limiter.pause(wait if wait is not None else BACKOFF_S * 2**attempts)
+                    if attempts < self.options.max_attempts:
+                        continue
+                    return self._failed(s, attempts, 429, f"throttled (HTTP 429) {attempts} times")
+                result = self.adapter.read_submit(response)
+                s.done_sending = True
+                s.accepted = result.accepted
+                s.vendor_id = result.vendor_id
+                self.progress.sent += 1
+                if result.accepted:
+                    self.progress.accepted += 1
+                    if result.vendor_id:
+                        self._by_vendor_id[result.vendor_id] = s
+                else:
+                    self.progress.rejected += 1
+                self._record_submit(
+                    s, attempts, result.http_status, result.accepted, result.vendor_id, result.error
+                )
+                for update in self._early.pop(result.vendor_id or "", []):
+                    self._apply(s, update)
+                self._notify()
+                return
+
+    def _pushed_dlr_url(self) -> str | None:
+        return self.dlr_url if self.adapter.pushes_dlr else None
+
+    def _failed(self, s: _State, attempts: int, status: int | None, error: str) -> None:
+        s.done_sending = True
+        self.progress.sent += 1
+        self.progress.errors += 1
+        self._record_submit(s, attempts, status, False, None, self.adapter.redact(short(error)))
+        self._notify()
+
+    def _record_submit(
+        self,
+        s: _State,
+        attempts: int,
+        status: int | None,
+        accepted: bool,
+        vendor_id: str | None,
+        error: str | None,
+    ) -> None:
+        assert self._recorder is not None
+        self._recorder.submit(
+            s.id,
+            attempts=attempts,
+            submitted_at=s.submitted_at,
+            http_status=status,
+            accepted=accepted,
+            vendor_message_id=vendor_id,
+            error=error,
+        )
+
+    # -------------------------------------------------------------- reports and receipts
+
+    def _take_dlrs(self, updates: list[DlrUpdate], source: str = "push") -> None:
+        for update in updates:
+            if update.by_token:
+                s = self._states.get(update.key.upper())
+            else:
+                s = self._by_vendor_id.get(update.key)
+                if s is None:
+                    self._early.setdefault(update.key, []).append(update)
+                    continue
+            if s is not None:
+                self._apply(s, update, source)
+        self._notify()
+
+    def _apply(self, s: _State, update: DlrUpdate, source: str = "push") -> None:
+        assert self._recorder is not None
+        if (update.status, update.reported_at) in s.seen:
+            return  # the same report again (a repeated push, or every poll): stored once
+        s.seen.add((update.status, update.reported_at))
+        self._recorder.dlr(
+            s.id,
+            status=update.status,
+            final=update.final,
+            delivered=update.delivered,
+            reported_at=update.reported_at,
+            received_at=utcnow(),
+            source=source,
+        )
+        if update.final and not s.final_dlr:
+            s.final_dlr = True
+            self.progress.dlr_final += 1
+            if update.delivered:
+                self.progress.dlr_delivered += 1
+
+    def _take_receipt(self, receipt: dict[str, Any]) -> str | None:
+        token = receipt.get("token")
+        if not token:
+            found = TOKEN_IN_TEXT.findall(receipt.get("text") or "")
+            known = [t for t in found if t in self._states]
+            token = known[0] if known else None
+        s = self._states.get(str(token).upper()) if token else None
+        if s is None:
+            return "no message of this run matches the receipt (no known token in it)"
+        assert self._recorder is not None
+        self._recorder.receipt(
+            s.id,
+            received_at=receipt.get("received_at") or utcnow(),
+            sender=receipt.get("sender"),
+            text=receipt.get("text"),
+            source="forwarded",
+            recorded_by=None,
+        )
+        if not s.receipt:
+            s.receipt = True
+            self.progress.receipts += 1
+        self._notify()
+        return None
+
+    # -------------------------------------------------------------- waiting
+
+    def _pending(self, now: float) -> tuple[list[_State], float | None]:
+        """Accepted messages still owed a final DLR or a receipt, and the next deadline."""
+        waiting_dlr = []
+        next_deadline: float | None = None
+        expects_dlr = self.adapter.pushes_dlr or self.adapter.pulls_dlr
+        expects_receipt = self._receiver is not None
+        for s in self._states.values():
+            if not s.accepted or s.submitted_mono is None:
+                continue
+            deadlines = []
+            if expects_dlr and not s.final_dlr:
+                at = s.submitted_mono + self.plan.dlr_timeout_s
+                if at > now:
+                    deadlines.append(at)
+                    waiting_dlr.append(s)
+            if expects_receipt and not s.receipt:
+                at = s.submitted_mono + self.plan.handset_timeout_s
+                if at > now:
+                    deadlines.append(at)
+            for at in deadlines:
+                next_deadline = at if next_deadline is None else max(next_deadline, at)
+        return waiting_dlr, next_deadline
+
+    async def _wait_for_reports(self, client: httpx.AsyncClient) -> None:
+        while True:
+            now = time.monotonic()
+            waiting_dlr, last_deadline = self._pending(now)
+            if last_deadline is None:
+                return
+            self._changed.clear()
+            if self.adapter.pulls_dlr and waiting_dlr:
+                await self._pull(client, waiting_dlr)
+                wait = self.adapter.pull_interval_s
+            else:
+                wait = last_deadline - now
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=max(0.0, min(wait, 1.0)))
+
+    async def _pull(self, client: httpx.AsyncClient, waiting: list[_State]) -> None:
+        ids = [s.vendor_id for s in waiting if s.vendor_id]
+        try:
+            updates = await self.adapter.pull(client, ids)
+        except (httpx.HTTPError, ValueError):
+            return  # a failed poll is tried again at the next interval
+        if updates:
+            self._take_dlrs(updates, source="pull")

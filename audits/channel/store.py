@@ -1,0 +1,275 @@
+"""Run storage. The plan's messages are stored before the first send; everything measured after
+that goes through a Recorder, a thread that commits whatever has queued up in one transaction
+(a group commit), so the event loop never waits on the disk and nothing acknowledged is lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from audits import events
+from audits.channel import ChannelError
+from audits.channel.models import ChannelMessage, ChannelRun, DeliveryReport, HandsetReceipt
+from audits.channel.plan import Plan, PlannedMessage
+from audits.db import Store
+from audits.models import Audit, AuditStatus, utcnow
+
+BATCH_MAX = 2_000  # rows per transaction at most
+
+
+@dataclass(frozen=True)
+class RunStart:
+    run_id: int
+    message_ids: dict[str, int]  # token → channel_message.id
+
+
+def _writable_audit(session: Session, audit_id: int) -> Audit:
+    audit = session.get(Audit, audit_id)
+    if audit is None:
+        raise ChannelError(f"no audit {audit_id} (see `vaudit audits list`)")
+    if audit.status == AuditStatus.SIGNED_OFF:
+        raise ChannelError(
+            f"audit {audit_id} is signed off and read-only; start a revision "
+            f"(`vaudit revise {audit_id}`) to test again"
+        )
+    return audit
+
+
+def create_run(
+    store: Store,
+    *,
+    audit_id: int,
+    actor: str,
+    adapter: str,
+    profile: str,
+    plan: Plan,
+    planned: list[PlannedMessage],
+    declared_fault: bool = False,
+    claimed_sender: str | None = None,
+) -> RunStart:
+    """The run and all its planned messages, committed before anything is sent."""
+    with store.write() as session:
+        _writable_audit(session, audit_id)
+        run = ChannelRun(
+            audit_id=audit_id,
+            adapter=adapter,
+            profile=profile[:200],
+            time_slot=plan.time_slot,
+            declared_fault=declared_fault,
+            claimed_sender=claimed_sender,
+            plan=plan.to_json(),
+            started_by=actor,
+        )
+        session.add(run)
+        session.flush()
+        assert run.id is not None
+        session.execute(
+            sa.insert(ChannelMessage),
+            [
+                {
+                    "run_id": run.id,
+                    "token": m.token,
+                    "card_id": m.card.id,
+                    "kind": m.kind,
+                    "text": m.text,
+                    "characters": m.length.characters,
+                    "segments": m.length.segments,
+                    "encoding": m.length.encoding,
+                    "attempts": 0,
+                }
+                for m in planned
+            ],
+        )
+        ids = dict(
+            session.execute(
+                sa.select(ChannelMessage.token, ChannelMessage.id).where(
+                    ChannelMessage.run_id == run.id
+                )
+            ).all()
+        )
+        events.append(
+            session,
+            actor=actor,
+            action="channel_run_start",
+            entity="channel_run",
+            entity_id=run.id,
+            audit_id=audit_id,
+            after={
+                "adapter": adapter,
+                "profile": profile,
+                "time_slot": plan.time_slot,
+                "declared_fault": declared_fault,
+                "messages": len(planned),
+            },
+        )
+        return RunStart(run.id, ids)
+
+
+def finish_run(store: Store, run_id: int, actor: str, *, cancelled: bool) -> ChannelRun:
+    with store.write() as session:
+        run = session.get(ChannelRun, run_id)
+        assert run is not None
+        now = utcnow()
+        if cancelled:
+            run.cancelled_at = now
+        else:
+            run.finished_at = now
+        session.add(run)
+        counts = dict(
+            session.execute(
+                sa.select(
+                    sa.case((col(ChannelMessage.submitted_at).is_(None), "unsent"), else_="sent"),
+                    sa.func.count(),
+                )
+                .where(ChannelMessage.run_id == run_id)
+                .group_by(sa.text("1"))
+            ).all()
+        )
+        events.append(
+            session,
+            actor=actor,
+            action="channel_run_cancel" if cancelled else "channel_run_finish",
+            entity="channel_run",
+            entity_id=run_id,
+            audit_id=run.audit_id,
+            after={"sent": counts.get("sent", 0), "unsent": counts.get("unsent", 0)},
+        )
+        return run
+
+
+class Recorder:
+    """Queues row writes from the event loop and commits them in batches on its own thread."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.failure: str | None = None
+        self.rows_written = 0
+        self._thread = threading.Thread(target=self._loop, name="channel-recorder", daemon=True)
+        self._thread.start()
+
+    def submit(self, message_id: int, **values: Any) -> None:
+        self._queue.put(("submit", {"_id": message_id, **values}))
+
+    def dlr(self, message_id: int, **values: Any) -> None:
+        self._queue.put(("dlr", {"message_id": message_id, **values}))
+
+    def receipt(self, message_id: int, **values: Any) -> None:
+        self._queue.put(("receipt", {"message_id": message_id, **values}))
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Block until everything queued so far is committed."""
+        done = threading.Event()
+        self._queue.put(("flush", done))
+        done.wait(timeout)
+
+    def close(self) -> None:
+        self._queue.put(("stop", None))
+        self._thread.join()
+
+    def _loop(self) -> None:
+        stop = False
+        while not stop:
+            batch = [self._queue.get()]
+            while len(batch) < BATCH_MAX:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            rows = [item for item in batch if item[0] in ("submit", "dlr", "receipt")]
+            if rows and self.failure is None:
+                try:
+                    self._write(rows)
+                    self.rows_written += len(rows)
+                except Exception as exc:  # the runner sees it and stops the run
+                    self.failure = f"cannot store the results: {exc}"
+            for kind, payload in batch:
+                if kind == "flush":
+                    payload.set()
+                elif kind == "stop":
+                    stop = True
+
+    def _write(self, rows: list[tuple[str, Any]]) -> None:
+        submits = [p for k, p in rows if k == "submit"]
+        dlrs = [p for k, p in rows if k == "dlr"]
+        receipts = [p for k, p in rows if k == "receipt"]
+        with self.store.write() as session:
+            for values in submits:  # one UPDATE per message; few columns, by primary key
+                message_id = values.pop("_id")
+                session.execute(
+                    sa.update(ChannelMessage)
+                    .where(ChannelMessage.id == message_id)  # type: ignore[arg-type]
+                    .values(**values)
+                )
+            if dlrs:
+                session.execute(sa.insert(DeliveryReport), dlrs)
+            if receipts:
+                session.execute(sa.insert(HandsetReceipt), receipts)
+
+
+def record_manual_receipt(
+    store: Store,
+    run_id: int,
+    token: str,
+    actor: str,
+    received_at: dt.datetime | None = None,
+    sender: str | None = None,
+) -> HandsetReceipt:
+    """A receipt ticked by hand (the TUI's grid): the auditor saw the message on the phone."""
+    with store.write() as session:
+        message = session.exec(
+            select(ChannelMessage).where(
+                ChannelMessage.run_id == run_id, ChannelMessage.token == token.strip().upper()
+            )
+        ).first()
+        if message is None:
+            raise ChannelError(f"run {run_id} has no message {token!r}")
+        run = session.get(ChannelRun, run_id)
+        assert run is not None
+        _writable_audit(session, run.audit_id)
+        receipt = HandsetReceipt(
+            message_id=message.id,  # type: ignore[arg-type]
+            received_at=received_at or utcnow(),
+            sender=sender,
+            text=None,
+            source="manual",
+            recorded_by=actor,
+        )
+        session.add(receipt)
+        session.flush()
+        events.append(
+            session,
+            actor=actor,
+            action="channel_receipt",
+            entity="handset_receipt",
+            entity_id=receipt.id,  # type: ignore[arg-type]
+            audit_id=run.audit_id,
+            after={"run": run_id, "token": message.token, "source": "manual"},
+        )
+        return receipt
+
+
+def runs_of(store: Store, audit_id: int | None = None) -> list[ChannelRun]:
+    with store.read() as session:
+        query = select(ChannelRun).order_by(col(ChannelRun.id))
+        if audit_id is not None:
+            query = query.where(ChannelRun.audit_id == audit_id)
+        return list(session.exec(query).all())
+
+
+def get_run(store: Store, run_id: int) -> ChannelRun:
+    with store.read() as session:
+        run = session.get(ChannelRun, run_id)
+    if run is None:
+        raise ChannelError(f"no channel run {run_id} (see `vaudit channel show`)")
+    return run
+
+
+Callback = Callable[[], None]

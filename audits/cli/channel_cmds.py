@@ -1,0 +1,590 @@
+"""`vaudit cards …`, `vaudit channel …` and `vaudit simulate`: channel testing from the shell."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from audits.cli import Context, cli, pass_context
+from audits.cli.output import echo_json, echo_table, fields
+
+PROGRESS_EVERY_S = 0.2
+
+
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _secs(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}s"
+
+
+# ----------------------------------------------------------------------------- cards
+
+
+@cli.group()
+def cards() -> None:
+    """The auditor's test SIM cards."""
+
+
+def _card_json(info: Any) -> dict[str, Any]:
+    card = info.card
+    return {
+        "id": card.id,
+        "number": card.number,
+        "carrier": card.carrier,
+        "mvno": card.mvno,
+        "ported": card.ported,
+        "province": card.province,
+        "label": card.label,
+        "allocated_carrier": info.allocated_key,
+        "allocated": info.allocated.as_dict() if info.allocated else None,
+        "warnings": [w.as_dict() for w in info.warnings],
+    }
+
+
+def _echo_warnings(ctx: Context, info: Any) -> None:
+    for warning in info.warnings:
+        click.echo(f"warning: {info.card.number}: {warning(ctx.lang)}", err=True)
+
+
+@cards.command("add")
+@click.argument("number")
+@click.option("--carrier", required=True, help="The card's real carrier: mobile, unicom, …")
+@click.option("--mvno", is_flag=True, help="A virtual-operator (MVNO) card.")
+@click.option("--ported", is_flag=True, help="The number was ported to another carrier.")
+@click.option("--province", help="Where the card was issued.")
+@click.option("--label", help="A name to tell the phones apart.")
+@pass_context
+def cards_add(
+    ctx: Context,
+    number: str,
+    carrier: str,
+    mvno: bool,
+    ported: bool,
+    province: str | None,
+    label: str | None,
+) -> None:
+    """Register a test card (the number is checked; the prefix's carrier is shown)."""
+    from audits.channel.cards import add_card
+
+    info = add_card(
+        ctx.store(),
+        ctx.actor,
+        number,
+        carrier,
+        mvno=mvno,
+        ported=ported,
+        province=province,
+        label=label,
+    )
+    allocated = info.allocated(ctx.lang) if info.allocated else "unknown"
+    click.echo(f"card {info.card.id}: {info.card.number}, by prefix: {allocated}")
+    _echo_warnings(ctx, info)
+
+
+@cards.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def cards_list(ctx: Context, as_json: bool) -> None:
+    """List the test cards, with the carrier each prefix was allocated to."""
+    from audits.channel.cards import CARRIERS, coverage_warnings, list_cards
+
+    infos = list_cards(ctx.store())
+    if as_json:
+        echo_json(
+            {
+                "cards": [_card_json(i) for i in infos],
+                "coverage_warnings": [
+                    w.as_dict() for w in coverage_warnings(i.card for i in infos)
+                ],
+            }
+        )
+        return
+    echo_table(
+        ["id", "number", "carrier", "by prefix (may be ported)", "mvno", "ported", "label"],
+        [
+            [
+                i.card.id,
+                i.card.number,
+                CARRIERS[i.card.carrier](ctx.lang),
+                CARRIERS[i.allocated_key](ctx.lang) if i.allocated_key else "?",
+                "yes" if i.card.mvno else "",
+                "yes" if i.card.ported else "",
+                i.card.label,
+            ]
+            for i in infos
+        ],
+        right=[0],
+    )
+    for info in infos:
+        _echo_warnings(ctx, info)
+    for warning in coverage_warnings(i.card for i in infos):
+        click.echo(f"coverage: {warning(ctx.lang)}", err=True)
+
+
+@cards.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+def cards_import(ctx: Context, path: Path) -> None:
+    """Add cards from a CSV file: number,carrier[,mvno,ported,province,label]; all or none."""
+    from audits.channel.cards import import_cards
+
+    infos = import_cards(ctx.store(), ctx.actor, path)
+    click.echo(f"{len(infos)} card(s) added")
+    for info in infos:
+        _echo_warnings(ctx, info)
+
+
+# ----------------------------------------------------------------------------- plans
+
+
+def plan_options(func: Any) -> Any:
+    options = [
+        click.option("--cards", "card_refs", metavar="ID,…", help="Card ids or numbers (all)."),
+        click.option(
+            "--kinds", metavar="KIND,…", help="verification,notification,link,marketing,long (all)."
+        ),
+        click.option("--repetitions", type=int, default=1, show_default=True),
+        click.option(
+            "--slot",
+            "time_slot",
+            default="off_peak",
+            show_default=True,
+            help="weekday_peak, off_peak or holiday.",
+        ),
+        click.option(
+            "--rate",
+            "rate_per_second",
+            type=float,
+            default=1.0,
+            show_default=True,
+            help="Messages per second at most.",
+        ),
+        click.option("--concurrency", type=int, default=4, show_default=True),
+        click.option(
+            "--dlr-timeout",
+            "dlr_timeout_s",
+            type=float,
+            default=300.0,
+            show_default=True,
+            help="Seconds to wait for a final delivery report.",
+        ),
+        click.option(
+            "--handset-timeout",
+            "handset_timeout_s",
+            type=float,
+            default=300.0,
+            show_default=True,
+            help="Seconds to wait for a handset receipt.",
+        ),
+        click.option(
+            "--signature",
+            default="示例测试",
+            show_default=True,
+            help="The 【signature】 the vendor approved for you.",
+        ),
+        click.option("--seed", type=int, help="Repeatable tokens and codes (tests)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _build_plan(ctx: Context, card_refs: str | None, kinds: str | None, **settings: Any) -> Any:
+    from audits.channel.cards import cards_by_ref
+    from audits.channel.plan import plan_for
+
+    refs = [r.strip() for r in (card_refs or "").split(",") if r.strip()]
+    chosen = cards_by_ref(ctx.store(), refs)
+    kind_list = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else None
+    return plan_for(chosen, kinds=kind_list, **settings)
+
+
+@cli.group()
+def channel() -> None:
+    """Channel tests: plan, run, show and export."""
+
+
+@channel.command("plan")
+@click.argument("audit_id", type=int)
+@plan_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def channel_plan(ctx: Context, audit_id: int, as_json: bool, **options: Any) -> None:
+    """Show what a run would send (nothing is sent or stored)."""
+    from audits.channel.cards import coverage_warnings
+    from audits.channel.plan import messages
+
+    ctx.service.audit(audit_id)  # a clear error for an unknown audit
+    plan = _build_plan(ctx, **options)
+    planned = messages(plan)
+    warnings = coverage_warnings(plan.cards)
+    if as_json:
+        echo_json(
+            {
+                "audit_id": audit_id,
+                "plan": json.loads(plan.to_json()),
+                "messages": [
+                    {
+                        "token": m.token,
+                        "to": m.card.number,
+                        "kind": m.kind,
+                        "text": m.text,
+                        "characters": m.length.characters,
+                        "segments": m.length.segments,
+                        "encoding": m.length.encoding,
+                    }
+                    for m in planned
+                ],
+                "coverage_warnings": [w.as_dict() for w in warnings],
+            }
+        )
+        return
+    seconds = len(planned) / plan.rate_per_second
+    click.echo(
+        f"{len(planned)} messages to {len(plan.cards)} card(s), slot {plan.time_slot}, "
+        f"about {seconds:.0f} s of sending, then up to "
+        f"{max(plan.dlr_timeout_s, plan.handset_timeout_s):g} s of waiting"
+    )
+    seen: set[str] = set()
+    rows = []
+    for m in planned:
+        if m.kind not in seen:
+            seen.add(m.kind)
+            rows.append([m.kind, m.length.characters, m.length.encoding, m.length.segments, m.text])
+    echo_table(["kind", "chars", "encoding", "segments", "example"], rows, right=[1, 3])
+    for warning in warnings:
+        click.echo(f"coverage: {warning(ctx.lang)}", err=True)
+
+
+# ----------------------------------------------------------------------------- runs
+
+
+def _adapter(profile: Path | None, simulator: str | None, dlr: str) -> Any:
+    from audits.channel import ChannelError
+    from audits.channel.adapters import SimulatorAdapter, load_adapter, simulator_profile
+
+    if (profile is None) == (simulator is None):
+        raise ChannelError("give either --profile FILE or --simulator URL")
+    if profile is not None:
+        return load_adapter(profile)
+    return SimulatorAdapter(simulator_profile(str(simulator), dlr))
+
+
+def _progress_line(p: Any) -> str:
+    return (
+        f"{p.phase}: sent {p.sent}/{p.planned} · accepted {p.accepted} · "
+        f"errors {p.errors} · DLR {p.dlr_final} ({p.dlr_delivered} delivered) · "
+        f"handset {p.receipts}"
+    )
+
+
+async def _run_with_progress(runner: Any, tty: bool) -> Any:
+    async def show() -> None:
+        while True:
+            if tty:
+                click.echo("\r" + _progress_line(runner.progress) + "\x1b[K", nl=False, err=True)
+            await asyncio.sleep(PROGRESS_EVERY_S)
+
+    ticker = asyncio.create_task(show())
+    try:
+        return await runner.run()
+    finally:
+        ticker.cancel()
+        line = _progress_line(runner.progress)
+        click.echo(f"\r{line}\x1b[K" if tty else line, err=True)
+
+
+def summary_table(summary: dict[str, Any]) -> None:
+    rows = []
+    groups = [("all", "", summary["overall"])]
+    for split in ("by_carrier", "by_kind", "by_time_slot"):
+        groups += [(split[3:], name, data) for name, data in summary[split].items()]
+    for split, name, s in groups:
+        rows.append(
+            [
+                split,
+                name,
+                s["sent"],
+                _pct(s["acceptance_rate"]),
+                _pct(s["dlr_delivered_rate"]),
+                _pct(s["arrival_rate"]),
+                _pct(s["pseudo_success_rate"]),
+                _pct(s["dlr_without_final_rate"]),
+                _secs(s["latency_dlr_s"]["p50"]),
+                _secs(s["latency_handset_s"]["p50"]),
+                _secs(s["latency_handset_s"]["p90"]),
+                s["segments_billed"],
+            ]
+        )
+    echo_table(
+        [
+            "split",
+            "group",
+            "sent",
+            "accepted",
+            "DLR ok",
+            "arrived",
+            "pseudo",
+            "no final",
+            "DLR p50",
+            "hand p50",
+            "hand p90",
+            "billed",
+        ],
+        rows,
+        right=list(range(2, 12)),
+    )
+    overall = summary["overall"]
+    if overall["sender_mismatch"] or overall["text_modified"]:
+        click.echo(
+            f"sender not the claimed code: {overall['sender_mismatch']} · "
+            f"text modified in transit: {overall['text_modified']}"
+        )
+    if summary.get("failover"):
+        f = summary["failover"]
+        click.echo(
+            f"failover: recovered {'yes' if f['recovered'] else 'no'} · "
+            f"time to recover {_secs(f['time_to_recover_s'])} · "
+            f"lost {f['messages_lost']} · longest gap {_secs(f['longest_gap_s'])}"
+        )
+
+
+@channel.command("run")
+@click.argument("audit_id", type=int)
+@click.option(
+    "--profile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The vendor's adapter profile (TOML).",
+)
+@click.option("--simulator", metavar="URL", help="Send to a `vaudit simulate` at this URL.")
+@click.option(
+    "--dlr",
+    type=click.Choice(["push", "pull", "none"]),
+    default="push",
+    show_default=True,
+    help="With --simulator: how delivery reports arrive.",
+)
+@plan_options
+@click.option("--fault", is_flag=True, help="Sent during a channel fault agreed with the vendor.")
+@click.option("--claimed-sender", metavar="CODE", help="The 106 code the vendor says it uses.")
+@click.option(
+    "--listen",
+    default="127.0.0.1",
+    show_default=True,
+    help="Receiver address (a LAN address so the test phones can reach it).",
+)
+@click.option("--port", type=int, default=0, help="Receiver port (default: any free one).")
+@click.option("--public-host", help="The address the vendor and the phones should use.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@pass_context
+def channel_run(
+    ctx: Context,
+    audit_id: int,
+    profile: Path | None,
+    simulator: str | None,
+    dlr: str,
+    fault: bool,
+    claimed_sender: str | None,
+    listen: str,
+    port: int,
+    public_host: str | None,
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Send the plan through the vendor's API and measure (Ctrl+C cancels, keeping results)."""
+    from audits.channel import run_summary
+    from audits.channel.plan import messages
+    from audits.channel.runner import ChannelRunner, RunOptions
+
+    ctx.service.audit(audit_id)
+    adapter = _adapter(profile, simulator, dlr)
+    plan = _build_plan(ctx, **options)
+    runner = ChannelRunner(
+        ctx.store(),
+        audit_id=audit_id,
+        actor=ctx.actor,
+        plan=plan,
+        planned=messages(plan),
+        adapter=adapter,
+        options=RunOptions(
+            host=listen,
+            port=port,
+            public_host=public_host,
+            declared_fault=fault,
+            claimed_sender=claimed_sender,
+        ),
+    )
+    runner.start_run()
+    click.echo(
+        f"run {runner.run_id}: {plan.size} messages through {adapter.kind} "
+        f"({adapter.name}); Ctrl+C cancels and keeps what was measured",
+        err=True,
+    )
+    cancelled = False
+    try:
+        asyncio.run(_run_with_progress(runner, sys.stderr.isatty()))
+    except KeyboardInterrupt:
+        cancelled = True
+    assert runner.run_id is not None
+    if runner.progress.failure:
+        click.echo(f"error: {runner.progress.failure}", err=True)
+    summary = run_summary(ctx.store(), runner.run_id)
+    if as_json:
+        echo_json(summary)
+    else:
+        summary_table(summary)
+    if cancelled or summary["run"]["status"] == "cancelled":
+        click.echo(
+            f"cancelled: run {runner.run_id} keeps the {summary['overall']['sent']} "
+            "message(s) measured so far",
+            err=True,
+        )
+        ctx_exit = click.get_current_context()
+        ctx_exit.exit(130)
+    if runner.progress.failure:
+        click.get_current_context().exit(1)
+
+
+@channel.command("show")
+@click.argument("audit_id", type=int, required=False)
+@click.option("--run", "run_id", type=int, help="One run in detail.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def channel_show(ctx: Context, audit_id: int | None, run_id: int | None, as_json: bool) -> None:
+    """List the channel runs (of one audit), or show one run's metrics."""
+    from audits.channel import run_summary
+    from audits.channel.metrics import status_of
+    from audits.channel.store import runs_of
+
+    if run_id is not None:
+        summary = run_summary(ctx.store(), run_id)
+        if as_json:
+            echo_json(summary)
+            return
+        run = summary["run"]
+        click.echo(
+            fields(
+                [
+                    ("run", run["id"]),
+                    ("audit", run["audit_id"]),
+                    ("adapter", run["adapter"]),
+                    ("profile", run["profile"]),
+                    ("time slot", run["time_slot"]),
+                    ("declared fault", "yes" if run["declared_fault"] else "no"),
+                    ("status", run["status"]),
+                    ("started", run["started_at"]),
+                ]
+            )
+        )
+        click.echo()
+        summary_table(summary)
+        return
+    runs = runs_of(ctx.store(), audit_id)
+    if as_json:
+        echo_json(
+            [
+                {
+                    "id": r.id,
+                    "audit_id": r.audit_id,
+                    "adapter": r.adapter,
+                    "profile": r.profile,
+                    "time_slot": r.time_slot,
+                    "declared_fault": r.declared_fault,
+                    "status": status_of(r),
+                    "started_at": r.started_at.isoformat(),
+                }
+                for r in runs
+            ]
+        )
+        return
+    echo_table(
+        ["run", "audit", "adapter", "profile", "slot", "fault", "status", "started"],
+        [
+            [
+                r.id,
+                r.audit_id,
+                r.adapter,
+                r.profile,
+                r.time_slot,
+                "yes" if r.declared_fault else "",
+                status_of(r),
+                f"{r.started_at:%Y-%m-%d %H:%M}",
+            ]
+            for r in runs
+        ],
+        right=[0, 1],
+    )
+
+
+@channel.command("export")
+@click.argument("run_id", type=int)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (atomically) instead of standard output.",
+)
+@pass_context
+def channel_export(ctx: Context, run_id: int, output: Path | None) -> None:
+    """A run's summary and every message as JSON (no credential is ever in it)."""
+    from audits.channel.export import export_run
+
+    data = (
+        json.dumps(export_run(ctx.store(), run_id), ensure_ascii=False, indent=2, sort_keys=True)
+        + "\n"
+    )
+    if output is None:
+        click.echo(data, nl=False)
+        return
+    output = output.expanduser()
+    handle, temp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, output)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    click.echo(f"run {run_id} written to {output}")
+
+
+# ----------------------------------------------------------------------------- simulator
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8790, show_default=True)
+@click.option(
+    "--profile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Simulator settings (TOML): rates per carrier, latency, faults.",
+)
+@click.option("--seed", type=int, help="Seed for the fates (overrides the profile's).")
+def simulate(host: str, port: int, profile: Path | None, seed: int | None) -> None:
+    """Serve vaudit's vendor simulator until Ctrl+C."""
+    from audits.channel.simulator import load_profile, serve_forever
+
+    settings = load_profile(profile, seed)
+
+    def ready(simulator: Any) -> None:
+        click.echo(
+            f"simulator on {simulator.url} (POST /send, GET /reports?ids=…, "
+            f"GET /cgi-bin/sendsms), seed {settings.seed}; Ctrl+C stops",
+            err=True,
+        )
+
+    try:
+        asyncio.run(serve_forever(settings, host, port, ready))
+    except KeyboardInterrupt:
+        click.echo("simulator stopped", err=True)
