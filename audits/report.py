@@ -324,7 +324,7 @@ def build(
         "score": _score_table(view, audit_score),
         "items": _items(view, source, evidence_folder),
         "findings": _findings(view, source),
-        "channel_test": {"state": "not_run"},
+        "channel_test": _channel_table(view.measured),
         "checklists": [
             {
                 "id": snapshot.checklist_id,
@@ -341,6 +341,31 @@ def build(
         ],
     }
     return body
+
+
+def _channel_table(measured: Mapping[str, Any]) -> dict[str, Any]:
+    """The channel test's summary: readable tables of the latest run (and of the latest run
+    during a declared fault), and `facts`, exactly what the channel rules read, as JSON (TOML
+    has no null, so the tables leave out what was not measured; import needs it all)."""
+    channel = measured.get("channel") if measured else None
+    if not channel or not (channel.get("latest") or channel.get("failover")):
+        return {"state": "not_run"}
+    table: dict[str, Any] = {"state": "measured"}
+    for key in ("latest", "failover"):
+        if channel.get(key):
+            table[key] = _without_none(channel[key])
+    if channel.get("by_slot"):
+        table["by_slot"] = _without_none(channel["by_slot"])
+    table["facts"] = json.dumps(channel, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return table
+
+
+def _without_none(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        return {str(k): _without_none(v) for k, v in sorted(data.items()) if v is not None}
+    if isinstance(data, list | tuple):
+        return [_without_none(v) for v in data if v is not None]
+    return data
 
 
 def _auditors(view: AuditView) -> list[str]:

@@ -176,12 +176,24 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
                 "answers": answers,
                 "evidence": evidence_count,
                 "revises": [_plain(link) for link in revises],
+                "channel": _channel_facts(body),
             },
         )
         service._cache_score(session, audit, checklists)
         if not check.body_intact:
             notes.append("imported from a changed report: its later exports say so")
         return Imported(audit.id, False, check.body_intact, notes)  # type: ignore[arg-type]
+
+
+def _channel_facts(body: Mapping[str, Any]) -> Any:
+    """The channel measurements the report carried (what the channel rules read), or None."""
+    channel = body.get("channel_test", {})
+    if not isinstance(channel, Mapping) or not channel.get("facts"):
+        return None
+    try:
+        return json.loads(str(channel["facts"]))
+    except ValueError:
+        raise ReportError("channel_test.facts is not valid JSON") from None
 
 
 def _plain(link: Mapping[str, Any]) -> dict[str, Any]:
@@ -398,8 +410,9 @@ def _answer(audit: Audit, item: Any, data: Mapping[str, Any]) -> Answer:
             value = to_canonical(parse_value(item, _vendor_text(raw)))
         except ValueError_ as exc:
             raise ReportError(f"item {item.id}: {exc}") from None
+    # An answered item's proposal is the one recorded when it was answered.
     proposal = data.get("proposal", {})
-    stored = "result" in proposal or "reason" in proposal
+    stored = bool(proposal)
     reason = proposal.get("reason", {}) if stored else {}
     return Answer(
         audit_id=audit.id,  # type: ignore[arg-type]
@@ -407,7 +420,6 @@ def _answer(audit: Audit, item: Any, data: Mapping[str, Any]) -> Answer:
         result=result,
         value=value,
         note=data.get("note"),
-        # A proposal the auditor never answered is recomputed on export, not stored.
         rule=proposal.get("rule") if stored else None,
         proposed_result=proposal.get("result") if stored else None,
         proposal_reason_zh=reason.get("zh") or None,

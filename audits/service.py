@@ -105,6 +105,8 @@ class AuditView:
     snapshots: tuple[ChecklistSnapshot, ...] = ()
     # What the named rules propose from the vendor's facts now, for items that read facts.
     proposals: Mapping[str, Proposal] = field(default_factory=dict)
+    # The channel-test measurements the channel rules read (empty without a run).
+    measured: Mapping[str, Any] = field(default_factory=dict)
 
     def result_of(self, item_id: str) -> Result | None:
         answer = self.answers.get(item_id)
@@ -628,6 +630,7 @@ class Service:
             score(checklists, scenario, results),
             tuple(snapshots),
             self._fact_proposals(checklists, vendor, scenario, answers, measured),
+            measured,
         )
         return view, stamp
 
@@ -717,6 +720,7 @@ class Service:
                         measured[audit_id],
                         today=proposals_on(audit) if proposals_on else None,
                     ),
+                    measured[audit_id],
                 )
             )
         return views
@@ -1371,7 +1375,20 @@ def _channel_facts(session: Session, audit_id: int) -> dict[str, Any]:
     """The audit's channel-test measurements for the channel rules (empty without a run)."""
     from audits.channel.metrics import channel_facts
 
-    return channel_facts(session, audit_id)
+    facts = channel_facts(session, audit_id)
+    if facts:
+        return facts
+    # An audit imported from a report has no runs here, only the measurements it carried.
+    from audits.models import Event
+    from audits.report import IMPORT_ACTION
+
+    imported = session.exec(
+        select(Event.after)
+        .where(Event.audit_id == audit_id, Event.action == IMPORT_ACTION)
+        .order_by(col(Event.id).desc())
+    ).first()
+    channel = json.loads(imported or "{}").get("channel")
+    return {"channel": channel} if channel else {}
 
 
 def _vendor_facts(vendor: Vendor) -> dict[str, Any]:

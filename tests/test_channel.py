@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import threading
 import time
 from collections import Counter
@@ -32,7 +31,7 @@ from audits.channel.plan import messages, plan_for
 from audits.channel.runner import ChannelRunner, Progress, RunOptions
 from audits.channel.segments import count
 from audits.channel.simulator import SimProfile, Simulator
-from audits.db import Store
+from audits.db import Store, open_store
 from audits.scenario import Scenario
 from audits.service import Service
 
@@ -69,6 +68,29 @@ def audit_id(service: Service) -> int:
 @pytest.fixture
 def cards(store: Store) -> list[Any]:
     return [add_card(store, "alice", n, c, mvno=m, ported=p).card for n, c, m, p in CARDS]
+
+
+def count_afresh(store: Store, table: str) -> int:
+    """Rows of a table as a new connection sees them (committed, not cached)."""
+    other = open_store(store.url)
+    try:
+        with other.read() as session:
+            result = session.connection().exec_driver_sql(f"SELECT count(*) FROM {table}")
+            return int(result.scalar_one())
+    finally:
+        other.dispose()
+
+
+def everything_stored(store: Store) -> str:
+    """Every row of every table as text, on either backend (a database dump for searching)."""
+    from sqlmodel import SQLModel
+
+    lines = []
+    with store.read() as session:
+        for table in SQLModel.metadata.sorted_tables:
+            for row in session.connection().execute(table.select()):
+                lines.append(repr(tuple(row)))
+    return "\n".join(lines)
 
 
 def make_plan(cards: list[Any], **settings: Any) -> Any:
@@ -212,9 +234,7 @@ async def test_metrics_are_exact_against_the_seeded_simulator(
     assert set(summary["by_kind"]) == {"verification", "notification", "link", "marketing", "long"}
     assert o["segments_billed"] == sum(m.length.segments for m in messages(plan))
     # Every measurement was committed: a fresh connection sees the same rows.
-    con = sqlite3.connect(str(Path(store.url.removeprefix("sqlite:///"))))
-    assert con.execute("SELECT count(*) FROM handset_receipt").fetchone() == (o["arrived"],)
-    con.close()
+    assert count_afresh(store, "handset_receipt") == o["arrived"]
 
 
 async def test_delivery_reports_pulled_from_the_vendor(
@@ -443,7 +463,7 @@ async def test_credentials_never_reach_the_database_or_errors(
     await run_plan(store, audit_id, plan, adapter, RunOptions(max_attempts=1))
     [message] = rows(store, ChannelMessage)
     assert message.error and "could not connect" in message.error
-    dump = "\n".join(sqlite3.connect(store.url.removeprefix("sqlite:///")).iterdump())
+    dump = everything_stored(store)
     for form in (secret, "sk-Very%2FSecret%2BKey%3D42", "Very"):
         assert form not in dump
         assert form not in caplog.text

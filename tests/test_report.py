@@ -106,8 +106,10 @@ def _key_paths(data: object, prefix: str = "") -> set[str]:
     if isinstance(data, dict):
         for key, value in data.items():
             path = f"{prefix}.{key}" if prefix else key
-            if prefix in ("score.points", "digest.parts", "digest.items"):
-                continue  # keys are result names, part names or item ids
+            if prefix in ("score.points", "digest.parts", "digest.items") or prefix.startswith(
+                ("channel_test.latest", "channel_test.failover", "channel_test.by_slot")
+            ):
+                continue  # keys are result names, part names, item ids, or channel metrics
             paths.add(path)
             paths |= _key_paths(value, path)
     elif isinstance(data, list):
@@ -128,6 +130,7 @@ def test_every_key_of_every_demo_report_is_documented(
         seen |= _key_paths(tomllib.loads(done.path.read_text("utf-8")))
     assert seen - documented == set(), "keys written but not documented in docs/report-format.md"
     assert {"items.proposal.overridden", "findings.kind", "items.evidence.sha256"} <= seen
+    assert {"channel_test.facts", "channel_test.latest"} <= seen  # the demo's run (audit 7)
 
 
 def test_report_content_a_reader_relies_on(demo_service: Service, tmp_path: Path) -> None:
@@ -149,7 +152,7 @@ def test_report_content_a_reader_relies_on(demo_service: Service, tmp_path: Path
     assert all(set(i["title"]) == {"zh", "en"} for i in data["items"])
     assert data["audit"]["started_at"].tzinfo is not None
     assert data["header"]["generated_at"] == GENERATED_AT
-    assert data["channel_test"] == {"state": "not_run"}
+    assert data["channel_test"] == {"state": "not_run"}  # audit 5 has no channel run
     assert len(data["checklists"]) == 8 and all(len(c["sha256"]) == 64 for c in data["checklists"])
 
 
@@ -249,7 +252,7 @@ def fresh_service(tmp_path: Path, name: str = "other.sqlite") -> Service:
 
 
 def test_export_import_export_gives_the_same_bytes(demo_service: Service, tmp_path: Path) -> None:
-    for audit in (1, 2, 5):
+    for audit in (1, 2, 5, 7):  # 7 has a channel run: its measurements travel too
         folder = tmp_path / f"r{audit}"
         first = export_one(demo_service, audit, folder, with_evidence=True)
         other = fresh_service(folder)
@@ -476,4 +479,26 @@ def test_the_documented_example_is_what_vaudit_writes() -> None:
     doc = DOCS.read_text("utf-8")
     assert module.in_document(module.example()) == doc, (
         "docs/report-format.md's example is stale: run python scripts/report_example.py --write"
+    )
+
+
+def test_a_channel_run_is_summarised_and_its_proposals_survive_import(
+    demo_service: Service, tmp_path: Path
+) -> None:
+    path = export_one(demo_service, 7, tmp_path, with_evidence=True)
+    data = tomllib.loads(path.read_text("utf-8"))
+    channel = data["channel_test"]
+    assert channel["state"] == "measured"
+    overall = channel["latest"]["overall"]
+    assert overall["sent"] == 25 and 0 <= overall["arrival_rate"] <= 1
+    assert {"mobile", "unicom", "telecom"} <= set(channel["latest"]["by_carrier"])
+    # The channel rules' findings name the run's figures; after import they are the same.
+    arrival = next(f for f in data["findings"] if f.get("rule") == "channel_arrival")
+    assert "channel run" in arrival["reason"]["en"]
+    other = fresh_service(tmp_path)
+    done = import_report(other, path)
+    assert other.view(done.audit_id).proposals.keys() == demo_service.view(7).proposals.keys()
+    assert (
+        other.view(done.audit_id).proposals["channel_testing.delivery.arrival_rate"].reason
+        == demo_service.view(7).proposals["channel_testing.delivery.arrival_rate"].reason
     )
