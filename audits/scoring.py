@@ -85,8 +85,8 @@ def score(
         rows = []
         for item in checklist.items:
             result = answers.get(item.id)
-            applicable = item.applies_to(scenario) and result is not Result.NA
-            rows.append((item, result if item.applies_to(scenario) else None, applicable))
+            applies = item.applies_to(scenario)
+            rows.append((item, result if applies else None, applies and result is not Result.NA))
         raw_sections.append(
             (checklist.id, checklist.title, settings.section_weight(checklist.id), rows)
         )

@@ -686,7 +686,7 @@ class Service:
                 select(*Answer.__table__.columns).where(col(Answer.audit_id).in_(ids))  # type: ignore[attr-defined]
             ).all():
                 answers[answer.audit_id][answer.item_id] = answer
-            measured = {audit_id: _channel_facts(session, audit_id) for audit_id in ids}
+            measured = _channel_facts_many(session, ids)
             evidence: dict[int, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
             for row in session.exec(
                 select(Evidence).where(col(Evidence.audit_id).in_(ids)).order_by(col(Evidence.id))
@@ -1389,6 +1389,34 @@ def _channel_facts(session: Session, audit_id: int) -> dict[str, Any]:
     ).first()
     channel = json.loads(imported or "{}").get("channel")
     return {"channel": channel} if channel else {}
+
+
+def _channel_facts_many(session: Session, audit_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """_channel_facts for many audits, with two set-wise queries for the common case (no run)."""
+    from audits.channel.models import ChannelRun
+    from audits.models import Event
+    from audits.report import IMPORT_ACTION
+
+    with_runs = set(
+        session.exec(
+            select(ChannelRun.audit_id).where(col(ChannelRun.audit_id).in_(audit_ids)).distinct()
+        ).all()
+    )
+    imported: dict[int, Any] = {}
+    for audit_id, after in session.exec(
+        select(Event.audit_id, Event.after)
+        .where(col(Event.audit_id).in_(audit_ids), Event.action == IMPORT_ACTION)
+        .order_by(col(Event.id))
+    ).all():
+        imported[audit_id] = json.loads(after or "{}").get("channel")  # type: ignore[index]
+    facts: dict[int, dict[str, Any]] = {}
+    for audit_id in audit_ids:
+        if audit_id in with_runs:
+            facts[audit_id] = _channel_facts(session, audit_id)
+        else:
+            channel = imported.get(audit_id)
+            facts[audit_id] = {"channel": channel} if channel else {}
+    return facts
 
 
 def _vendor_facts(vendor: Vendor) -> dict[str, Any]:
