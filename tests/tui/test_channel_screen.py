@@ -151,7 +151,11 @@ async def test_a_run_shows_live_counters_and_pseudo_success_per_carrier(
             shown = str(table.get_cell(carrier, "pseudo"))
             assert shown == f"{expected * 100:.1f}%"
         assert summary["overall"]["pseudo_success"] > 0  # the seed makes some
-        assert len(screen.query_one("#ch-latency").data) == summary["overall"]["dlr_delivered"]
+        # One bar per message with a final delivery report (delivered or failed).
+        overall = summary["overall"]
+        bars = screen.query_one("#ch-latency").data
+        assert len(bars) == overall["accepted"] - overall["dlr_without_final"]
+        assert max(bars) == pytest.approx(overall["latency_dlr_s"]["p99"], rel=0.5)
         runs = stored(channel_db, ChannelRun)
         assert len(runs) == 1 and runs[0].finished_at is not None
 
@@ -214,3 +218,56 @@ async def test_ticking_a_receipt_in_the_grid_stores_it_and_the_audit_proposes(
         proposal = audit.view.proposals[ARRIVAL]
         assert proposal.result.value == "fail"
         assert f"{100 / 25:.1f}%" in proposal.reason.en  # 1 of 25 messages arrived
+
+
+async def test_a_profile_reads_the_key_from_the_environment_and_never_shows_it(
+    channel_db: Path, app_factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "sk-live-7Hq2ZpVx"
+    profile_file = tmp_path / "vendor.toml"
+    app = app_factory(channel_db)
+    sim_profile = SimProfile(seed=2, delivery_rate=1.0, api_key_env="VAUDIT_TUI_SIM_KEY", **FAST)
+    monkeypatch.setenv("VAUDIT_TUI_SIM_KEY", secret)  # what the simulator requires
+    async with Simulator(sim_profile) as sim, app.run_test(size=(140, 45)) as pilot:
+        profile_file.write_text(
+            'adapter = "simulator"\n'
+            f'[simulator]\nurl = "{sim.url}"\n'
+            '[credentials]\napi_key = "VAUDIT_TUI_VENDOR_KEY"\n',
+            encoding="utf-8",
+        )
+        screen = await open_channel_screen(pilot)
+        fill(screen, target=str(profile_file), rate="200", **{"handset-timeout": "0.5"})
+        fill(screen, **{"dlr-timeout": "0.5"})
+        # The variable the profile names is not set: a one-line error naming it, no run.
+        await pilot.press("ctrl+r")
+        assert not screen.running
+        assert "error: " in status(screen) and "VAUDIT_TUI_VENDOR_KEY" in status(screen)
+        monkeypatch.setenv("VAUDIT_TUI_VENDOR_KEY", secret)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: run_ended(screen, "finished"), rounds=WAIT)
+        assert screen.summary["overall"]["acceptance_rate"] == 1.0  # type: ignore[index]
+        adapter_line = str(screen.query_one("#ch-adapter", Static).render())
+        assert "$VAUDIT_TUI_VENDOR_KEY" in adapter_line
+        assert secret not in app.export_screenshot()
+
+
+async def test_help_palette_and_chinese_words(channel_db: Path, app_factory) -> None:
+    app = app_factory(channel_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await home_ready(pilot)
+        await pilot.press("enter")
+        audit = await audit_shown(pilot)
+        commands = [c.title for c in app.get_system_commands(audit)]
+        assert "Channel test" in commands
+        await pilot.press("f1")
+        keys = app.screen.query_one("#keys", DataTable)
+        rows = [str(keys.get_row_at(i)[1]) for i in range(keys.row_count)]
+        assert "Channel test" in rows
+        await pilot.press("escape")
+        await pilot.press("T")
+        await until(pilot, lambda: isinstance(app.screen, ChannelScreen))
+        screen = app.screen
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: "通道测试" in str(screen.query_one("#ch-header").render()))
+        assert "到达情况" in str(screen.query_one("#ch-grid-title").render())
+        assert "尚未测试" in status(screen)
