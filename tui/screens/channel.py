@@ -248,7 +248,7 @@ class ChannelScreen(AppScreen):
             "#lbl-slot": "Time slot",
             "#lbl-signature": "Signature",
             "#lbl-claimed": "Claimed sender",
-            "#lbl-target": "Simulator URL or profile",
+            "#lbl-target": "URL or profile file",
             "#lbl-fault": "Declared fault",
             "#ch-latency-title": "Submit → DLR latency",
             "#ch-grid-title": "Receipts: cards × messages (Space ticks what the phone showed)",
@@ -637,7 +637,7 @@ class ChannelScreen(AppScreen):
         dlr = self.summary["overall"]["latency_dlr_s"]
         self.query_one("#ch-latency-figures", Static).update(
             f"p50 {_secs(dlr['p50'])} · p95 {_secs(dlr['p95'])} · "
-            f"max {_secs(max(latencies) if latencies else None)}"
+            f"{self.t('max')} {_secs(max(latencies) if latencies else None)}"
         )
 
     # ------------------------------------------------------------------ receipt grid
