@@ -351,6 +351,7 @@ class ChannelScreen(AppScreen):
             runner = self.runner
             if runner is not None and runner.run_id is not None and self.run_id is None:
                 self.run_id = runner.run_id
+                self._grid_run = runner.run_id  # the grid was laid out from the plan at start
             self._render_status()
             self._read_run()
 
@@ -517,6 +518,8 @@ class ChannelScreen(AppScreen):
         self.running = False
         if self.runner is not None and self.runner.run_id is not None:
             self.run_id = self.runner.run_id
+        else:
+            self._set_grid_messages([])  # nothing was stored: no messages to tick
         if message.error:
             self.error_line = message.error
         self._reading = False  # a read still in flight reports figures already superseded
