@@ -152,6 +152,7 @@ class ChannelScreen(AppScreen):
         self._read_seq = 0  # reads are numbered so a slow, older one never wins
         self._shown_seq = 0
         self._grid_run: int | None = None
+        self._drawn: dict[str, str] = {}  # token → the grid text last drawn for it
 
     # ------------------------------------------------------------------ layout
 
@@ -665,6 +666,7 @@ class ChannelScreen(AppScreen):
         lang = self.app.lang
         if rebuild:
             table.clear(columns=True)
+            self._drawn = {}
             if not self.cells:
                 return
             card_ids = list(dict.fromkeys(c.card_id for c in self.cells.values()))
@@ -678,14 +680,22 @@ class ChannelScreen(AppScreen):
             numbers = {i.card.id: i.card.number for i in self.cards}
             for card_id in card_ids:
                 cells: list[Any] = [numbers.get(card_id, f"#{card_id}")]
-                cells += [self._cell_text(Cell(card_id, column)) for column in columns]
+                for column in columns:
+                    text = self._cell_text(Cell(card_id, column))
+                    cells.append(text)
+                    if token := self.tokens.get(Cell(card_id, column)):
+                        self._drawn[token] = text.plain
                 table.add_row(*cells, key=str(card_id))
             return
-        for cell in self.cells.values():
+        for token, cell in self.cells.items():
+            text = self._cell_text(cell)
+            if self._drawn.get(token) == text.plain:
+                continue  # only changed cells are redrawn: a run may have thousands
             try:
-                table.update_cell(str(cell.card_id), cell.column, self._cell_text(cell))
+                table.update_cell(str(cell.card_id), cell.column, text)
             except Exception:  # the grid is being rebuilt for another run
                 return
+            self._drawn[token] = text.plain
 
     def _cell_text(self, cell: Cell) -> RichText:
         token = self.tokens.get(cell)
