@@ -211,6 +211,13 @@ class VauditApp(App[None]):
                 self.t("Export the marked audits (or the one under the cursor) as scored reports."),
                 export,
             )
+        channel_test = getattr(self.screen, "action_channel_test", None)
+        if channel_test is not None:
+            yield SystemCommand(
+                self.t("Channel test"),
+                self.t("Plan and run a channel test of this audit's vendor, tick receipts."),
+                channel_test,
+            )
         yield SystemCommand(
             self.t("Switch language"),
             self.t("Switch between Chinese and English; the choice is remembered."),

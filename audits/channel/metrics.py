@@ -58,6 +58,8 @@ class Outcome:
     receipt_text: str | None = None
     arrived: bool = False
     waited_out: bool = True  # the handset timeout ran out before the run ended
+    card_id: int | None = None  # the test card it went to (the TUI's receipt grid)
+    receipt_source: str | None = None  # forwarded | manual
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
@@ -194,6 +196,7 @@ def load_outcomes(session: Session, run: ChannelRun) -> list[Outcome]:
             submitted_at=m.submitted_at,
             accepted=bool(m.accepted),
             error=m.error,
+            card_id=m.card_id,
             waited_out=ended is not None
             and m.submitted_at is not None
             and (ended - m.submitted_at).total_seconds() >= handset_timeout,
@@ -223,6 +226,7 @@ def load_outcomes(session: Session, run: ChannelRun) -> list[Outcome]:
         if o.receipt_at is not None:
             continue
         o.receipt_at, o.receipt_sender, o.receipt_text = r.received_at, r.sender, r.text
+        o.receipt_source = r.source
         waited = _seconds(r.received_at, o.submitted_at)
         o.arrived = (
             o.submitted_at is not None and waited is not None and (waited <= handset_timeout)
@@ -295,6 +299,16 @@ def summary_of_run(store: Store, run_id: int) -> dict[str, Any]:
         if run is None:
             raise ChannelError(f"no channel run {run_id} (see `vaudit channel show`)")
         return summary_in(session, run)
+
+
+def summary_and_outcomes(store: Store, run_id: int) -> tuple[dict[str, Any], list[Outcome]]:
+    """A run's summary and its messages one by one, read together (the TUI's live view)."""
+    with store.read() as session:
+        run = session.get(ChannelRun, run_id)
+        if run is None:
+            raise ChannelError(f"no channel run {run_id} (see `vaudit channel show`)")
+        outcomes = load_outcomes(session, run)
+        return summarise(run, outcomes), outcomes
 
 
 def latest_runs(session: Session, audit_id: int) -> list[ChannelRun]:

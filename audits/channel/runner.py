@@ -413,6 +413,15 @@ class ChannelRunner:
         self._notify()
         return None
 
+    def note_manual_receipt(self, token: str) -> None:
+        """A receipt the auditor ticked by hand (stored by `store.record_manual_receipt`):
+        count it live and stop waiting for that message's handset receipt."""
+        s = self._states.get(token.strip().upper())
+        if s is not None and not s.receipt:
+            s.receipt = True
+            self.progress.receipts += 1
+            self._notify()
+
     # -------------------------------------------------------------- waiting
 
     def _pending(self, now: float) -> tuple[list[_State], float | None]:

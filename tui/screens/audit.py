@@ -84,6 +84,7 @@ class AuditScreen(AppScreen):
         Binding("S", "sign_off", "Sign off"),
         Binding("r", "revise", "Revise"),
         Binding("E", "export", "Export"),
+        Binding("T", "channel_test", "Channel test"),
         Binding("f5", "reload", "Refresh", show=False),
         Binding("escape", "back", "Back"),
     ]
@@ -237,8 +238,11 @@ class AuditScreen(AppScreen):
                 or _evidence_ids(message.view.evidence) != _evidence_ids(self.evidence)
             )
         )
+        # A channel run (from the channel screen or the shell) changes no answer but what the
+        # channel rules propose: show the new proposals, without "changed elsewhere".
+        measured = self.view is not None and message.view.measured != self.view.measured
         self.stamp = message.stamp
-        if message.external and not changed and self.view is not None:
+        if message.external and not changed and not measured and self.view is not None:
             return
         self._apply_view(message.view)
         if changed:
@@ -845,6 +849,22 @@ class AuditScreen(AppScreen):
         from tui.screens.export import ExportDialog
 
         self.app.push_screen(ExportDialog([self.audit_id]))
+
+    def action_channel_test(self) -> None:
+        """Plan and run a channel test; its proposals show here on return (the events it
+        writes change the audit's stamp, so the screen reloads)."""
+        if self.view is None:
+            return
+        from tui.screens.channel import ChannelScreen
+
+        view = self.view
+        self.app.push_screen(
+            ChannelScreen(
+                self.audit_id,
+                f"{view.vendor.name} · {view.selection.name}",
+                read_only=self.read_only,
+            )
+        )
 
     def action_revise(self) -> None:
         if self.view is None:
