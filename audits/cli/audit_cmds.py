@@ -273,6 +273,7 @@ def evidence_json(e: Any) -> dict[str, Any]:
         "note": e.note,
         "added_by": e.added_by,
         "added_at": e.added_at.isoformat(),
+        "expires_on": e.expires_on.isoformat() if e.expires_on else None,
     }
 
 
@@ -460,7 +461,7 @@ def evidence_list(ctx: Context, audit: int, item: str | None, as_json: bool) -> 
         echo_json([evidence_json(e) for e in rows])
         return
     echo_table(
-        ["id", "item", "kind", "name", "size", "sha256 / url"],
+        ["id", "item", "kind", "name", "size", "expires", "sha256 / url"],
         [
             [
                 e.id,
@@ -468,12 +469,31 @@ def evidence_list(ctx: Context, audit: int, item: str | None, as_json: bool) -> 
                 e.kind,
                 e.name,
                 f"{e.size:,}" if e.size else "",
+                e.expires_on.isoformat() if e.expires_on else "",
                 e.sha256 or e.url or "",
             ]
             for e in rows
         ],
         right=[0, 4],
     )
+
+
+@evidence.command("expire")
+@click.argument("evidence_id", type=int)
+@click.argument("date", required=False)
+@click.option("--clear", is_flag=True, help="Remove the expiry date instead.")
+@pass_context
+def evidence_expire(ctx: Context, evidence_id: int, date: str | None, clear: bool) -> None:
+    """Record the DATE evidence EVIDENCE_ID stops being valid (a certificate's end, say)."""
+    from audits.cli.followup_cmds import date_argument
+    from audits.service import AuditError
+
+    if clear == (date is not None):
+        raise AuditError("give either a DATE (YYYY-MM-DD) or --clear")
+    expires_on = None if clear else date_argument(date or "", "DATE")
+    changed = ctx.service.set_evidence_expiry(evidence_id, expires_on)
+    when = f"expires {changed.expires_on}" if changed.expires_on else "has no expiry date"
+    click.echo(f"evidence {changed.id} ({changed.name}) {when}")
 
 
 @evidence.command("get")
@@ -593,7 +613,8 @@ def verify(ctx: Context) -> None:
 @pass_context
 def watch(ctx: Context, within_days: int, as_json: bool) -> None:
     """What is expired or will expire: licences and their renewal, MLPS re-evaluation,
-    licence annual reports; sorted by date."""
+    licence annual reports, access codes, unfiled port changes, evidence with an expiry date
+    and open follow-ups; sorted by date."""
     import datetime as dt
 
     service = ctx.service
