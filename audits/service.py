@@ -109,6 +109,8 @@ class AuditView:
     proposals: Mapping[str, Proposal] = field(default_factory=dict)
     # The channel-test measurements the channel rules read (empty without a run).
     measured: Mapping[str, Any] = field(default_factory=dict)
+    # Follow-up actions by item, open ones first, then by due date.
+    follow_ups: Mapping[str, list[FollowUp]] = field(default_factory=dict)
 
     def result_of(self, item_id: str) -> Result | None:
         answer = self.answers.get(item_id)
@@ -616,6 +618,7 @@ class Service:
                 select(Evidence).where(Evidence.audit_id == audit.id).order_by(col(Evidence.id))
             ).all():
                 evidence[row.item_id].append(row)
+            follow_ups = _follow_ups_by_item(session, [audit.id])[audit.id]  # type: ignore[list-item,index]
             measured = _channel_facts(session, audit.id)  # type: ignore[arg-type]
         assert vendor is not None and selection is not None
         checklists = self._snapshot_set(snapshots)
@@ -633,6 +636,7 @@ class Service:
             tuple(snapshots),
             self._fact_proposals(checklists, vendor, scenario, answers, measured),
             measured,
+            follow_ups,
         )
         return view, stamp
 
@@ -694,6 +698,7 @@ class Service:
                 select(Evidence).where(col(Evidence.audit_id).in_(ids)).order_by(col(Evidence.id))
             ).all():
                 evidence[row.audit_id][row.item_id].append(row)
+            follow_ups = _follow_ups_by_item(session, ids)
         views = []
         for audit_id in ids:
             audit = audits[audit_id]
@@ -723,6 +728,7 @@ class Service:
                         today=proposals_on(audit) if proposals_on else None,
                     ),
                     measured[audit_id],
+                    follow_ups[audit_id],
                 )
             )
         return views
@@ -1474,6 +1480,20 @@ ANSWER_FIELDS = (
     "overridden",
 )
 EMPTY_ANSWER: dict[str, Any] = {key: None for key in ANSWER_FIELDS} | {"overridden": False}
+
+
+def _follow_ups_by_item(
+    session: Session, audit_ids: Sequence[int]
+) -> dict[int, dict[str, list[FollowUp]]]:
+    """Each audit's follow-ups by item: open ones first, each part by due date then id."""
+    found: dict[int, dict[str, list[FollowUp]]] = {a: defaultdict(list) for a in audit_ids}
+    for row in session.exec(
+        select(FollowUp)
+        .where(col(FollowUp.audit_id).in_(audit_ids))
+        .order_by(col(FollowUp.done), col(FollowUp.due_on), col(FollowUp.id))
+    ).all():
+        found[row.audit_id][row.item_id].append(row)
+    return {a: dict(items) for a, items in found.items()}
 
 
 def _follow_up_state(follow_up: FollowUp) -> dict[str, Any]:
