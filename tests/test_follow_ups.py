@@ -176,6 +176,8 @@ def test_cli_followups_and_evidence_expiry(tmp_path: Path) -> None:
     assert "has no expiry date" in cleared.stdout
     neither = run(cli, ["--db", db, "evidence", "expire", str(draft["id"])])
     assert neither.exit_code == 1 and neither.stderr.startswith("error: give either a DATE")
+    stale = run(cli, ["--db", db, "followups", "done", str(new_id), "--if-version", "1"])
+    assert stale.exit_code == 1 and "changed by someone else" in stale.stderr
     missing = run(cli, ["--db", db, "followups", "done", "4242"])
     assert missing.exit_code == 1 and missing.stderr.startswith("error: no follow-up 4242")
 

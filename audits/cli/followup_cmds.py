@@ -96,9 +96,18 @@ def followups_list(ctx: Context, audit: int | None, open_only: bool, as_json: bo
 @followups.command("done")
 @click.argument("follow_up_id", type=int)
 @click.option("--reopen", is_flag=True, help="Mark it open again instead.")
+@click.option(
+    "--if-version",
+    "if_version",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Change it only if it is still at version N (as `followups list --json` showed it).",
+)
 @pass_context
-def followups_done(ctx: Context, follow_up_id: int, reopen: bool) -> None:
+def followups_done(ctx: Context, follow_up_id: int, reopen: bool, if_version: int | None) -> None:
     """Mark follow-up FOLLOW_UP_ID done (or, with --reopen, open again)."""
-    changed = ctx.service.set_follow_up_done(follow_up_id, done=not reopen)
+    changed = ctx.service.set_follow_up_done(
+        follow_up_id, done=not reopen, expected_version=if_version
+    )
     state = f"done by {changed.done_by}" if changed.done else "open"
     click.echo(f"follow-up {changed.id} is {state}")
