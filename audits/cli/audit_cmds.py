@@ -238,6 +238,7 @@ def view_json(view: Any) -> dict[str, Any]:
                 "answered_at": answer.answered_at.isoformat() if answer else None,
                 "version": answer.version if answer else 0,
                 "evidence": [evidence_json(e) for e in view.evidence.get(item.id, [])],
+                "follow_ups": [follow_up_ref(f) for f in view.follow_ups.get(item.id, [])],
             }
         )
     return {
@@ -258,6 +259,17 @@ def view_json(view: Any) -> dict[str, Any]:
             {"name": s.name, "id": s.checklist_id, "version": s.version, "sha256": s.sha256}
             for s in view.snapshots
         ],
+    }
+
+
+def follow_up_ref(f: Any) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "what": f.what,
+        "owed_by": f.owed_by,
+        "due_on": f.due_on.isoformat(),
+        "done": f.done,
+        "version": f.version,
     }
 
 
@@ -317,7 +329,14 @@ def _show_item(ctx: Context, view: Any, item_id: str, as_json: bool) -> None:
     click.echo(fields(pairs))
     click.echo(f"\n{item.guidance(lang)}\n\nevidence expected: {item.evidence(lang)}")
     for e in data["evidence"]:
-        click.echo(f"  [{e['id']}] {e['kind']} {e['name']} {e['sha256'] or e['url'] or ''}")
+        expiry = f" (expires {e['expires_on']})" if e["expires_on"] else ""
+        click.echo(f"  [{e['id']}] {e['kind']} {e['name']} {e['sha256'] or e['url'] or ''}{expiry}")
+    follow_ups = view.follow_ups.get(item_id, [])
+    if follow_ups:
+        click.echo("\nfollow-ups:")
+    for f in follow_ups:
+        state = f"done by {f.done_by}" if f.done else "open"
+        click.echo(f"  [{f.id}] due {f.due_on}  {f.what}  (by {f.owed_by}; {state})")
 
 
 @audits.command("submit")
