@@ -184,6 +184,7 @@ ZH: dict[str, str] = {
     "no follow-ups": "暂无跟进事项",
     "overdue": "已逾期",
     "done": "已完成",
+    "reopen": "重新打开",
     "Expiry date": "有效期截止日",
     "expiry date": "有效期截止日",
     "Expires on {on}": "有效期至 {on}",

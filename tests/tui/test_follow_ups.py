@@ -14,17 +14,14 @@ from tests.tui.test_audit_flow import stored
 from tui.screens.dialogs import EvidenceDialog, FollowUpDialog, TextDialog
 
 
-def panel_text(screen, selector: str) -> str:  # type: ignore[no-untyped-def]
-    return str(screen.query_one(selector, Static).render())
-
-
 async def test_f_creates_a_follow_up_on_the_current_item(demo_db: Path, app_factory) -> None:
     app = app_factory(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_first_audit(pilot)
         await settle(pilot)
         item = screen.item_id
-        assert "no follow-ups" in panel_text(screen, "#d-follow-ups")
+        listing = screen.query_one("#follow-ups", OptionList)
+        assert "no follow-ups" in str(listing.get_option_at_index(0).prompt)
         await pilot.press("F")
         await settle(pilot)
         assert isinstance(app.screen, FollowUpDialog)
@@ -53,9 +50,23 @@ async def test_f_creates_a_follow_up_on_the_current_item(demo_db: Path, app_fact
             "tester",
         )
         # Listed in the item's panel, marked overdue (its due date has passed), in red.
-        shown = screen.query_one("#d-follow-ups", Static).render()
+        shown = listing.get_option_at_index(0).prompt
         assert "Send the signed SLA" in str(shown) and "overdue" in str(shown)
         assert any("red" in str(span.style) for span in shown.spans)  # type: ignore[union-attr]
+        # Enter on it marks it done (then it is no longer overdue); Enter again reopens it.
+        listing.focus()
+        listing.highlighted = 0
+        await pilot.press("enter")
+        await settle(pilot)
+        [row] = stored(demo_db, FollowUp, id=row.id)
+        assert (row.done, row.done_by, row.version) == (True, "tester", 2)
+        shown = listing.get_option_at_index(0).prompt
+        assert "done" in str(shown) and "overdue" not in str(shown)
+        listing.highlighted = 0
+        await pilot.press("enter")
+        await settle(pilot)
+        [row] = stored(demo_db, FollowUp, id=row.id)
+        assert (row.done, row.done_at, row.version) == (False, None, 3)
 
 
 async def test_the_evidence_dialog_sets_an_expiry_date(demo_db: Path, app_factory) -> None:

@@ -148,6 +148,7 @@ class AuditScreen(AppScreen):
                 yield Static(id="d-evidence-label", classes="label")
                 yield OptionList(id="evidence")
                 yield Static(id="d-follow-ups")
+                yield OptionList(id="follow-ups")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -495,12 +496,14 @@ class AuditScreen(AppScreen):
         return (service.today if service is not None else None) or dt.date.today()
 
     def _render_follow_ups(self, item_id: str) -> None:
-        """The item's follow-ups: open ones first (overdue in red), then those done."""
-        lines = [
-            RichText.from_markup(
-                f"[b]{self.t('Follow-ups')}[/b] [dim](F {self.t('New follow-up')})[/dim]"
-            )
-        ]
+        """The item's follow-ups: open ones first (overdue in red), then those done; Enter on
+        one marks it done, or open again."""
+        self.query_one("#d-follow-ups", Static).update(
+            f"[b]{self.t('Follow-ups')}[/b] [dim](F {self.t('New follow-up')} · Enter "
+            f"{self.t('done')} / {self.t('reopen')})[/dim]"
+        )
+        listing = self.query_one("#follow-ups", OptionList)
+        listing.clear_options()
         rows = sorted(self.follow_ups.get(item_id, []), key=lambda f: (f.done, f.due_on, f.id))
         today = self.today
         for follow_up in rows:
@@ -510,17 +513,35 @@ class AuditScreen(AppScreen):
                 style, mark, when = "red", "!", self.t("overdue")
             else:
                 style, mark, when = "", "○", ""
-            lines.append(
-                RichText.assemble(
-                    (f"{mark} {follow_up.due_on.isoformat()} ", style),
-                    (follow_up.what, style),
-                    (f" · {follow_up.owed_by}", "dim"),
-                    (f"  {when}" if when else "", style),
-                )
+            label = RichText.assemble(
+                (f"{mark} {follow_up.due_on.isoformat()} ", style),
+                (follow_up.what, style),
+                (f" · {follow_up.owed_by}", "dim"),
+                (f"  {when}" if when else "", style),
             )
+            listing.add_option(Option(label, id=str(follow_up.id)))
         if not rows:
-            lines.append(RichText(self.t("no follow-ups"), style="dim"))
-        self.query_one("#d-follow-ups", Static).update(RichText("\n").join(lines))
+            listing.add_option(
+                Option(RichText(self.t("no follow-ups"), style="dim"), disabled=True)
+            )
+
+    @on(OptionList.OptionSelected, "#follow-ups")
+    def _follow_up_selected(self, event: OptionList.OptionSelected) -> None:
+        item_id = self.item_id
+        if item_id is None or event.option.id is None:
+            return
+        chosen = next(
+            (f for f in self.follow_ups.get(item_id, []) if str(f.id) == event.option.id), None
+        )
+        if chosen is None:
+            return
+        service = self.service
+        follow_up_id, done, version = chosen.id, not chosen.done, chosen.version
+        self.app.writer.submit(
+            lambda: service.set_follow_up_done(follow_up_id, done, expected_version=version),  # type: ignore[arg-type]
+            self,
+            tag=f"follow_up_state:{item_id}",
+        )
 
     def _render_value_input(self, item: Item, answer: Answer | None) -> None:
         from audits.values import InputKind
@@ -992,6 +1013,14 @@ class AuditScreen(AppScreen):
             if follow_up.item_id == self.item_id:
                 self._render_detail()
             self.notify(f"{self.t('Saved')}: {follow_up.what}")
+        elif tag.startswith("follow_up_state:"):
+            changed = message.result
+            rows = self.follow_ups.get(changed.item_id, [])
+            self.follow_ups[changed.item_id] = [changed if f.id == changed.id else f for f in rows]
+            if changed.item_id == self.item_id:
+                self._render_detail()
+            state = self.t("done") if changed.done else self.t("reopen")
+            self.notify(f"{self.t('Saved')}: {changed.what} ({state})")
         elif tag.startswith("expiry:"):
             changed = message.result
             rows = self.evidence.get(changed.item_id, [])
