@@ -182,7 +182,7 @@ class StaleDialog(Dialog[bool]):
 
 def _state(values: dict[str, Any]) -> str:
     shown = []
-    for key in ("result", "value", "note"):
+    for key in ("result", "value", "note", "what", "due_on", "done"):
         value = values.get(key)
         if value is None or type(value).__name__ == "_Unset":
             continue
