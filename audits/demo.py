@@ -31,6 +31,7 @@ from audits.models import (
     ChecklistSnapshot,
     Event,
     Evidence,
+    FollowUp,
     Selection,
     Vendor,
 )
@@ -565,6 +566,33 @@ def _attach_evidence(service: Service, audit_id: int, vendor: DemoVendor, n: int
         )
 
 
+def _follow_up_demo(service: Service, audit_id: int, today: dt.date) -> None:
+    """One evidence file with an expiry date and two follow-ups (one overdue, one done), so the
+    watch and the audit screen show them."""
+    view = service.view(audit_id)
+    files = [e for rows in view.evidence.values() for e in rows if e.kind == "file"]
+    if files:
+        service.set_evidence_expiry(files[0].id, today + dt.timedelta(days=45))  # type: ignore[arg-type]
+    items = [i for i in view.checklists.items() if i.id in view.answers]
+    if len(items) < 2:
+        return
+    service.add_follow_up(
+        audit_id,
+        items[0].id,
+        "Send the renewed certificate scan (demo)",
+        "李娜（供应商联系人，示例）",
+        today - dt.timedelta(days=10),
+    )
+    done = service.add_follow_up(
+        audit_id,
+        items[1].id,
+        "Confirm the complaint hotline number (demo)",
+        "李娜（供应商联系人，示例）",
+        today - dt.timedelta(days=20),
+    )
+    service.set_follow_up_done(done.id, expected_version=done.version)  # type: ignore[arg-type]
+
+
 @dataclass
 class DemoSummary:
     vendors: int = 0
@@ -613,6 +641,7 @@ def load_demo(service: Service, seed: int = 2026) -> DemoSummary:
         ),
         notes="Fictional demo: a city commercial bank's provincial notifications.",
     )
+    follow_ups_added = False
     for n, v in enumerate(vendors):
         name = v.facts["name"]
         profile = v.profile
@@ -623,6 +652,9 @@ def load_demo(service: Service, seed: int = 2026) -> DemoSummary:
         assert audit.id is not None
         _answer_audit(service, audit.id, v, profile, today, rng)
         _attach_evidence(service, audit.id, v, n)
+        if not follow_ups_added:
+            _follow_up_demo(service, audit.id, today)
+            follow_ups_added = True
         if profile.stage != "screening":
             service.move_stage(MAIN_SELECTION, name, profile.stage, profile.reason)
         if profile.status == "in_review":
@@ -688,6 +720,7 @@ def reset_database(store: Store) -> str | None:
             ChannelMessage,
             ChannelRun,
             TestCard,
+            FollowUp,
             Evidence,
             Blob,
             Answer,

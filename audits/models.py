@@ -227,6 +227,32 @@ class Evidence(SQLModel, table=True):
     note: str | None = Field(default=None, sa_type=sa.Text)
     added_by: str = Field(max_length=PERSON_MAX)
     added_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    expires_on: dt.date | None = None  # a certificate's or report's own end date (0007)
+
+
+# What a follow-up is owed by: a description of at most this many characters.
+FOLLOW_UP_WHAT_MAX = 500
+
+
+class FollowUp(SQLModel, table=True):
+    """Something the vendor (or someone) owes after an audit finding, and by when (0007)."""
+
+    __tablename__ = "follow_up"
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit.id", index=True)
+    item_id: str = Field(max_length=200)
+    what: str = Field(max_length=FOLLOW_UP_WHAT_MAX)
+    owed_by: str = Field(max_length=PERSON_MAX)
+    due_on: dt.date
+    done: bool = False
+    done_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    done_by: str | None = Field(default=None, max_length=PERSON_MAX)
+    created_by: str = Field(max_length=PERSON_MAX)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
+    # The item's result when the follow-up was made (fail, partial…): the finding it answers.
+    source_finding: str | None = Field(default=None, max_length=10)
+    version: int = 1
 
 
 class Event(SQLModel, table=True):

@@ -25,7 +25,7 @@ import tomli_w
 
 from audits import __version__
 from audits.files import sync_folder, write_atomically
-from audits.models import Audit, Candidate, Evidence, EvidenceKind
+from audits.models import Audit, Candidate, Evidence, EvidenceKind, FollowUp
 from audits.rules import Result
 from audits.scoring import VERDICT_LABELS, AuditScore
 from audits.text import Text
@@ -473,6 +473,9 @@ def _items(
             evidence = [_evidence_entry(e, evidence_folder) for e in view.evidence.get(item.id, [])]
             if evidence:
                 entry["evidence"] = evidence
+            follow_ups = [_follow_up_entry(f) for f in view.follow_ups.get(item.id, [])]
+            if follow_ups:
+                entry["follow_ups"] = follow_ups
             rows.append(entry)
     return rows
 
@@ -488,6 +491,23 @@ def _evidence_entry(evidence: Evidence, evidence_folder: str | None) -> dict[str
     _put(entry, "note", evidence.note)
     entry["added_by"] = evidence.added_by
     entry["added_at"] = _utc(evidence.added_at)
+    _put(entry, "expires_on", evidence.expires_on)
+    return entry
+
+
+def _follow_up_entry(follow_up: FollowUp) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "what": follow_up.what,
+        "owed_by": follow_up.owed_by,
+        "due_on": follow_up.due_on,
+        "done": follow_up.done,
+    }
+    if follow_up.done_at is not None:
+        entry["done_at"] = _utc(follow_up.done_at)
+    _put(entry, "done_by", follow_up.done_by)
+    _put(entry, "source_finding", follow_up.source_finding)
+    entry["created_by"] = follow_up.created_by
+    entry["created_at"] = _utc(follow_up.created_at)
     return entry
 
 

@@ -2,7 +2,8 @@
 
 Everything lands in one transaction: the vendor and selection (found by id, then by name, else
 created), the candidate's stage, the checklist snapshots, the answers, the evidence (its files
-from the folder beside the report) and one `audit.import` event naming the report's digest.
+from the folder beside the report), the follow-ups and one `audit.import` event naming the
+report's digest.
 An audit already here (same id) is not imported again.
 """
 
@@ -29,6 +30,7 @@ from audits.models import (
     ChecklistSnapshot,
     Evidence,
     EvidenceKind,
+    FollowUp,
     Selection,
     Stage,
     Vendor,
@@ -142,7 +144,7 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
             session.add(
                 AuditChecklist(audit_id=audit.id, position=position, snapshot_id=snapshot_id)
             )  # type: ignore[arg-type]
-        answers = evidence_count = 0
+        answers = evidence_count = follow_up_count = 0
         for item_data in body.get("items", []):
             item_id = str(item_data["id"])
             item = checklists.item(item_id)
@@ -154,6 +156,9 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
             for entry in item_data.get("evidence", []):
                 session.add(_evidence(session, path, audit, item_id, entry))
                 evidence_count += 1
+            for entry in item_data.get("follow_ups", []):
+                session.add(_follow_up(audit, item_id, entry))
+                follow_up_count += 1
         # Status last: a signed-off audit takes no more rows once it is signed off.
         audit.status = AuditStatus(str(audit_data["status"]))
         if "signed_off_at" in audit_data:
@@ -175,6 +180,7 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
                 "selection": selection.id,
                 "answers": answers,
                 "evidence": evidence_count,
+                "follow_ups": follow_up_count,
                 "revises": [_plain(link) for link in revises],
                 "channel": _channel_facts(body),
             },
@@ -443,6 +449,7 @@ def _evidence(
         note=entry.get("note"),
         added_by=str(entry["added_by"]),
         added_at=_moment(entry["added_at"]),
+        expires_on=_day(entry.get("expires_on"), "expires_on"),
     )
     if kind == EvidenceKind.FILE:
         if "file" not in entry:
@@ -458,6 +465,38 @@ def _evidence(
         evidence.sha256 = sha
         evidence.size = len(content)
     return evidence
+
+
+def _day(value: Any, key: str) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            raise ReportError(f"{key} {value!r} is not a date") from None
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise ReportError(f"{key} {value!r} is not a date")
+    return value
+
+
+def _follow_up(audit: Audit, item_id: str, entry: Mapping[str, Any]) -> FollowUp:
+    due_on = _day(entry.get("due_on"), "follow_ups.due_on")
+    if due_on is None or not entry.get("what") or not entry.get("owed_by"):
+        raise ReportError(f"a follow-up of item {item_id} lacks what, owed_by or due_on")
+    return FollowUp(
+        audit_id=audit.id,  # type: ignore[arg-type]
+        item_id=item_id,
+        what=str(entry["what"]),
+        owed_by=str(entry["owed_by"]),
+        due_on=due_on,
+        done=bool(entry.get("done", False)),
+        done_at=_moment(entry["done_at"]) if "done_at" in entry else None,
+        done_by=entry.get("done_by"),
+        created_by=str(entry["created_by"]),
+        created_at=_moment(entry["created_at"]),
+        source_finding=entry.get("source_finding"),
+    )
 
 
 __all__ = ["Imported", "import_report", "iter_file_evidence"]

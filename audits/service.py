@@ -24,6 +24,7 @@ from audits import events
 from audits.checklist import ChecklistSet, Item, load_checklists, set_from_snapshot
 from audits.db import Store
 from audits.models import (
+    FOLLOW_UP_WHAT_MAX,
     PERSON_MAX,
     Answer,
     Audit,
@@ -34,6 +35,7 @@ from audits.models import (
     ChecklistSnapshot,
     Evidence,
     EvidenceKind,
+    FollowUp,
     Selection,
     Stage,
     Vendor,
@@ -107,6 +109,8 @@ class AuditView:
     proposals: Mapping[str, Proposal] = field(default_factory=dict)
     # The channel-test measurements the channel rules read (empty without a run).
     measured: Mapping[str, Any] = field(default_factory=dict)
+    # Follow-up actions by item, open ones first, then by due date.
+    follow_ups: Mapping[str, list[FollowUp]] = field(default_factory=dict)
 
     def result_of(self, item_id: str) -> Result | None:
         answer = self.answers.get(item_id)
@@ -614,6 +618,7 @@ class Service:
                 select(Evidence).where(Evidence.audit_id == audit.id).order_by(col(Evidence.id))
             ).all():
                 evidence[row.item_id].append(row)
+            follow_ups = _follow_ups_by_item(session, [audit.id])[audit.id]  # type: ignore[list-item,index]
             measured = _channel_facts(session, audit.id)  # type: ignore[arg-type]
         assert vendor is not None and selection is not None
         checklists = self._snapshot_set(snapshots)
@@ -631,6 +636,7 @@ class Service:
             tuple(snapshots),
             self._fact_proposals(checklists, vendor, scenario, answers, measured),
             measured,
+            follow_ups,
         )
         return view, stamp
 
@@ -692,6 +698,7 @@ class Service:
                 select(Evidence).where(col(Evidence.audit_id).in_(ids)).order_by(col(Evidence.id))
             ).all():
                 evidence[row.audit_id][row.item_id].append(row)
+            follow_ups = _follow_ups_by_item(session, ids)
         views = []
         for audit_id in ids:
             audit = audits[audit_id]
@@ -721,6 +728,7 @@ class Service:
                         today=proposals_on(audit) if proposals_on else None,
                     ),
                     measured[audit_id],
+                    follow_ups[audit_id],
                 )
             )
         return views
@@ -836,15 +844,36 @@ class Service:
 
     def watch(self, within_days: int | None = None) -> list[Any]:
         """What is expired or will expire within the days given, across all vendors."""
-        from audits.watch import DEFAULT_WITHIN_DAYS, watch
+        from audits.watch import DEFAULT_WITHIN_DAYS, WatchedEvidence, WatchedFollowUp, watch
 
         with self.store.read() as session:
             vendors = [
                 {"id": v.id, **_vendor_facts(v)}
                 for v in session.exec(select(Vendor).order_by(col(Vendor.name))).all()
             ]
+            # A revision copies its audit's evidence: watch only the newest copy.
+            superseded = set(
+                session.exec(select(Audit.previous_id).where(col(Audit.previous_id).is_not(None)))
+            )
+            evidence = [
+                WatchedEvidence(ev.id, a.id, a.vendor_id, ev.item_id, ev.name, ev.expires_on)  # type: ignore[arg-type]
+                for ev, a in session.exec(
+                    select(Evidence, Audit)
+                    .join(Audit, col(Audit.id) == col(Evidence.audit_id))
+                    .where(col(Evidence.expires_on).is_not(None))
+                ).all()
+                if a.id not in superseded
+            ]
+            follow_ups = [
+                WatchedFollowUp(f.id, a.id, a.vendor_id, f.item_id, f.what, f.owed_by, f.due_on)  # type: ignore[arg-type]
+                for f, a in session.exec(
+                    select(FollowUp, Audit)
+                    .join(Audit, col(Audit.id) == col(FollowUp.audit_id))
+                    .where(col(FollowUp.done).is_(False))
+                ).all()
+            ]
         days = DEFAULT_WITHIN_DAYS if within_days is None else within_days
-        return watch(vendors, self._date(), days)
+        return watch(vendors, self._date(), days, evidence, follow_ups)
 
     def funnels(self) -> list[tuple[Selection, dict[str, int]]]:
         """Each selection with how many candidates stand at each stage."""
@@ -1171,6 +1200,134 @@ class Service:
             raise AuditError(f"evidence {evidence_id}'s stored content does not match its hash")
         return evidence, content
 
+    def set_evidence_expiry(self, evidence_id: int, expires_on: dt.date | None) -> Evidence:
+        """Record (or clear, with None) the date an evidence document stops being valid.
+
+        Refused on a signed-off audit like any other edit: the date is part of what was signed
+        (it is in the report), so a changed date belongs in a revision.
+        """
+        with self.store.write() as session:
+            evidence = session.get(Evidence, evidence_id)
+            if evidence is None:
+                raise NotFound(f"no evidence {evidence_id} (see `vaudit evidence list AUDIT`)")
+            audit = self._writable(session, evidence.audit_id)
+            before = evidence.expires_on
+            if before == expires_on:
+                return evidence
+            evidence.expires_on = expires_on
+            session.add(evidence)
+            audit.updated_at = utcnow()
+            session.add(audit)
+            events.append(
+                session,
+                actor=self.actor,
+                action="evidence.expiry",
+                entity="evidence",
+                entity_id=evidence.id,  # type: ignore[arg-type]
+                audit_id=audit.id,
+                before={"expires_on": before},
+                after={"expires_on": expires_on},
+            )
+            return evidence
+
+    # ------------------------------------------------------------------ follow-ups
+
+    def add_follow_up(
+        self, audit_id: int | str, item_id: str, what: str, owed_by: str, due_on: dt.date
+    ) -> FollowUp:
+        """Record what someone owes on an item, and by when.
+
+        Allowed on a signed-off audit: a follow-up tracks the vendor's promise made at or after
+        the audit; it changes no answer, score or evidence that was signed.
+        """
+        what, owed_by = what.strip(), owed_by.strip()
+        if not what:
+            raise AuditError("a follow-up needs to say what is owed")
+        if len(what) > FOLLOW_UP_WHAT_MAX:
+            raise AuditError(
+                f"what is owed is {len(what)} characters; at most {FOLLOW_UP_WHAT_MAX} fit"
+            )
+        if not owed_by:
+            raise AuditError("a follow-up needs who owes it (--by)")
+        _check_person(owed_by, "who owes the follow-up")
+        with self.store.write() as session:
+            audit = self._audit(session, audit_id)
+            item, _, _ = self._item(session, audit, item_id)
+            answer = session.exec(
+                select(Answer).where(Answer.audit_id == audit.id, Answer.item_id == item.id)
+            ).first()
+            follow_up = FollowUp(
+                audit_id=audit.id,  # type: ignore[arg-type]
+                item_id=item.id,
+                what=what,
+                owed_by=owed_by,
+                due_on=due_on,
+                created_by=self.actor,
+                source_finding=answer.result if answer else None,
+            )
+            session.add(follow_up)
+            session.flush()
+            events.append(
+                session,
+                actor=self.actor,
+                action="follow_up.add",
+                entity="follow_up",
+                entity_id=follow_up.id,  # type: ignore[arg-type]
+                audit_id=audit.id,
+                after=_follow_up_state(follow_up),
+            )
+            return follow_up
+
+    def set_follow_up_done(
+        self, follow_up_id: int, done: bool = True, expected_version: int | None = None
+    ) -> FollowUp:
+        """Mark a follow-up done (or reopen it); a stale expected_version is refused."""
+        with self.store.write() as session:
+            follow_up = session.get(FollowUp, follow_up_id)
+            if follow_up is None:
+                raise NotFound(f"no follow-up {follow_up_id} (see `vaudit followups list`)")
+            if expected_version is not None and follow_up.version != expected_version:
+                current = _follow_up_state(follow_up)
+                raise StaleWrite(
+                    f"follow-up {follow_up.id} was changed by someone else "
+                    f"(now {'done' if follow_up.done else 'open'}, version {follow_up.version})",
+                    current,
+                    {"done": done},
+                )
+            if follow_up.done == done:
+                return follow_up
+            before = _follow_up_state(follow_up)
+            follow_up.done = done
+            follow_up.done_at = utcnow() if done else None
+            follow_up.done_by = self.actor if done else None
+            follow_up.version += 1
+            session.add(follow_up)
+            events.append(
+                session,
+                actor=self.actor,
+                action="follow_up.done" if done else "follow_up.reopen",
+                entity="follow_up",
+                entity_id=follow_up.id,  # type: ignore[arg-type]
+                audit_id=follow_up.audit_id,
+                before=before,
+                after=_follow_up_state(follow_up),
+            )
+            return follow_up
+
+    def follow_ups(
+        self, audit_id: int | str | None = None, item_id: str | None = None, open_only: bool = False
+    ) -> list[FollowUp]:
+        """Follow-ups by due date (of one audit, or one item of it, or all)."""
+        with self.store.read() as session:
+            query = select(FollowUp)
+            if audit_id is not None:
+                query = query.where(FollowUp.audit_id == self._audit(session, audit_id).id)
+            if item_id is not None:
+                query = query.where(FollowUp.item_id == item_id)
+            if open_only:
+                query = query.where(col(FollowUp.done).is_(False))
+            return list(session.exec(query.order_by(col(FollowUp.due_on), col(FollowUp.id))).all())
+
     # ------------------------------------------------------------------ status
 
     def submit_for_review(self, audit_id: int | str) -> Audit:
@@ -1273,6 +1430,7 @@ class Service:
                                 "note",
                                 "added_by",
                                 "added_at",
+                                "expires_on",
                             )
                         },
                         audit_id=new.id,
@@ -1322,6 +1480,31 @@ ANSWER_FIELDS = (
     "overridden",
 )
 EMPTY_ANSWER: dict[str, Any] = {key: None for key in ANSWER_FIELDS} | {"overridden": False}
+
+
+def _follow_ups_by_item(
+    session: Session, audit_ids: Sequence[int]
+) -> dict[int, dict[str, list[FollowUp]]]:
+    """Each audit's follow-ups by item: open ones first, each part by due date then id."""
+    found: dict[int, dict[str, list[FollowUp]]] = {a: defaultdict(list) for a in audit_ids}
+    for row in session.exec(
+        select(FollowUp)
+        .where(col(FollowUp.audit_id).in_(audit_ids))
+        .order_by(col(FollowUp.done), col(FollowUp.due_on), col(FollowUp.id))
+    ).all():
+        found[row.audit_id][row.item_id].append(row)
+    return {a: dict(items) for a, items in found.items()}
+
+
+def _follow_up_state(follow_up: FollowUp) -> dict[str, Any]:
+    return {
+        "item": follow_up.item_id,
+        "what": follow_up.what,
+        "owed_by": follow_up.owed_by,
+        "due_on": follow_up.due_on.isoformat(),
+        "done": follow_up.done,
+        "source_finding": follow_up.source_finding,
+    }
 
 
 def _check_person(name: str, what: str) -> None:

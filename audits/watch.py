@@ -2,8 +2,9 @@
 
 Covers what vendors' facts record today: licence expiry and its renewal window, the security
 (MLPS) re-evaluation due by level, the licence annual report due by March 31, each access
-code's validity end, and the throttling and suspension dates of an unfiled sending-port change.
-Evidence with an expiry date and follow-up actions join when they are recorded.
+code's validity end, the throttling and suspension dates of an unfiled sending-port change,
+evidence documents with an expiry date (on each audit's newest revision), and open follow-up
+actions (done ones never show).
 """
 
 from __future__ import annotations
@@ -26,9 +27,13 @@ class WatchItem:
     vendor_id: int
     vendor: str
     # licence_expiry | licence_renewal | mlps_reevaluation | annual_report | code_validity |
-    # port_change_throttle | port_change_suspension
+    # port_change_throttle | port_change_suspension | evidence_expiry | follow_up
     kind: str
     what: Text
+    # Set for what belongs to one audit's item (evidence, follow-ups); None for vendor facts.
+    audit_id: int | None = None
+    item_id: str | None = None
+    ref_id: int | None = None  # the evidence or follow-up id
 
     def overdue(self, today: dt.date) -> bool:
         return self.due < today
@@ -41,7 +46,31 @@ class WatchItem:
             "vendor": self.vendor,
             "kind": self.kind,
             "what": self.what.as_dict(),
+            "audit_id": self.audit_id,
+            "item_id": self.item_id,
+            "ref_id": self.ref_id,
         }
+
+
+@dataclass(frozen=True)
+class WatchedEvidence:
+    evidence_id: int
+    audit_id: int
+    vendor_id: int
+    item_id: str
+    name: str
+    expires_on: dt.date
+
+
+@dataclass(frozen=True)
+class WatchedFollowUp:
+    follow_up_id: int
+    audit_id: int
+    vendor_id: int
+    item_id: str
+    what: str
+    owed_by: str
+    due_on: dt.date
 
 
 def _date(value: Any) -> dt.date | None:
@@ -53,13 +82,22 @@ def _date(value: Any) -> dt.date | None:
 
 
 def watch(
-    vendors: Iterable[Mapping[str, Any]], today: dt.date, within_days: int = DEFAULT_WITHIN_DAYS
+    vendors: Iterable[Mapping[str, Any]],
+    today: dt.date,
+    within_days: int = DEFAULT_WITHIN_DAYS,
+    evidence: Iterable[WatchedEvidence] = (),
+    follow_ups: Iterable[WatchedFollowUp] = (),
 ) -> list[WatchItem]:
-    """Everything due before today + within_days (overdue included), sorted by date."""
+    """Everything due before today + within_days (overdue included), sorted by date.
+
+    Evidence and follow-ups are named by the vendor of their audit, looked up in `vendors`.
+    """
     horizon = today + dt.timedelta(days=within_days)
     found: list[WatchItem] = []
+    names: dict[int, str] = {}
     for facts in vendors:
         vid, name = int(facts["id"]), str(facts["name"])
+        names[vid] = name
         expiry = _date(facts.get("licence_expiry"))
         if expiry is not None:
             found.append(
@@ -118,6 +156,39 @@ def watch(
             )
         found.extend(_code_ends(facts, vid, name, expiry))
         found.extend(_unfiled_port_changes(facts, vid, name, today))
+    for ev in evidence:
+        found.append(
+            WatchItem(
+                ev.expires_on,
+                ev.vendor_id,
+                names.get(ev.vendor_id, f"vendor {ev.vendor_id}"),
+                "evidence_expiry",
+                Text(
+                    f"审计 {ev.audit_id} · {ev.item_id}：证据「{ev.name}」到期",
+                    f"audit {ev.audit_id} · {ev.item_id}: evidence “{ev.name}” expires",
+                ),
+                ev.audit_id,
+                ev.item_id,
+                ev.evidence_id,
+            )
+        )
+    for fu in follow_ups:
+        found.append(
+            WatchItem(
+                fu.due_on,
+                fu.vendor_id,
+                names.get(fu.vendor_id, f"vendor {fu.vendor_id}"),
+                "follow_up",
+                Text(
+                    f"审计 {fu.audit_id} · {fu.item_id}：待办「{fu.what}」（{fu.owed_by}）",
+                    f"audit {fu.audit_id} · {fu.item_id}: follow-up “{fu.what}” owed by "
+                    f"{fu.owed_by}",
+                ),
+                fu.audit_id,
+                fu.item_id,
+                fu.follow_up_id,
+            )
+        )
     return sorted(
         (item for item in found if item.due <= horizon),
         key=lambda item: (item.due, item.vendor, item.kind),

@@ -41,6 +41,7 @@ TIMESTAMPS = {
     "audit": ["started_at", "updated_at"],
     "answer": ["answered_at"],
     "evidence": ["added_at"],
+    "follow_up": ["created_at"],
 }
 
 
@@ -52,6 +53,7 @@ def freeze(store: Store) -> None:
             for column in columns:
                 run(f"UPDATE {table} SET {column} = '{FIXED}'")
         run(f"UPDATE audit SET signed_off_at = '{FIXED}' WHERE signed_off_at IS NOT NULL")
+        run(f"UPDATE follow_up SET done_at = '{FIXED}' WHERE done_at IS NOT NULL")
         for table in ("vendor", "selection", "audit"):
             run(f"UPDATE {table} SET uid = printf('{table}%04d', id)")
 

@@ -196,6 +196,7 @@ def main() -> None:
         channel_cmds,
         checklist_cmds,
         db_cmds,
+        followup_cmds,
         party_cmds,
         report_cmds,
     )

@@ -238,6 +238,7 @@ def view_json(view: Any) -> dict[str, Any]:
                 "answered_at": answer.answered_at.isoformat() if answer else None,
                 "version": answer.version if answer else 0,
                 "evidence": [evidence_json(e) for e in view.evidence.get(item.id, [])],
+                "follow_ups": [follow_up_ref(f) for f in view.follow_ups.get(item.id, [])],
             }
         )
     return {
@@ -261,6 +262,17 @@ def view_json(view: Any) -> dict[str, Any]:
     }
 
 
+def follow_up_ref(f: Any) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "what": f.what,
+        "owed_by": f.owed_by,
+        "due_on": f.due_on.isoformat(),
+        "done": f.done,
+        "version": f.version,
+    }
+
+
 def evidence_json(e: Any) -> dict[str, Any]:
     return {
         "id": e.id,
@@ -273,6 +285,7 @@ def evidence_json(e: Any) -> dict[str, Any]:
         "note": e.note,
         "added_by": e.added_by,
         "added_at": e.added_at.isoformat(),
+        "expires_on": e.expires_on.isoformat() if e.expires_on else None,
     }
 
 
@@ -316,7 +329,14 @@ def _show_item(ctx: Context, view: Any, item_id: str, as_json: bool) -> None:
     click.echo(fields(pairs))
     click.echo(f"\n{item.guidance(lang)}\n\nevidence expected: {item.evidence(lang)}")
     for e in data["evidence"]:
-        click.echo(f"  [{e['id']}] {e['kind']} {e['name']} {e['sha256'] or e['url'] or ''}")
+        expiry = f" (expires {e['expires_on']})" if e["expires_on"] else ""
+        click.echo(f"  [{e['id']}] {e['kind']} {e['name']} {e['sha256'] or e['url'] or ''}{expiry}")
+    follow_ups = view.follow_ups.get(item_id, [])
+    if follow_ups:
+        click.echo("\nfollow-ups:")
+    for f in follow_ups:
+        state = f"done by {f.done_by}" if f.done else "open"
+        click.echo(f"  [{f.id}] due {f.due_on}  {f.what}  (by {f.owed_by}; {state})")
 
 
 @audits.command("submit")
@@ -460,7 +480,7 @@ def evidence_list(ctx: Context, audit: int, item: str | None, as_json: bool) -> 
         echo_json([evidence_json(e) for e in rows])
         return
     echo_table(
-        ["id", "item", "kind", "name", "size", "sha256 / url"],
+        ["id", "item", "kind", "name", "size", "expires", "sha256 / url"],
         [
             [
                 e.id,
@@ -468,12 +488,31 @@ def evidence_list(ctx: Context, audit: int, item: str | None, as_json: bool) -> 
                 e.kind,
                 e.name,
                 f"{e.size:,}" if e.size else "",
+                e.expires_on.isoformat() if e.expires_on else "",
                 e.sha256 or e.url or "",
             ]
             for e in rows
         ],
         right=[0, 4],
     )
+
+
+@evidence.command("expire")
+@click.argument("evidence_id", type=int)
+@click.argument("date", required=False)
+@click.option("--clear", is_flag=True, help="Remove the expiry date instead.")
+@pass_context
+def evidence_expire(ctx: Context, evidence_id: int, date: str | None, clear: bool) -> None:
+    """Record the DATE evidence EVIDENCE_ID stops being valid (a certificate's end, say)."""
+    from audits.cli.followup_cmds import date_argument
+    from audits.service import AuditError
+
+    if clear == (date is not None):
+        raise AuditError("give either a DATE (YYYY-MM-DD) or --clear")
+    expires_on = None if clear else date_argument(date or "", "DATE")
+    changed = ctx.service.set_evidence_expiry(evidence_id, expires_on)
+    when = f"expires {changed.expires_on}" if changed.expires_on else "has no expiry date"
+    click.echo(f"evidence {changed.id} ({changed.name}) {when}")
 
 
 @evidence.command("get")
@@ -593,7 +632,8 @@ def verify(ctx: Context) -> None:
 @pass_context
 def watch(ctx: Context, within_days: int, as_json: bool) -> None:
     """What is expired or will expire: licences and their renewal, MLPS re-evaluation,
-    licence annual reports; sorted by date."""
+    licence annual reports, access codes, unfiled port changes, evidence with an expiry date
+    and open follow-ups; sorted by date."""
     import datetime as dt
 
     service = ctx.service

@@ -6,6 +6,7 @@ screen last saw, so a change someone else made in between is refused, never over
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,7 @@ from tui.writer import WriteDone, WriteFailed
 
 if TYPE_CHECKING:
     from audits.checklist import Item
-    from audits.models import Answer, Evidence
+    from audits.models import Answer, Evidence, FollowUp
     from audits.scoring import AuditScore
     from audits.service import AuditView, Service
 
@@ -43,6 +44,7 @@ UNANSWERED_SHOWN = 12  # unanswered items named in the sign-off dialog
 NARROW_BELOW = 110  # terminal columns under which the side panels shrink (see app.tcss)
 SIDE_PANELS = {False: 24 + 40 + 1, True: 22 + 28 + 1}  # sections + detail + its border
 ITEM_COLUMNS_EXTRA = 17  # glyph, weight, gate, cell padding and the scrollbar
+FOLLOW_UP_DAYS = 14  # the due date a new follow-up's dialog suggests, from today
 
 
 class AuditLoaded(Message):
@@ -78,6 +80,7 @@ class AuditScreen(AppScreen):
         Binding("m", "note", "Note"),
         Binding("v", "add_file", "Add file", show=False),  # named in the detail panel
         Binding("l", "add_url", "Add URL", show=False),
+        Binding("F", "follow_up", "Follow-up", show=False),
         Binding("g", "next_unanswered", "Next unanswered", show=False),
         Binding("right_square_bracket", "section(1)", show=False),
         Binding("left_square_bracket", "section(-1)", show=False),
@@ -96,6 +99,7 @@ class AuditScreen(AppScreen):
         self.view: AuditView | None = None
         self.answers: dict[str, Answer] = {}
         self.evidence: dict[str, list[Evidence]] = {}
+        self.follow_ups: dict[str, list[FollowUp]] = {}
         self.score: AuditScore | None = None
         self.sections: list[Section] = []
         self.section_index = 0
@@ -144,6 +148,8 @@ class AuditScreen(AppScreen):
                 yield Static(id="d-note")
                 yield Static(id="d-evidence-label", classes="label")
                 yield OptionList(id="evidence")
+                yield Static(id="d-follow-ups")
+                yield OptionList(id="follow-ups")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -236,6 +242,8 @@ class AuditScreen(AppScreen):
                 _versions(message.view.answers) != _versions(self.answers)
                 or message.view.audit.status != self.view.audit.status
                 or _evidence_ids(message.view.evidence) != _evidence_ids(self.evidence)
+                or _follow_up_versions(message.view.follow_ups)
+                != _follow_up_versions(self.follow_ups)
             )
         )
         # A channel run (from the channel screen or the shell) changes no answer but what the
@@ -258,6 +266,7 @@ class AuditScreen(AppScreen):
         self.view = view
         self.answers = dict(view.answers)
         self.evidence = {k: list(v) for k, v in view.evidence.items()}
+        self.follow_ups = {k: list(v) for k, v in view.follow_ups.items()}
         # In place, and never backwards: queued writes read this very dict.
         if first:
             self.versions.clear()
@@ -478,11 +487,65 @@ class AuditScreen(AppScreen):
         listing.clear_options()
         rows = self.evidence.get(item.id, [])
         for ev in rows:
-            listing.add_option(Option(_evidence_label(ev), id=str(ev.id)))
+            listing.add_option(Option(_evidence_label(ev, self.today), id=str(ev.id)))
         if not rows:
             listing.add_option(
                 Option(RichText(self.t("no evidence yet"), style="dim"), disabled=True)
             )
+        self._render_follow_ups(item.id)
+
+    @property
+    def today(self) -> dt.date:
+        service = self.app.service
+        return (service.today if service is not None else None) or dt.date.today()
+
+    def _render_follow_ups(self, item_id: str) -> None:
+        """The item's follow-ups: open ones first (overdue in red), then those done; Enter on
+        one marks it done, or open again."""
+        self.query_one("#d-follow-ups", Static).update(
+            f"[b]{self.t('Follow-ups')}[/b] [dim](F {self.t('New follow-up')} · Enter "
+            f"{self.t('done')} / {self.t('reopen')})[/dim]"
+        )
+        listing = self.query_one("#follow-ups", OptionList)
+        listing.clear_options()
+        rows = sorted(self.follow_ups.get(item_id, []), key=lambda f: (f.done, f.due_on, f.id))
+        today = self.today
+        for follow_up in rows:
+            if follow_up.done:
+                style, mark, when = "dim", "✔", self.t("done")
+            elif follow_up.due_on < today:
+                style, mark, when = "red", "!", self.t("overdue")
+            else:
+                style, mark, when = "", "○", ""
+            label = RichText.assemble(
+                (f"{mark} {follow_up.due_on.isoformat()} ", style),
+                (follow_up.what, style),
+                (f" · {follow_up.owed_by}", "dim"),
+                (f"  {when}" if when else "", style),
+            )
+            listing.add_option(Option(label, id=str(follow_up.id)))
+        if not rows:
+            listing.add_option(
+                Option(RichText(self.t("no follow-ups"), style="dim"), disabled=True)
+            )
+
+    @on(OptionList.OptionSelected, "#follow-ups")
+    def _follow_up_selected(self, event: OptionList.OptionSelected) -> None:
+        item_id = self.item_id
+        if item_id is None or event.option.id is None:
+            return
+        chosen = next(
+            (f for f in self.follow_ups.get(item_id, []) if str(f.id) == event.option.id), None
+        )
+        if chosen is None:
+            return
+        service = self.service
+        follow_up_id, done, version = chosen.id, not chosen.done, chosen.version
+        self.app.writer.submit(
+            lambda: service.set_follow_up_done(follow_up_id, done, expected_version=version),  # type: ignore[arg-type]
+            self,
+            tag=f"follow_up_state:{item_id}",
+        )
 
     def _render_value_input(self, item: Item, answer: Answer | None) -> None:
         from audits.values import InputKind
@@ -808,6 +871,34 @@ class AuditScreen(AppScreen):
 
         self.app.push_screen(TextDialog(self.t("Evidence URL"), "https://…", required=True), chosen)
 
+    def action_follow_up(self) -> None:
+        """A follow-up on the item under the cursor; allowed after sign-off too (it records
+        the vendor's promise, not a change to what was signed)."""
+        from tui.screens.dialogs import FollowUpDialog
+
+        item = self._current_item()
+        if item is None or self.view is None:
+            return
+        service, audit_id = self.service, self.audit_id
+
+        def chosen(given: tuple[str, str, dt.date] | None) -> None:
+            if given:
+                what, owed_by, due = given
+                self.app.writer.submit(
+                    lambda: service.add_follow_up(audit_id, item.id, what, owed_by, due),
+                    self,
+                    tag=f"follow_up:{item.id}",
+                )
+
+        self.app.push_screen(
+            FollowUpDialog(
+                item.title(self.app.lang),
+                self.view.vendor.contact_name or "",
+                self.today + dt.timedelta(days=FOLLOW_UP_DAYS),
+            ),
+            chosen,
+        )
+
     @on(OptionList.OptionSelected, "#evidence")
     def _evidence_selected(self, event: OptionList.OptionSelected) -> None:
         from tui.screens.dialogs import EvidenceDialog
@@ -818,8 +909,45 @@ class AuditScreen(AppScreen):
         chosen = next(
             (e for e in self.evidence.get(item_id, []) if str(e.id) == event.option.id), None
         )
-        if chosen is not None:
-            self.app.push_screen(EvidenceDialog(chosen))
+        if chosen is None:
+            return
+
+        def closed(asked: str | None) -> None:
+            if asked == "expiry" and chosen is not None:
+                self._ask_expiry(chosen)
+
+        self.app.push_screen(EvidenceDialog(chosen, can_edit=not self.read_only), closed)
+
+    def _ask_expiry(self, evidence: Evidence) -> None:
+        from tui.screens.dialogs import TextDialog, parse_day
+
+        service = self.service
+        evidence_id = evidence.id
+
+        def problem(text: str) -> str | None:
+            if text and parse_day(text) is None:
+                return self.t("Not a date: use YYYY-MM-DD.")
+            return None
+
+        def chosen(text: str | None) -> None:
+            if text is None:
+                return
+            day = parse_day(text) if text else None
+            self.app.writer.submit(
+                lambda: service.set_evidence_expiry(evidence_id, day),  # type: ignore[arg-type]
+                self,
+                tag=f"expiry:{evidence.item_id}",
+            )
+
+        self.app.push_screen(
+            TextDialog(
+                self.t("Expiry date of this evidence (YYYY-MM-DD; empty clears it)"),
+                evidence.name,
+                initial=evidence.expires_on.isoformat() if evidence.expires_on else "",
+                check=problem,
+            ),
+            chosen,
+        )
 
     def action_sign_off(self) -> None:
         from tui.screens.dialogs import SignOffDialog
@@ -899,6 +1027,27 @@ class AuditScreen(AppScreen):
             if evidence.item_id == self.item_id:
                 self._render_detail()
             self.notify(f"{self.t('Saved')}: {evidence.name}")
+        elif tag.startswith("follow_up:"):
+            follow_up = message.result
+            self.follow_ups.setdefault(follow_up.item_id, []).append(follow_up)
+            if follow_up.item_id == self.item_id:
+                self._render_detail()
+            self.notify(f"{self.t('Saved')}: {follow_up.what}")
+        elif tag.startswith("follow_up_state:"):
+            changed = message.result
+            rows = self.follow_ups.get(changed.item_id, [])
+            self.follow_ups[changed.item_id] = [changed if f.id == changed.id else f for f in rows]
+            if changed.item_id == self.item_id:
+                self._render_detail()
+            state = self.t("done") if changed.done else self.t("reopen")
+            self.notify(f"{self.t('Saved')}: {changed.what} ({state})")
+        elif tag.startswith("expiry:"):
+            changed = message.result
+            rows = self.evidence.get(changed.item_id, [])
+            self.evidence[changed.item_id] = [changed if e.id == changed.id else e for e in rows]
+            if changed.item_id == self.item_id:
+                self._render_detail()
+            self.notify(f"{self.t('Saved')}: {changed.name}")
         elif tag == "revise":
             self.switch_to(message.result.id, opened_at=time.perf_counter())
         elif tag == "status" and self.app.service is not None:
@@ -947,10 +1096,18 @@ def _evidence_ids(evidence: Any) -> set[int]:
     return {e.id for rows in evidence.values() for e in rows}
 
 
-def _evidence_label(ev: Evidence) -> RichText:
+def _follow_up_versions(follow_ups: Any) -> dict[int, int]:
+    return {f.id: f.version for rows in follow_ups.values() for f in rows}
+
+
+def _evidence_label(ev: Evidence, today: dt.date) -> RichText:
     if ev.kind == "file":
         size = f"{ev.size} B" if (ev.size or 0) < 1024 else f"{(ev.size or 0) / 1024:.0f} KB"
-        return RichText.assemble("📄 ", ev.name, (f"  {size}  {(ev.sha256 or '')[:12]}…", "dim"))
-    if ev.kind == "url":
-        return RichText.assemble("🔗 ", (ev.url or ev.name, "underline"))
-    return RichText.assemble("✎ ", ev.note or ev.name)
+        label = RichText.assemble("📄 ", ev.name, (f"  {size}  {(ev.sha256 or '')[:12]}…", "dim"))
+    elif ev.kind == "url":
+        label = RichText.assemble("🔗 ", (ev.url or ev.name, "underline"))
+    else:
+        label = RichText.assemble("✎ ", ev.note or ev.name)
+    if ev.expires_on is not None:
+        label.append(f"  ⏳ {ev.expires_on.isoformat()}", "red" if ev.expires_on < today else "")
+    return label

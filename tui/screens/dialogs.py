@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from rich.markup import escape
@@ -43,6 +45,7 @@ class TextDialog(Dialog[str]):
         initial: str = "",
         required: bool = False,
         suggester: Suggester | None = None,
+        check: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__(classes="dialog")
         self.title_text = title
@@ -50,6 +53,7 @@ class TextDialog(Dialog[str]):
         self.initial = initial
         self.required = required
         self.suggester = suggester
+        self.check = check  # returns what is wrong with the text, shown under it; None: fine
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -68,6 +72,10 @@ class TextDialog(Dialog[str]):
         text = self.query_one("#text", Input).value.strip()
         if self.required and not text:
             self.query_one("#problem", Static).update(self.t("A note is required: say why."))
+            return
+        problem = self.check(text) if self.check else None
+        if problem:
+            self.query_one("#problem", Static).update(problem)
             return
         self.dismiss(text)
 
@@ -174,7 +182,7 @@ class StaleDialog(Dialog[bool]):
 
 def _state(values: dict[str, Any]) -> str:
     shown = []
-    for key in ("result", "value", "note"):
+    for key in ("result", "value", "note", "what", "due_on", "done"):
         value = values.get(key)
         if value is None or type(value).__name__ == "_Unset":
             continue
@@ -182,12 +190,31 @@ def _state(values: dict[str, Any]) -> str:
     return "\n".join(shown) or "  —"
 
 
-class EvidenceDialog(Dialog[None]):
-    BINDINGS = [Binding("escape,enter", "cancel", "Close"), Binding("o", "open", "Open")]
+def parse_day(text: str) -> dt.date | None:
+    """A YYYY-MM-DD (or YYYY/MM/DD) date, or None when the text is not one."""
+    try:
+        return dt.date.fromisoformat(text.strip().replace("/", "-"))
+    except ValueError:
+        return None
 
-    def __init__(self, evidence: Evidence) -> None:
+
+class EvidenceDialog(Dialog[str]):
+    """One evidence row; returns "expiry" when the auditor asks to set its expiry date."""
+
+    BINDINGS = [
+        Binding("escape,enter", "cancel", "Close"),
+        Binding("o", "open", "Open"),
+        Binding("x", "expiry", "Expiry date"),
+    ]
+
+    def __init__(self, evidence: Evidence, can_edit: bool = True) -> None:
         super().__init__(classes="dialog")
         self.evidence = evidence
+        self.can_edit = can_edit
+
+    def action_expiry(self) -> None:
+        if self.can_edit:
+            self.dismiss("expiry")
 
     def compose(self) -> ComposeResult:
         ev = self.evidence
@@ -198,10 +225,15 @@ class EvidenceDialog(Dialog[None]):
             lines.append(f"URL: {escape(ev.url)}")
         if ev.note:
             lines.append(escape(ev.note))
+        if ev.expires_on:
+            lines.append(self.t("Expires on {on}", on=ev.expires_on.isoformat()))
         lines.append(f"[dim]{escape(ev.added_by)} · {ev.added_at:%Y-%m-%d %H:%M} UTC[/dim]")
+        keys = "o: " + self.t("open")
+        if self.can_edit:
+            keys += " · x: " + self.t("expiry date")
         with Vertical(classes="dialog-box"):
             yield Static("\n".join(lines), id="evidence-detail")
-            yield Static("[dim]o: open · Esc: close[/dim]")
+            yield Static(f"[dim]{keys} · Esc: {self.t('close')}[/dim]")
 
     def action_open(self) -> None:
         ev = self.evidence
@@ -219,6 +251,52 @@ class EvidenceDialog(Dialog[None]):
         target.write_bytes(content)
         self.app.open_url(target.as_uri())
         self.notify(str(target))
+
+
+class FollowUpDialog(Dialog[tuple[str, str, dt.date]]):
+    """What is owed on an item, by whom and by when; each field is checked before it closes."""
+
+    def __init__(self, item_title: str, owed_by: str, due: dt.date) -> None:
+        super().__init__(classes="dialog")
+        self.item_title, self.owed_by, self.due = item_title, owed_by, due
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(RichText(self.t("New follow-up"), style="bold"))
+            yield Static(self.item_title, classes="explain", markup=False)
+            yield Label(self.t("What is owed"))
+            yield Input(id="what")
+            yield Label(self.t("Owed by"))
+            yield Input(self.owed_by, id="owed-by")
+            yield Label(self.t("Due date (YYYY-MM-DD)"))
+            yield Input(self.due.isoformat(), id="due")
+            yield Static(id="problem", classes="problem")
+            with Horizontal(classes="buttons"):
+                yield Button(self.t("OK"), variant="primary", id="ok")
+                yield Button(self.t("Cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#what", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        what = self.query_one("#what", Input).value.strip()
+        owed_by = self.query_one("#owed-by", Input).value.strip()
+        due = parse_day(self.query_one("#due", Input).value)
+        problem = self.query_one("#problem", Static)
+        if not what:
+            problem.update(self.t("Say what is owed."))
+        elif not owed_by:
+            problem.update(self.t("Say who owes it."))
+        elif due is None:
+            problem.update(self.t("The due date is not a date: use YYYY-MM-DD."))
+        else:
+            self.dismiss((what, owed_by, due))
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
 
 
 class NewAuditDialog(Dialog[tuple[int, int]]):
