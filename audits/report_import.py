@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
-from audits import events
+from audits import events, tamper
 from audits.checklist import ChecklistError, set_from_snapshot
 from audits.models import (
     Answer,
@@ -160,6 +160,12 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
             audit.signed_off_at = _moment(audit_data["signed_off_at"])
         audit.signed_off_by = audit_data.get("signed_off_by")
         session.add(audit)
+        session.flush()
+        sealed = (
+            {tamper.DIGEST_KEY: tamper.audit_digest(session, audit.id)}  # type: ignore[arg-type]
+            if audit.status == AuditStatus.SIGNED_OFF
+            else {}
+        )
         events.append(
             session,
             actor=service.actor,
@@ -177,6 +183,7 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
                 "evidence": evidence_count,
                 "revises": [_plain(link) for link in revises],
                 "channel": _channel_facts(body),
+                **sealed,
             },
         )
         service._cache_score(session, audit, checklists)
