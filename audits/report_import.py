@@ -154,7 +154,9 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
             for entry in item_data.get("evidence", []):
                 session.add(_evidence(session, path, audit, item_id, entry))
                 evidence_count += 1
-        # Status last: a signed-off audit takes no more rows once it is signed off.
+        # Status last, after the rows are written: the database refuses rows for an audit
+        # that is already signed off (migration 0008's triggers).
+        session.flush()
         audit.status = AuditStatus(str(audit_data["status"]))
         if "signed_off_at" in audit_data:
             audit.signed_off_at = _moment(audit_data["signed_off_at"])

@@ -5,15 +5,36 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from audits.checklist import ChecklistSet, build_set, sources_in
 from audits.db import Store, open_store
+from audits.db_guard import create_guards, guard_names
 from audits.service import Service
 from tests import pg_server
 
 DATA = Path(__file__).parent / "data"
 TODAY = dt.date(2026, 11, 24)
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def restore_guards(connection: sa.Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        create_guards(connection)
+    else:
+        for table in ("answer", "evidence", "audit"):
+            connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+
+def drop_guards(connection: sa.Connection) -> None:
+    """Lift the signed-off guard in this transaction, as anyone with write access can: for
+    fixtures that fix timestamps of signed-off audits, and for tests that forge rows."""
+    if connection.dialect.name == "sqlite":
+        for name in sorted(guard_names(connection)):
+            connection.exec_driver_sql(f"DROP TRIGGER {name}")
+    else:
+        for table in ("answer", "evidence", "audit"):
+            connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
 
 
 @pytest.fixture(autouse=True)

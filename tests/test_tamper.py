@@ -8,6 +8,7 @@ from audits.cli import audit_cmds, cli  # noqa: F401
 from audits.db import Store
 from audits.scenario import Scenario
 from audits.service import Service
+from tests.conftest import drop_guards
 
 
 def signed_off_audit(service: Service) -> int:
@@ -25,14 +26,7 @@ def signed_off_audit(service: Service) -> int:
 def forge(store: Store, sql: str) -> None:
     """What someone with write access to the database does: lift the guard, then write."""
     with store.engine.begin() as conn:
-        if store.engine.dialect.name == "sqlite":
-            for (name,) in conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-            ).all():
-                conn.exec_driver_sql(f"DROP TRIGGER {name}")
-        else:
-            for table in ("answer", "evidence", "audit"):
-                conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        drop_guards(conn)
         conn.exec_driver_sql(sql)
 
 
