@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,27 @@ from tests import pg_server
 DATA = Path(__file__).parent / "data"
 TODAY = dt.date(2026, 11, 24)
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """The database file made read-only: by its mode, or (root ignores modes) `chattr +i`."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(0o644)
+        return
+    if shutil.which("chattr") is None:
+        pytest.skip("as root a read-only file needs chattr, which is not installed")
+    made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"chattr +i is not allowed here: {made.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 def restore_guards(connection: sa.Connection) -> None:

@@ -15,12 +15,17 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
 from sqlmodel import select
 
-from audits.db import open_store
+from audits.cli import audit_cmds, cli  # noqa: F401
+from audits.db import DatabaseFull, DatabaseReadOnly, open_store
 from audits.models import Answer, Event, Evidence
 from audits.scenario import Scenario
 from audits.service import Service
+from tests.conftest import TODAY, read_only
 
 ROOT = Path(__file__).parent.parent
 
@@ -91,3 +96,63 @@ def test_a_writer_killed_mid_stream_loses_no_acknowledged_write(
     # And the database takes writes again at once: no lock was left behind.
     after.record_answer(audit, "beta.misc.review", result="fail", note="after the crash")
     reopened.dispose()
+
+
+def count_answers(db: str) -> int:
+    store = open_store(db)
+    try:
+        with store.read() as session:
+            return len(session.exec(select(Answer)).all())
+    finally:
+        store.dispose()
+
+
+def test_a_read_only_database_is_one_line_and_nothing_is_half_written(
+    db_path: Path, mini_set, tmp_path: Path
+) -> None:
+    """Injected: the database file made read-only between two commands. Lost: nothing; the
+    refused answer is not stored, and the file still verifies."""
+    store = open_store(str(db_path))
+    audit = start_audit(Service(store, "alice", checklists=mini_set, today=TODAY))
+    store.dispose()
+    before = count_answers(str(db_path))
+    with read_only(db_path):
+        answer = ["answer", str(audit), "beta.misc.review", "pass"]
+        result = CliRunner().invoke(cli, ["--db", str(db_path), *answer], catch_exceptions=False)
+        assert result.exit_code == 1
+        assert result.stderr.startswith("error: the database is read-only, so nothing was saved")
+        assert len(result.stderr.strip().splitlines()) == 1
+        listing = CliRunner().invoke(cli, ["--db", str(db_path), "audits", "list"])
+        assert listing.exit_code == 0  # reading still works
+    assert count_answers(str(db_path)) == before
+    assert "event log intact" in CliRunner().invoke(cli, ["--db", str(db_path), "verify"]).stdout
+
+
+def test_a_full_disk_refuses_the_write_whole(service: Service) -> None:
+    """Injected: the database may not grow by a single page (SQLite's max_page_count: what a
+    full disk looks like to it; PostgreSQL: a read-only transaction default). Lost: nothing."""
+    audit = start_audit(service)
+    service.record_answer(audit, "beta.misc.review", result="pass", note="before")
+    engine = service.store.engine
+    engine.dispose()
+    if engine.dialect.name == "sqlite":
+        statement, error = "PRAGMA max_page_count = 1", DatabaseFull
+    else:
+        statement, error = "SET default_transaction_read_only = on", DatabaseReadOnly
+
+    @sa.event.listens_for(engine, "connect")
+    def no_room(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute(statement)  # SQLite clamps it to the current size
+        cursor.close()
+        if engine.dialect.name == "postgresql":
+            dbapi_connection.commit()
+
+    big = "x" * 200_000  # needs new pages
+    with pytest.raises(error, match="nothing was saved"):
+        service.add_evidence_note(audit, "beta.misc.review", big)
+    sa.event.remove(engine, "connect", no_room)
+    engine.dispose()
+    assert [e.note for e in service.evidence_list(audit)] == []
+    assert service.view(audit).answers["beta.misc.review"].note == "before"
+    assert service.verify().ok
