@@ -24,6 +24,11 @@ def default_database() -> Path:
     return data_dir() / "vaudit.sqlite"
 
 
+def config_file() -> Path:
+    """Settings for every command (`auditor = "…"`); the TUI keeps its own in tui.toml."""
+    return config_dir() / "config.toml"
+
+
 def user_checklists_dir() -> Path:
     return config_dir() / "checklists"
 

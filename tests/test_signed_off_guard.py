@@ -120,3 +120,33 @@ def test_upgrading_a_0006_database_guards_its_signed_off_audits_and_keeps_the_ch
         direct_sql(upgraded, f"DELETE FROM answer WHERE audit_id = {audit}")
     assert list(db_path.parent.glob("*.backup-*.sqlite"))  # copied before the upgrade
     upgraded.dispose()
+
+
+def test_the_auditor_comes_from_the_option_the_config_file_or_the_login(
+    db_path: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import getpass
+
+    from click.testing import CliRunner
+
+    from audits.cli import cli, party_cmds  # noqa: F401
+
+    def add(name: str, *extra: str) -> None:
+        done = CliRunner().invoke(cli, ["--db", str(db_path), *extra, "vendors", "add", name])
+        assert done.exit_code == 0, done.output
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "login-name")
+    add("A")
+    config = isolated_home / "config" / "vaudit" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('auditor = "王芳"\n', "utf-8")
+    add("B")
+    add("C", "--auditor", "Carol")
+    store = open_store(str(db_path))
+    with store.read() as session:
+        actors = [e.actor for e in session.exec(select(Event).order_by(Event.id)).all()]
+    store.dispose()
+    assert actors == ["login-name", "王芳", "Carol"]
+    config.write_text("auditor = [1]\n", "utf-8")
+    refused = CliRunner().invoke(cli, ["--db", str(db_path), "vendors", "add", "D"])
+    assert refused.exit_code == 1 and "auditor should be a name" in refused.output
