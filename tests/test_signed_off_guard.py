@@ -149,4 +149,5 @@ def test_the_auditor_comes_from_the_option_the_config_file_or_the_login(
     assert actors == ["login-name", "王芳", "Carol"]
     config.write_text("auditor = [1]\n", "utf-8")
     refused = CliRunner().invoke(cli, ["--db", str(db_path), "vendors", "add", "D"])
-    assert refused.exit_code == 1 and "auditor should be a name" in refused.output
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error: ") and "auditor should be a name" in refused.stderr

@@ -24,7 +24,7 @@ def configured_auditor() -> str | None:
     """`auditor` from the config file, if the file exists and names one."""
     import tomllib
 
-    from audits.paths import config_file
+    from audits.paths import ConfigError, config_file
 
     path = config_file()
     try:
@@ -32,10 +32,10 @@ def configured_auditor() -> str | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise click.ClickException(f"{path} cannot be read: {exc}") from None
+        raise ConfigError(f"{path} cannot be read: {exc}") from None
     auditor = settings.get("auditor")
     if auditor is not None and (not isinstance(auditor, str) or not auditor.strip()):
-        raise click.ClickException(f"{path}: auditor should be a name in quotes")
+        raise ConfigError(f"{path}: auditor should be a name in quotes")
     return auditor.strip() if auditor else None
 
 
@@ -88,6 +88,7 @@ def user_errors() -> tuple[type[Exception], ...]:
     from audits.checklist import ChecklistError
     from audits.db import DatabaseError
     from audits.files import FileExists
+    from audits.paths import ConfigError
     from audits.values import ValueError_
     from audits.vendor_fields import FieldError
 
@@ -97,6 +98,7 @@ def user_errors() -> tuple[type[Exception], ...]:
         ValueError_,
         FieldError,
         FileExists,
+        ConfigError,
     ]
     if "audits.channel" in sys.modules:
         from audits.channel import ChannelError
