@@ -44,6 +44,20 @@ class DatabaseError(Exception):
     """A database that cannot be opened, upgraded or reached; the message is for the user."""
 
 
+class DatabaseReadOnly(DatabaseError):
+    """The file or the server refuses writes; the transaction was rolled back whole."""
+
+
+class DatabaseFull(DatabaseError):
+    """No room left on the disk (or under the server's quota); rolled back whole."""
+
+
+# PostgreSQL's SQLSTATEs for a read-only transaction (a standby, default_transaction_read_only)
+# and a full disk.
+PG_READ_ONLY = "25006"
+PG_DISK_FULL = "53100"
+
+
 class DatabaseBusy(DatabaseError):
     """Another writer held the database longer than WRITE_WAIT_MS; nothing was saved."""
 
@@ -149,6 +163,13 @@ def busy_or_unreachable(exc: sa.exc.DBAPIError) -> DatabaseError | None:
             f"the database is busy: another change held it for more than {seconds} s, "
             "so nothing was saved; try again"
         )
+    if state == PG_READ_ONLY or "readonly database" in text:
+        return DatabaseReadOnly(
+            f"the database is read-only, so nothing was saved ({text}); check the file's "
+            "permissions, or ask whoever runs the server"
+        )
+    if state == PG_DISK_FULL or "database or disk is full" in text:
+        return DatabaseFull(f"the disk is full, so nothing was saved ({text}); free some space")
     if isinstance(exc, sa.exc.OperationalError):
         return DatabaseError(f"the database could not be reached or used: {text}")
     if isinstance(exc, sa.exc.DataError):

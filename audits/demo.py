@@ -713,26 +713,37 @@ def reset_database(store: Store) -> str | None:
         TestCard,
     )
 
+    models = (
+        HandsetReceipt,
+        DeliveryReport,
+        ChannelMessage,
+        ChannelRun,
+        TestCard,
+        FollowUp,
+        Evidence,
+        Blob,
+        Answer,
+        AuditChecklist,
+        Audit,
+        ChecklistSnapshot,
+        Candidate,
+        Selection,
+        Vendor,
+        Event,
+    )
     with store.write() as session:
-        for model in (
-            HandsetReceipt,
-            DeliveryReport,
-            ChannelMessage,
-            ChannelRun,
-            TestCard,
-            FollowUp,
-            Evidence,
-            Blob,
-            Answer,
-            AuditChecklist,
-            Audit,
-            ChecklistSnapshot,
-            Candidate,
-            Selection,
-            Vendor,
-            Event,
-        ):
-            session.exec(delete(model))  # type: ignore[call-overload]
+        # The signed-off guard (migration 0008) refuses deleting a signed-off audit's answers
+        # row by row. Emptying everything is a deliberate act taken after a backup, so:
+        # PostgreSQL truncates (row triggers do not fire), SQLite deletes the audits first,
+        # with foreign keys checked at commit, when every row that pointed to them is gone.
+        if store.engine.dialect.name == "postgresql":
+            names = ", ".join(model.__tablename__ for model in models)  # type: ignore[attr-defined]
+            session.connection().exec_driver_sql(f"TRUNCATE {names}")
+        else:
+            session.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+            session.exec(delete(Audit))  # type: ignore[call-overload]
+            for model in models:
+                session.exec(delete(model))  # type: ignore[call-overload]
         head = session.get(ChainHead, 1)
         if head is not None:
             head.last_event_id, head.last_hash = 0, ""

@@ -23,21 +23,36 @@ def canonical_json(data: Any) -> str:
 
 
 def event_hash(event: Event) -> str:
-    body = canonical_json(
-        [
-            event.prev_hash,
-            event.id,
-            event.at.isoformat(),
-            event.actor,
-            event.action,
-            event.entity,
-            event.entity_id,
-            event.audit_id,
-            event.before,
-            event.after,
-        ]
-    )
+    fields = [
+        event.prev_hash,
+        event.id,
+        event.at.isoformat(),
+        event.actor,
+        event.action,
+        event.entity,
+        event.entity_id,
+        event.audit_id,
+        event.before,
+        event.after,
+    ]
+    if event.db_user is not None:  # only events written since 0008 carry it
+        fields.append(event.db_user)
+    body = canonical_json(fields)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def database_user(session: Session) -> str | None:
+    """Who the database says is writing: the PostgreSQL role (asked once per transaction).
+
+    SQLite has no users: the file's permissions are the only gate, so None there.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    if "db_user" not in session.info:
+        session.info["db_user"] = (
+            session.connection().exec_driver_sql("SELECT current_user").scalar_one()
+        )
+    return session.info["db_user"]
 
 
 def append(
@@ -67,6 +82,7 @@ def append(
         after=None if after is None else canonical_json(after),
         prev_hash=head.last_hash,
         hash="",
+        db_user=database_user(session),
     )
     # The stored timestamp loses sub-microsecond detail on no backend, but round-trip it anyway
     # through the same type so the hash we compute now is the one verify recomputes later.

@@ -269,6 +269,9 @@ class Event(SQLModel, table=True):
     after: str | None = Field(default=None, sa_type=sa.Text)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    # The database role that wrote it (PostgreSQL: current_user; migration 0008). Hashed only
+    # when set, so events written before it keep their hashes.
+    db_user: str | None = Field(default=None, max_length=64)
 
 
 class ChainHead(SQLModel, table=True):

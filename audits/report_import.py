@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
-from audits import events
+from audits import events, tamper
 from audits.checklist import ChecklistError, set_from_snapshot
 from audits.models import (
     Answer,
@@ -96,6 +96,14 @@ def import_report(service: Service, path: Path, *, force: bool = False) -> Impor
         ) from None
 
 
+def _optional_text(data: Mapping[str, Any], key: str, where: str) -> str | None:
+    """A text the report may leave out; anything but a string is refused, not stored."""
+    value = data.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise ReportError(f"{where}: {key} should be text, not {type(value).__name__}")
+
+
 def _table(body: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = body.get(key)
     if not isinstance(value, Mapping):
@@ -159,12 +167,20 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
             for entry in item_data.get("follow_ups", []):
                 session.add(_follow_up(audit, item_id, entry))
                 follow_up_count += 1
-        # Status last: a signed-off audit takes no more rows once it is signed off.
+        # Status last, after the rows are written: the database refuses rows for an audit
+        # that is already signed off (migration 0008's triggers).
+        session.flush()
         audit.status = AuditStatus(str(audit_data["status"]))
         if "signed_off_at" in audit_data:
             audit.signed_off_at = _moment(audit_data["signed_off_at"])
         audit.signed_off_by = audit_data.get("signed_off_by")
         session.add(audit)
+        session.flush()
+        sealed = (
+            {tamper.DIGEST_KEY: tamper.audit_digest(session, audit.id)}  # type: ignore[arg-type]
+            if audit.status == AuditStatus.SIGNED_OFF
+            else {}
+        )
         events.append(
             session,
             actor=service.actor,
@@ -183,6 +199,7 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
                 "follow_ups": follow_up_count,
                 "revises": [_plain(link) for link in revises],
                 "channel": _channel_facts(body),
+                **sealed,
             },
         )
         service._cache_score(session, audit, checklists)
@@ -348,7 +365,7 @@ def _selection(
         coverage=str(scenario.coverage),
         message_kinds=json.dumps(kinds),
         monthly_volume=scenario.monthly_volume,
-        notes=data.get("notes"),
+        notes=_optional_text(data, "notes", "selection"),
     )
     session.add(selection)
     session.flush()
@@ -387,7 +404,7 @@ def _candidate(
         selection_id=selection.id,  # type: ignore[arg-type]
         vendor_id=vendor.id,  # type: ignore[arg-type]
         stage=Stage(stage),
-        reason=data.get("stage_reason"),
+        reason=_optional_text(data, "stage_reason", "candidate"),
         stage_changed_at=_moment(data["stage_changed_at"])
         if "stage_changed_at" in data
         else dt.datetime.now(dt.UTC),
@@ -406,6 +423,7 @@ def _candidate(
 
 
 def _answer(audit: Audit, item: Any, data: Mapping[str, Any]) -> Answer:
+    where = f"item {item.id}"
     result = data.get("result")
     if result is not None:
         result = Result(str(result)).value
@@ -425,11 +443,11 @@ def _answer(audit: Audit, item: Any, data: Mapping[str, Any]) -> Answer:
         item_id=item.id,
         result=result,
         value=value,
-        note=data.get("note"),
-        rule=proposal.get("rule") if stored else None,
-        proposed_result=proposal.get("result") if stored else None,
-        proposal_reason_zh=reason.get("zh") or None,
-        proposal_reason_en=reason.get("en") or None,
+        note=_optional_text(data, "note", where),
+        rule=_optional_text(proposal, "rule", where) if stored else None,
+        proposed_result=_optional_text(proposal, "result", where) if stored else None,
+        proposal_reason_zh=_optional_text(reason, "zh", where) or None,
+        proposal_reason_en=_optional_text(reason, "en", where) or None,
         overridden=bool(proposal.get("overridden", False)),
         answered_by=str(data["answered_by"]),
         answered_at=_moment(data["answered_at"]),
@@ -445,8 +463,8 @@ def _evidence(
         item_id=item_id,
         kind=kind,
         name=str(entry["name"]),
-        url=entry.get("url"),
-        note=entry.get("note"),
+        url=_optional_text(entry, "url", f"evidence of {item_id}"),
+        note=_optional_text(entry, "note", f"evidence of {item_id}"),
         added_by=str(entry["added_by"]),
         added_at=_moment(entry["added_at"]),
         expires_on=_day(entry.get("expires_on"), "expires_on"),

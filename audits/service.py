@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from audits import events
+from audits import events, tamper
 from audits.checklist import ChecklistSet, Item, load_checklists, set_from_snapshot
 from audits.db import Store
 from audits.models import (
@@ -1346,8 +1346,14 @@ class Service:
             audit = self._writable(session, audit_id)
             audit.signed_off_by = by
             audit.signed_off_at = utcnow()
+            # The digest goes into the hash-chained sign-off event: `verify` names any answer
+            # or evidence link changed afterwards, even with the database's triggers dropped.
+            digest = tamper.audit_digest(session, audit.id)  # type: ignore[arg-type]
             return self._set_status(
-                session, audit, AuditStatus.SIGNED_OFF, extra={"signed_off_by": by}
+                session,
+                audit,
+                AuditStatus.SIGNED_OFF,
+                extra={"signed_off_by": by, tamper.DIGEST_KEY: digest},
             )
 
     def _set_status(
@@ -1454,6 +1460,11 @@ class Service:
     def verify(self) -> events.ChainReport:
         with self.store.read() as session:
             return events.verify_chain(session)
+
+    def verify_signed_off(self) -> tamper.TamperReport:
+        """Compare every signed-off audit with the digest its sign-off event recorded."""
+        with self.store.read() as session:
+            return tamper.check_signed_off(session)
 
     def history(self, audit_id: int | str) -> list[Any]:
         from audits.models import Event

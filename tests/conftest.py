@@ -1,19 +1,65 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from audits.checklist import ChecklistSet, build_set, sources_in
 from audits.db import Store, open_store
+from audits.db_guard import create_guards, guard_names
 from audits.service import Service
 from tests import pg_server
 
 DATA = Path(__file__).parent / "data"
 TODAY = dt.date(2026, 11, 24)
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """The database file made read-only: by its mode, or (root ignores modes) `chattr +i`."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(0o644)
+        return
+    if shutil.which("chattr") is None:
+        pytest.skip("as root a read-only file needs chattr, which is not installed")
+    made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"chattr +i is not allowed here: {made.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def restore_guards(connection: sa.Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        create_guards(connection)
+    else:
+        for table in ("answer", "evidence", "audit"):
+            connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+
+def drop_guards(connection: sa.Connection) -> None:
+    """Lift the signed-off guard in this transaction, as anyone with write access can: for
+    fixtures that fix timestamps of signed-off audits, and for tests that forge rows."""
+    if connection.dialect.name == "sqlite":
+        for name in sorted(guard_names(connection)):
+            connection.exec_driver_sql(f"DROP TRIGGER {name}")
+    else:
+        for table in ("answer", "evidence", "audit"):
+            connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
 
 
 @pytest.fixture(autouse=True)

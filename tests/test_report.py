@@ -27,7 +27,7 @@ from audits.report import (
 from audits.report_import import import_report
 from audits.service import Service
 
-from .conftest import DATA, TODAY
+from .conftest import DATA, TODAY, drop_guards, restore_guards
 
 GENERATED_AT = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 FIXED = "2026-11-20 08:00:00.000000"
@@ -49,6 +49,7 @@ def freeze(store: Store) -> None:
     """Fixed ids and times, so that an export is the same bytes on every run."""
     with store.write() as session:
         run = session.connection().exec_driver_sql
+        drop_guards(session.connection())
         for table, columns in TIMESTAMPS.items():
             for column in columns:
                 run(f"UPDATE {table} SET {column} = '{FIXED}'")
@@ -56,6 +57,7 @@ def freeze(store: Store) -> None:
         run(f"UPDATE follow_up SET done_at = '{FIXED}' WHERE done_at IS NOT NULL")
         for table in ("vendor", "selection", "audit"):
             run(f"UPDATE {table} SET uid = printf('{table}%04d', id)")
+        restore_guards(session.connection())
 
 
 def count_rows(store: Store) -> dict[str, int]:

@@ -20,9 +20,30 @@ if TYPE_CHECKING:
     from audits.service import Service
 
 
-def default_actor() -> str:
+def configured_auditor() -> str | None:
+    """`auditor` from the config file, if the file exists and names one."""
+    import tomllib
+
+    from audits.paths import ConfigError, config_file
+
+    path = config_file()
     try:
-        return os.environ.get("VAUDIT_AUDITOR") or getpass.getuser()
+        settings = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path} cannot be read: {exc}") from None
+    auditor = settings.get("auditor")
+    if auditor is not None and (not isinstance(auditor, str) or not auditor.strip()):
+        raise ConfigError(f"{path}: auditor should be a name in quotes")
+    return auditor.strip() if auditor else None
+
+
+def default_actor() -> str:
+    """Who is writing, when --auditor is not given: VAUDIT_AUDITOR, the config file's
+    `auditor`, else the login name."""
+    try:
+        return os.environ.get("VAUDIT_AUDITOR") or configured_auditor() or getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
 
@@ -67,6 +88,7 @@ def user_errors() -> tuple[type[Exception], ...]:
     from audits.checklist import ChecklistError
     from audits.db import DatabaseError
     from audits.files import FileExists
+    from audits.paths import ConfigError
     from audits.values import ValueError_
     from audits.vendor_fields import FieldError
 
@@ -76,6 +98,7 @@ def user_errors() -> tuple[type[Exception], ...]:
         ValueError_,
         FieldError,
         FileExists,
+        ConfigError,
     ]
     if "audits.channel" in sys.modules:
         from audits.channel import ChannelError

@@ -607,15 +607,25 @@ def score(ctx: Context, audit: int, as_json: bool) -> None:
 @cli.command()
 @pass_context
 def verify(ctx: Context) -> None:
-    """Check the event log's hash chain; exit 1 naming the first broken event."""
+    """Check the event log's hash chain, and every signed-off audit against the digest taken
+    at sign-off; exit 1 naming the first broken event and every changed answer."""
     report = ctx.service.verify()
+    sealed = ctx.service.verify_signed_off()
     if report.ok:
         click.echo(f"event log intact: {report.events} events")
-        return
-    click.echo(f"event log BROKEN at event {report.broken_at}: {report.reason}", err=True)
-    click.echo(f"({report.events} events checked before it)", err=True)
-    ctx_obj = click.get_current_context()
-    ctx_obj.exit(1)
+    else:
+        click.echo(f"event log BROKEN at event {report.broken_at}: {report.reason}", err=True)
+        click.echo(f"({report.events} events checked before it)", err=True)
+    if sealed.ok:
+        line = f"signed-off audits intact: {sealed.checked} checked against their sign-off digest"
+        if sealed.undigested:
+            line += f" ({sealed.undigested} signed off before digests existed, not checked)"
+        click.echo(line)
+    else:
+        for finding in sealed.findings:
+            click.echo(f"CHANGED after sign-off: {finding}", err=True)
+    if not (report.ok and sealed.ok):
+        click.get_current_context().exit(1)
 
 
 @cli.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 
@@ -11,7 +12,7 @@ from audits.cli import Context, cli, pass_context
 
 @cli.group()
 def db() -> None:
-    """The database: where it is, and schema upgrades."""
+    """The database: where it is, schema upgrades, backup and restore."""
 
 
 @db.command("path")
@@ -45,6 +46,39 @@ def db_upgrade(ctx: Context) -> None:
         click.echo(f"backup of the previous file: {backup}")
     elif before is not None and store.backend == "postgresql":
         click.echo("no backup copy was made (PostgreSQL: the pg_dump taken before is the way back)")
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_context
+def db_backup(ctx: Context, file: Path) -> None:
+    """Copy the database to FILE (new file; safe while the app is open).
+
+    SQLite: a consistent copy through SQLite's backup API, checked before it is kept.
+    PostgreSQL: `pg_dump --format=custom`, when pg_dump is installed.
+    """
+    from audits.backup import backup
+
+    done = backup(ctx.target, file)
+    detail = f"schema {done.revision}, {done.events} events, " if done.revision else ""
+    click.echo(f"backed up to {done.path} ({detail}{done.size:,} bytes)")
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Restore even though the database seems open.")
+@pass_context
+def db_restore(ctx: Context, file: Path, force: bool) -> None:
+    """Replace the SQLite database with the backup FILE, keeping a copy of what it replaces.
+
+    Refused while the database is open elsewhere (close the app first), unless --force.
+    """
+    from audits.backup import restore
+
+    done = restore(ctx.target, file, force=force)
+    click.echo(f"restored from {done.restored_from} ({done.events} events, schema {done.revision})")
+    if done.kept_copy:
+        click.echo(f"the database it replaced is kept as {done.kept_copy}")
 
 
 @cli.command()
