@@ -101,16 +101,16 @@ def test_events_name_the_database_user_on_postgresql(service: Service) -> None:
     assert service.verify().ok
 
 
-def test_upgrading_a_0006_database_guards_its_signed_off_audits_and_keeps_the_chain(
+def test_upgrading_a_0007_database_guards_its_signed_off_audits_and_keeps_the_chain(
     db_path: Path, mini_set: ChecklistSet
 ) -> None:
     store = open_store(str(db_path))
     audit = signed_off_audit(Service(store, "alice", checklists=mini_set, today=TODAY))
-    # Take the file back to what 0006 left: no guard, no db_user column.
+    # Take the file back to what 0007 left: no guard, no db_user column.
     with store.engine.begin() as conn:
         drop_guards(conn)
         conn.exec_driver_sql("ALTER TABLE event DROP COLUMN db_user")
-        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0006'")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")
     store.dispose()
 
     upgraded = open_store(str(db_path))
