@@ -272,3 +272,28 @@ async def test_help_palette_and_chinese_words(channel_db: Path, app_factory) -> 
         await until(pilot, lambda: "通道测试" in str(screen.query_one("#ch-header").render()))
         assert "到达情况" in str(screen.query_one("#ch-grid-title").render())
         assert "尚未测试" in status(screen)
+
+
+async def test_the_receiver_listens_where_the_phones_can_reach_it(
+    channel_db: Path, app_factory, simulator: Simulator
+) -> None:
+    app = app_factory(channel_db)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_channel_screen(pilot)
+        fill(screen, target=simulator.url, receiver="0.0.0.0", repetitions="1")
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: "LAN address itself" in status(screen))
+        assert not screen.running and not stored(channel_db, ChannelRun)
+        # 127.0.0.2 stands for this machine's LAN address (any loopback address binds on Linux).
+        fill(
+            screen,
+            receiver="127.0.0.2",
+            rate="25",
+            concurrency="8",
+            **{"dlr-timeout": "0.6", "handset-timeout": "0.6"},
+        )
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: "http://127.0.0.2:" in status(screen), rounds=WAIT)
+        await until(pilot, lambda: run_ended(screen, "finished"), rounds=WAIT)
+        receipts = stored(channel_db, HandsetReceipt)
+        assert receipts and all(r.source == "forwarded" for r in receipts)

@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 
 REFRESH_SECONDS = 0.3  # how often a running test's counters and stored figures are redrawn
 DEFAULT_SIMULATOR = "http://127.0.0.1:8790"
+# Where the run's receiver listens for DLR callbacks and forwarded receipts: loopback by
+# default; this machine's LAN address so a vendor or the test phones can reach it.
+DEFAULT_RECEIVER = "127.0.0.1"
 RECEIPT_TAG = "receipt:"  # writer tag of a manual receipt, followed by the token
 
 # Form fields: (widget id, English label).
@@ -184,6 +187,8 @@ class ChannelScreen(AppScreen):
                 yield Input(id="claimed", compact=True)
                 yield Label(id="lbl-target")
                 yield Input(DEFAULT_SIMULATOR, id="target", compact=True)
+                yield Label(id="lbl-receiver")
+                yield Input(DEFAULT_RECEIVER, id="receiver", compact=True)
                 yield Label(id="lbl-fault")
                 yield Checkbox(id="fault", compact=True)
                 yield Button(id="start", variant="primary", compact=True)
@@ -250,6 +255,7 @@ class ChannelScreen(AppScreen):
             "#lbl-signature": "Signature",
             "#lbl-claimed": "Claimed sender",
             "#lbl-target": "URL or profile file",
+            "#lbl-receiver": "Receiver address",
             "#lbl-fault": "Declared fault",
             "#ch-latency-title": "Submit → DLR latency",
             "#ch-grid-title": "Receipts: cards × messages (Space ticks what the phone showed)",
@@ -449,6 +455,23 @@ class ChannelScreen(AppScreen):
         # by the adapter and never pass through this screen.
         return load_adapter(Path(target).expanduser())
 
+    def _receiver_address(self) -> str:
+        """An IP address of this machine to listen on (and to give the vendor and phones)."""
+        import ipaddress
+
+        text = self.query_one("#receiver", Input).value.strip() or DEFAULT_RECEIVER
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            raise ValueError(
+                self.t("receiver: {text} is not an IP address of this machine", text=text)
+            ) from None
+        if address.is_unspecified:
+            raise ValueError(
+                self.t("receiver: give the LAN address itself, which the phones will call")
+            )
+        return str(address)
+
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
         from audits.channel import ChannelError
@@ -466,6 +489,11 @@ class ChannelScreen(AppScreen):
         except (ChannelError, ValueError) as error:
             self._show_error(str(error))
             return
+        try:
+            receiver = self._receiver_address()
+        except ValueError as error:
+            self._show_error(str(error))
+            return
         planned = messages(plan)
         claimed = self.query_one("#claimed", Input).value.strip() or None
         self.runner = ChannelRunner(
@@ -476,6 +504,8 @@ class ChannelScreen(AppScreen):
             planned=planned,
             adapter=adapter,
             options=RunOptions(
+                host=receiver,
+                public_host=receiver,
                 declared_fault=self.query_one("#fault", Checkbox).value,
                 claimed_sender=claimed,
             ),
@@ -581,6 +611,9 @@ class ChannelScreen(AppScreen):
         text.append(" · ".join(f"{self.t(name)} {value}" for name, value in counts.items()))
         if not counts:
             text.append(self.t("No run yet: check the plan and press ctrl+r."), style="dim")
+        if self.running and self.runner is not None and self.runner.receipt_url:
+            # What the phones' forwarding app posts to (a per-run secret, not a vendor key).
+            text.append(f"\n{self.t('Phones forward to')} {self.runner.receipt_url}", style="dim")
         if self.running and self.status_line:
             text.append(f"\n{self.status_line}", style="yellow")
         if self.error_line:
