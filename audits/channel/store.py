@@ -201,13 +201,19 @@ class Recorder:
         dlrs = [p for k, p in rows if k == "dlr"]
         receipts = [p for k, p in rows if k == "receipt"]
         with self.store.write() as session:
-            for values in submits:  # one UPDATE per message; few columns, by primary key
-                message_id = values.pop("_id")
-                session.execute(
-                    sa.update(ChannelMessage)
-                    .where(ChannelMessage.id == message_id)  # type: ignore[arg-type]
-                    .values(**values)
+            # One executemany per set of columns (every submit sets the same ones): the
+            # per-row cost stays in the driver, not in Python holding the event loop's GIL.
+            by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for values in submits:
+                by_columns.setdefault(tuple(sorted(values)), []).append(values)
+            table = ChannelMessage.__table__  # type: ignore[attr-defined]
+            for columns, params in by_columns.items():
+                statement = (
+                    table.update()
+                    .where(table.c.id == sa.bindparam("_id"))
+                    .values({c: sa.bindparam(c) for c in columns if c != "_id"})
                 )
+                session.connection().execute(statement, params)
             if dlrs:
                 session.execute(sa.insert(DeliveryReport), dlrs)
             if receipts:
