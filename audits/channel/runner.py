@@ -255,7 +255,7 @@ class ChannelRunner:
     async def _work(self) -> None:
         # One sender per unit of concurrency, each with its own kept-alive connection: httpcore's
         # shared pool rescans every connection on each request, which at 32 connections cost
-        # more CPU than the rest of the runner (see docs/channel-performance.md).
+        # more CPU than the rest of the runner (see docs/channel-testing.md, Speed).
         queue = collections.deque(self._states[m.token] for m in self.planned)
         async with self._client() as reports_client:
             self.progress.phase = "sending"

@@ -157,6 +157,7 @@ class Recorder:
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.failure: str | None = None
         self.rows_written = 0
+        self.commits = 0
         self._thread = threading.Thread(target=self._loop, name="channel-recorder", daemon=True)
         self._thread.start()
 
@@ -197,6 +198,7 @@ class Recorder:
                 try:
                     self._write(rows)
                     self.rows_written += len(rows)
+                    self.commits += 1
                 except Exception as exc:  # the runner sees it and stops the run
                     self.failure = f"cannot store the results: {exc}"
             for kind, payload in batch:
