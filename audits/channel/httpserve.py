@@ -66,6 +66,7 @@ class Server:
         self.max_body = max_body
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self.connections_opened = 0  # a client that keeps its connections alive opens few
 
     async def start(self) -> Server:
         self._server = await asyncio.start_server(self._accept, self.host, self.port)
@@ -99,6 +100,7 @@ class Server:
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
+        self.connections_opened += 1
         try:
             await self._serve(reader, writer)
         except (ConnectionError, TimeoutError, asyncio.IncompleteReadError):
