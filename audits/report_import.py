@@ -277,7 +277,8 @@ def _snapshot_texts(
     try:
         set_from_snapshot([(name, text) for name, _, text in found])
     except ChecklistError as exc:
-        raise ReportError(f"the report's checklists do not load: {exc}") from None
+        problems = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        raise ReportError(f"the report's checklists do not load: {problems}") from None
     return found
 
 

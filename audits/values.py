@@ -7,7 +7,7 @@ so that exports are byte-stable and every backend stores them alike.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -87,7 +87,8 @@ def to_canonical(value: TypedValue) -> str:
         return value.isoformat()
     if isinstance(value, Decimal):
         # Plain notation without exponent or trailing zeros: 1E+3 -> "1000", 97.50 -> "97.5".
-        normal = value.normalize()
+        # normalize() rounds to the context's 28 digits: give it room for every digit we hold.
+        normal = value.normalize(Context(prec=max(1, len(value.as_tuple().digits))))
         text = format(normal, "f")
         return "0" if text in ("-0", "") else text
     return value
