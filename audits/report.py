@@ -15,7 +15,7 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -50,14 +50,6 @@ class ReportError(Exception):
 
 
 # ---------------------------------------------------------------------------- gathering
-
-
-@dataclass(frozen=True)
-class ChainLink:
-    uid: str
-    revision: int
-    status: str
-    signed_off_at: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -1023,12 +1015,3 @@ def export_comparison(
     except OSError as exc:
         raise ReportError(f"cannot write {output}: {exc.strerror or exc}") from None
     return Written(None, output, digest)
-
-
-# ---------------------------------------------------------------------------- helpers for import
-
-
-def iter_file_evidence(body: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any]]]:
-    for item in body.get("items", []):
-        for entry in item.get("evidence", []):
-            yield str(item.get("id")), entry

@@ -40,7 +40,6 @@ from audits.report import (
     IMPORT_ACTION,
     ReportError,
     Verification,
-    iter_file_evidence,
     verify_file,
 )
 from audits.rules import Result
@@ -518,4 +517,4 @@ def _follow_up(audit: Audit, item_id: str, entry: Mapping[str, Any]) -> FollowUp
     )
 
 
-__all__ = ["Imported", "import_report", "iter_file_evidence"]
+__all__ = ["Imported", "import_report"]

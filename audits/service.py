@@ -208,14 +208,18 @@ class Service:
             .where(AuditChecklist.audit_id == audit_id)
             .order_by(col(AuditChecklist.position))
         ).all()
-        missing = [i for i in ids if i not in self._snapshot_rows]
+        self._read_snapshots(session, ids)
+        return [self._snapshot_rows[i] for i in ids]
+
+    def _read_snapshots(self, session: Session, ids: Iterable[int]) -> None:
+        """Read into the per-process cache the snapshots it does not hold yet."""
+        missing = set(ids) - set(self._snapshot_rows)
         if missing:
             for row in session.exec(
                 select(ChecklistSnapshot).where(col(ChecklistSnapshot.id).in_(missing))
             ).all():
                 session.expunge(row)
                 self._snapshot_rows[row.id] = row  # type: ignore[index]
-        return [self._snapshot_rows[i] for i in ids]
 
     # ------------------------------------------------------------------ look-ups
 
@@ -621,22 +625,8 @@ class Service:
             follow_ups = _follow_ups_by_item(session, [audit.id])[audit.id]  # type: ignore[list-item,index]
             measured = _channel_facts(session, audit.id)  # type: ignore[arg-type]
         assert vendor is not None and selection is not None
-        checklists = self._snapshot_set(snapshots)
-        scenario = Scenario.from_json(audit.scenario)
-        results = {k: Result(a.result) if a.result else None for k, a in answers.items()}
-        view = AuditView(
-            audit,
-            vendor,
-            selection,
-            checklists,
-            scenario,
-            answers,
-            dict(evidence),
-            score(checklists, scenario, results),
-            tuple(snapshots),
-            self._fact_proposals(checklists, vendor, scenario, answers, measured),
-            measured,
-            follow_ups,
+        view = self._assemble(
+            audit, vendor, selection, snapshots, answers, dict(evidence), follow_ups, measured
         )
         return view, stamp
 
@@ -680,13 +670,7 @@ class Service:
                 .order_by(col(AuditChecklist.audit_id), col(AuditChecklist.position))
             ).all():
                 links[audit_id].append(snapshot_id)
-            unread = {i for chain in links.values() for i in chain} - set(self._snapshot_rows)
-            if unread:
-                for row in session.exec(
-                    select(ChecklistSnapshot).where(col(ChecklistSnapshot.id).in_(unread))
-                ).all():
-                    session.expunge(row)
-                    self._snapshot_rows[row.id] = row  # type: ignore[index]
+            self._read_snapshots(session, [i for chain in links.values() for i in chain])
             answers: dict[int, dict[str, Any]] = defaultdict(dict)
             for answer in session.execute(
                 select(*Answer.__table__.columns).where(col(Answer.audit_id).in_(ids))  # type: ignore[attr-defined]
@@ -699,39 +683,53 @@ class Service:
             ).all():
                 evidence[row.audit_id][row.item_id].append(row)
             follow_ups = _follow_ups_by_item(session, ids)
-        views = []
-        for audit_id in ids:
-            audit = audits[audit_id]
-            vendor, selection = vendors[audit.vendor_id], selections[audit.selection_id]
-            snapshots = [self._snapshot_rows[i] for i in links[audit_id]]
-            checklists = self._snapshot_set(snapshots)
-            scenario = Scenario.from_json(audit.scenario)
-            mine = answers[audit_id]
-            results = {k: Result(a.result) if a.result else None for k, a in mine.items()}
-            views.append(
-                AuditView(
-                    audit,
-                    vendor,
-                    selection,
-                    checklists,
-                    scenario,
-                    mine,
-                    dict(evidence[audit_id]),
-                    score(checklists, scenario, results),
-                    tuple(snapshots),
-                    self._fact_proposals(
-                        checklists,
-                        vendor,
-                        scenario,
-                        mine,
-                        measured[audit_id],
-                        today=proposals_on(audit) if proposals_on else None,
-                    ),
-                    measured[audit_id],
-                    follow_ups[audit_id],
-                )
+        return [
+            self._assemble(
+                audits[audit_id],
+                vendors[audits[audit_id].vendor_id],
+                selections[audits[audit_id].selection_id],
+                [self._snapshot_rows[i] for i in links[audit_id]],
+                answers[audit_id],
+                dict(evidence[audit_id]),
+                follow_ups[audit_id],
+                measured[audit_id],
+                proposals_on(audits[audit_id]) if proposals_on else None,
             )
-        return views
+            for audit_id in ids
+        ]
+
+    def _assemble(
+        self,
+        audit: Audit,
+        vendor: Vendor,
+        selection: Selection,
+        snapshots: Sequence[ChecklistSnapshot],
+        answers: Mapping[str, Any],
+        evidence: Mapping[str, list[Evidence]],
+        follow_ups: Mapping[str, list[Any]],
+        measured: Mapping[str, Any],
+        proposals_on: dt.date | None = None,
+    ) -> AuditView:
+        """One audit's view from its rows: scored, with what the fact rules propose."""
+        checklists = self._snapshot_set(snapshots)
+        scenario = Scenario.from_json(audit.scenario)
+        results = {k: Result(a.result) if a.result else None for k, a in answers.items()}
+        return AuditView(
+            audit,
+            vendor,
+            selection,
+            checklists,
+            scenario,
+            answers,
+            evidence,
+            score(checklists, scenario, results),
+            tuple(snapshots),
+            self._fact_proposals(
+                checklists, vendor, scenario, answers, measured, today=proposals_on
+            ),
+            measured,
+            follow_ups,
+        )
 
     def _fact_proposals(
         self,
