@@ -19,9 +19,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from audits.db import DatabaseError, backup_sqlite, sqlite_path, to_url
-from audits.files import FileExists, sync_folder
-from audits.migrations import HEAD_REVISION
+from vaudit.audits.db import DatabaseError, backup_sqlite, sqlite_path, to_url
+from vaudit.audits.files import FileExists, sync_folder
+from vaudit.audits.migrations import HEAD_REVISION
 
 
 class BackupError(DatabaseError):

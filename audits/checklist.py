@@ -16,10 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from audits.rules import RULES, Result
-from audits.scenario import CONDITION_VOCABULARY, Scenario
-from audits.text import LANGS, Text
-from audits.values import InputKind
+from vaudit.audits.rules import RULES, Result
+from vaudit.audits.scenario import CONDITION_VOCABULARY, Scenario
+from vaudit.audits.text import LANGS, Text
+from vaudit.audits.values import InputKind
 
 FORMAT_VERSION = 1
 SCORING_FILE = "scoring.toml"
@@ -634,7 +634,7 @@ def read_source(path: Path) -> Source:
 
 def shipped_sources() -> list[Source]:
     """The checklist files inside the installed `checklists` package (works from a wheel)."""
-    root = resources.files("checklists")
+    root = resources.files("vaudit.checklists")
     sources = []
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from audits.migrations import HEAD_REVISION
+from vaudit.audits.migrations import HEAD_REVISION
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -195,7 +195,7 @@ def _alembic_config(connection: sa.Connection | None = None):
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", "audits:migrations")
+    config.set_main_option("script_location", "vaudit.audits:migrations")
     if connection is not None:
         config.attributes["connection"] = connection
     return config

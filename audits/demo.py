@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlmodel import delete, select
 
-from audits.channel.rules import VALUE_FALLBACK
-from audits.checklist import Item
-from audits.db import Store, backup_sqlite, sqlite_path
-from audits.models import (
+from vaudit.audits.channel.rules import VALUE_FALLBACK
+from vaudit.audits.checklist import Item
+from vaudit.audits.db import Store, backup_sqlite, sqlite_path
+from vaudit.audits.models import (
     Answer,
     Audit,
     AuditChecklist,
@@ -35,11 +35,11 @@ from audits.models import (
     Selection,
     Vendor,
 )
-from audits.rules import Result
-from audits.scenario import Scenario
-from audits.scoring import Verdict
-from audits.service import AuditError, Service
-from audits.vendor_fields import credit_code_check_character
+from vaudit.audits.rules import Result
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.scoring import Verdict
+from vaudit.audits.service import AuditError, Service
+from vaudit.audits.vendor_fields import credit_code_check_character
 
 
 class DemoRefused(AuditError):
@@ -669,7 +669,7 @@ def load_demo(service: Service, seed: int = 2026) -> DemoSummary:
                 service.record_answer(revision.id, first.id, note="Re-checked after sign-off.")
         if profile.stage == "technical_test" and profile.answered_share == 1:
             # A vendor under technical test has its channel measured: one finished run.
-            from audits.channel.demo import load_channel_demo
+            from vaudit.audits.channel.demo import load_channel_demo
 
             load_channel_demo(service.store, service.actor, audit.id)
     # The finance selection: two candidates, one audit under way.
@@ -683,7 +683,7 @@ def load_demo(service: Service, seed: int = 2026) -> DemoSummary:
 
 
 def _summarise(store: Store) -> DemoSummary:
-    from audits.channel.models import ChannelRun
+    from vaudit.audits.channel.models import ChannelRun
 
     with store.read() as session:
         return DemoSummary(
@@ -705,7 +705,7 @@ def reset_database(store: Store) -> str | None:
         target = path.with_name(f"{path.stem}.before-demo-{stamp}{path.suffix or '.sqlite'}")
         backup_sqlite(path, target)
         backup = str(target)
-    from audits.channel.models import (
+    from vaudit.audits.channel.models import (
         ChannelMessage,
         ChannelRun,
         DeliveryReport,

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from audits.models import ChainHead, Event, utcnow
+from vaudit.audits.models import ChainHead, Event, utcnow
 
 
 def canonical_json(data: Any) -> str:

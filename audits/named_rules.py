@@ -12,10 +12,10 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from audits.regulatory import Finding, Level, failed, passed, warned
-from audits.rules import Param, Proposal, Result, RuleContext, register
-from audits.text import Text
-from audits.values import InputKind
+from vaudit.audits.regulatory import Finding, Level, failed, passed, warned
+from vaudit.audits.rules import Param, Proposal, Result, RuleContext, register
+from vaudit.audits.text import Text
+from vaudit.audits.values import InputKind
 
 LEVEL_RESULTS = {Level.PASS: Result.PASS, Level.WARN: Result.PARTIAL, Level.FAIL: Result.FAIL}
 REASONS_SHOWN = 3  # a proposal names at most this many findings, worst first
@@ -40,7 +40,7 @@ def proposal_from(findings: Iterable[Finding]) -> Proposal | None:
 @register("access_codes_cover", {InputKind.CHOICE}, reads_facts=True)
 def _access_codes_cover(ctx: RuleContext) -> Proposal | None:
     """Each of the vendor's access codes, classified, against the coverage the selection needs."""
-    from audits.regulatory.access_code import check_codes
+    from vaudit.audits.regulatory.access_code import check_codes
 
     raw = ctx.facts.get("access_codes") or "[]"
     codes = json.loads(raw) if isinstance(raw, str) else list(raw)
@@ -65,7 +65,7 @@ def _access_codes_cover(ctx: RuleContext) -> Proposal | None:
 @register("licence_scope", {InputKind.CHOICE}, reads_facts=True)
 def _licence_scope(ctx: RuleContext) -> Proposal | None:
     """The licence's recorded business scope against the SP scope an SMS vendor needs."""
-    from audits.regulatory.licence import check_scope
+    from vaudit.audits.regulatory.licence import check_scope
 
     scope = ctx.facts.get("licence_scope")
     if not scope:
@@ -97,8 +97,8 @@ def _missing(check: str, zh: str, en: str) -> Finding:
 @register("mlps_evaluation", {InputKind.CHOICE}, reads_facts=True)
 def _mlps_evaluation(ctx: RuleContext) -> Proposal | None:
     """Level, age of the evaluation report and its conclusion, from the vendor's facts."""
-    from audits.regulatory.mlps import check_mlps
-    from audits.vendor_fields import MLPS_CONCLUSIONS
+    from vaudit.audits.regulatory.mlps import check_mlps
+    from vaudit.audits.vendor_fields import MLPS_CONCLUSIONS
 
     facts = ctx.facts
     level, report_on, conclusion = (
@@ -123,7 +123,7 @@ def _mlps_evaluation(ctx: RuleContext) -> Proposal | None:
 @register("annual_report_filed", {InputKind.YESNO}, reads_facts=True)
 def _annual_report_filed(ctx: RuleContext) -> Proposal | None:
     """Last year's licence annual report, due by March 31."""
-    from audits.regulatory.licence import check_annual_report
+    from vaudit.audits.regulatory.licence import check_annual_report
 
     year = ctx.facts.get("annual_report_year")
     issued = _date(ctx.facts.get("licence_issued_on"))
@@ -133,7 +133,7 @@ def _annual_report_filed(ctx: RuleContext) -> Proposal | None:
 @register("preconditions_1069", {InputKind.CHOICE}, reads_facts=True)
 def _preconditions_1069(ctx: RuleContext) -> Proposal | None:
     """The preconditions for holding a 1069 code, each reported as its own line."""
-    from audits.regulatory.licence import parse_licence_number
+    from vaudit.audits.regulatory.licence import parse_licence_number
 
     facts = ctx.facts
     findings: list[Finding] = []
@@ -212,7 +212,7 @@ def _preconditions_1069(ctx: RuleContext) -> Proposal | None:
 @register("licence_cross_regional", {InputKind.YESNO}, reads_facts=True)
 def _licence_cross_regional(ctx: RuleContext) -> Proposal | None:
     """Nationwide sending needs a licence issued by MIIT: a number without a province prefix."""
-    from audits.regulatory.licence import diagnose, parse_licence_number
+    from vaudit.audits.regulatory.licence import diagnose, parse_licence_number
 
     raw = ctx.facts.get("licence_number") or ""
     if not raw:
@@ -246,15 +246,15 @@ def _licence_cross_regional(ctx: RuleContext) -> Proposal | None:
 @register("port_changes_filed", {InputKind.CHOICE}, reads_facts=True)
 def _port_changes_filed(ctx: RuleContext) -> Proposal | None:
     """Each recorded sending-port change: filed first, filed late, or unfiled with its timeline."""
-    from audits.regulatory.port_change import check_port_changes
-    from audits.vendor_records import port_changes_from
+    from vaudit.audits.regulatory.port_change import check_port_changes
+    from vaudit.audits.vendor_records import port_changes_from
 
     changes = port_changes_from(ctx.facts.get("port_changes"))
     return proposal_from(check_port_changes(changes, ctx.today).findings)
 
 
 def _code_records(ctx: RuleContext) -> list[Any]:
-    from audits.vendor_records import code_records_from
+    from vaudit.audits.vendor_records import code_records_from
 
     # Records written before migration 0005 carry no details; the plain list still names codes.
     return code_records_from(ctx.facts.get("code_records")) or code_records_from(
@@ -266,7 +266,7 @@ def _code_records(ctx: RuleContext) -> list[Any]:
 def _code_validity(ctx: RuleContext) -> Proposal | None:
     """Each code's validity end: the certificate's, the licence's for a commercial code, or an
     estimate from the allocation for a non-commercial one."""
-    from audits.regulatory.code_life import check_code_validity
+    from vaudit.audits.regulatory.code_life import check_code_validity
 
     expiry = _date(ctx.facts.get("licence_expiry"))
     return proposal_from(check_code_validity(_code_records(ctx), expiry, ctx.today).findings)
@@ -275,7 +275,7 @@ def _code_validity(ctx: RuleContext) -> Proposal | None:
 @register("code_reclamation", {InputKind.YESNO}, reads_facts=True)
 def _code_reclamation(ctx: RuleContext) -> Proposal | None:
     """Grounds on which the vendor's codes could be reclaimed; only unpaid fees is confirmed."""
-    from audits.regulatory.code_life import check_reclamation
+    from vaudit.audits.regulatory.code_life import check_reclamation
 
     facts = ctx.facts
     report = check_reclamation(
@@ -304,7 +304,7 @@ def _years_params(params: Mapping[str, Any]) -> str | None:
 @register("operating_years", {InputKind.DATE}, YEARS_PARAMS, _years_params, reads_facts=True)
 def _operating_years(ctx: RuleContext) -> Proposal | None:
     """Years since the real start of business, registration checked against the first contract."""
-    from audits.regulatory.history import check_operating_years
+    from vaudit.audits.regulatory.history import check_operating_years
 
     report = check_operating_years(
         _date(ctx.facts.get("founded_on")),
@@ -321,8 +321,8 @@ def _operating_years(ctx: RuleContext) -> Proposal | None:
 )
 def _tax_years_consecutive(ctx: RuleContext) -> Proposal | None:
     """Consecutive years of tax certificates up to the last full year."""
-    from audits.regulatory.history import check_tax_years
-    from audits.vendor_records import tax_years_from
+    from vaudit.audits.regulatory.history import check_tax_years
+    from vaudit.audits.vendor_records import tax_years_from
 
     report = check_tax_years(
         tax_years_from(ctx.facts.get("tax_years")),
@@ -336,7 +336,7 @@ def _tax_years_consecutive(ctx: RuleContext) -> Proposal | None:
 @register("association_membership", {InputKind.CHOICE}, reads_facts=True)
 def _association_membership(ctx: RuleContext) -> Proposal | None:
     """Membership year as side evidence; a warning when it is missing or cannot be right."""
-    from audits.regulatory.history import check_association
+    from vaudit.audits.regulatory.history import check_association
 
     since = ctx.facts.get("association_member_since")
     report = check_association(

@@ -23,16 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
-from audits import __version__
-from audits.files import sync_folder, write_atomically
-from audits.models import Audit, Candidate, Evidence, EvidenceKind, FollowUp
-from audits.rules import Result
-from audits.scoring import VERDICT_LABELS, AuditScore
-from audits.text import Text
-from audits.values import from_canonical
+from vaudit.audits import __version__
+from vaudit.audits.files import sync_folder, write_atomically
+from vaudit.audits.models import Audit, Candidate, Evidence, EvidenceKind, FollowUp
+from vaudit.audits.rules import Result
+from vaudit.audits.scoring import VERDICT_LABELS, AuditScore
+from vaudit.audits.text import Text
+from vaudit.audits.values import from_canonical
 
 if TYPE_CHECKING:
-    from audits.service import AuditView, Service
+    from vaudit.audits.service import AuditView, Service
 
 FORMAT = "vaudit-report"
 COMPARE_FORMAT = "vaudit-comparison"
@@ -83,9 +83,9 @@ def collect_many(service: Service, audit_ids: Sequence[int]) -> Iterator[ReportS
 def _collect_chunk(service: Service, audit_ids: Sequence[int]) -> Iterator[ReportSource]:
     from sqlmodel import col, select
 
-    from audits.models import Event
-    from audits.service import _vendor_facts
-    from audits.watch import watch
+    from vaudit.audits.models import Event
+    from vaudit.audits.service import _vendor_facts
+    from vaudit.audits.watch import watch
 
     today = service.today or dt.date.today()
     views = service.views(audit_ids, lambda audit: _as_of(audit, today))
@@ -215,8 +215,8 @@ def _typed(value: Any) -> Any:
 
 def vendor_table(vendor: Any) -> dict[str, Any]:
     """Every recorded fact, in form order; the record lists as arrays of tables."""
-    from audits.vendor_fields import VENDOR_FIELDS
-    from audits.vendor_records import code_records_from, port_changes_from, tax_years_from
+    from vaudit.audits.vendor_fields import VENDOR_FIELDS
+    from vaudit.audits.vendor_records import code_records_from, port_changes_from, tax_years_from
 
     table: dict[str, Any] = {"id": vendor.uid}
     for spec in VENDOR_FIELDS:
@@ -826,7 +826,7 @@ def export_audits(
 ) -> list[Written]:
     """Export each audit to its own file; the first problem stops the run (files already
     written stay, each one complete)."""
-    from audits.report_md import render_markdown
+    from vaudit.audits.report_md import render_markdown
 
     if fmt not in ("toml", "md"):
         raise ReportError(f"unknown format {fmt!r} (toml or md)")
@@ -870,7 +870,7 @@ def export_audits(
 
 def _report_names(service: Service, audit_refs: Sequence[int | str]) -> dict[int, str]:
     """Audit id -> the report's file stem, in the order given; NotFound for a wrong id."""
-    from audits.models import Vendor
+    from vaudit.audits.models import Vendor
 
     names: dict[int, str] = {}
     with service.store.read() as session:
@@ -998,7 +998,7 @@ def export_comparison(
     lang: str = "en",
     generated_at: dt.datetime | None = None,
 ) -> Written:
-    from audits.report_md import render_comparison_markdown
+    from vaudit.audits.report_md import render_comparison_markdown
 
     if fmt not in ("toml", "md"):
         raise ReportError(f"unknown format {fmt!r} (toml or md)")

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
-from audits import events, tamper
-from audits.checklist import ChecklistError, set_from_snapshot
-from audits.models import (
+from vaudit.audits import events, tamper
+from vaudit.audits.checklist import ChecklistError, set_from_snapshot
+from vaudit.audits.models import (
     Answer,
     Audit,
     AuditChecklist,
@@ -35,18 +35,18 @@ from audits.models import (
     Stage,
     Vendor,
 )
-from audits.report import (
+from vaudit.audits.report import (
     COMPARE_FORMAT,
     IMPORT_ACTION,
     ReportError,
     Verification,
     verify_file,
 )
-from audits.rules import Result
-from audits.scenario import Scenario
-from audits.values import ValueError_, parse_value, to_canonical
-from audits.vendor_fields import FieldError, parse_vendor_fields
-from audits.vendor_records import (
+from vaudit.audits.rules import Result
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.values import ValueError_, parse_value, to_canonical
+from vaudit.audits.vendor_fields import FieldError, parse_vendor_fields
+from vaudit.audits.vendor_records import (
     code_records_from,
     format_code_records,
     format_port_changes,
@@ -56,7 +56,7 @@ from audits.vendor_records import (
 )
 
 if TYPE_CHECKING:
-    from audits.service import Service
+    from vaudit.audits.service import Service
 
 
 @dataclass
@@ -282,8 +282,8 @@ def _snapshot_texts(
 
 
 def _snapshot(session: Session, name: str, text: str) -> int:
-    from audits.checklist import Source, parse_checklist, parse_scoring
-    from audits.service import _snapshot_id
+    from vaudit.audits.checklist import Source, parse_checklist, parse_scoring
+    from vaudit.audits.service import _snapshot_id
 
     source = Source(name=name, origin=f"import:{name}", text=text)
     try:
@@ -315,7 +315,7 @@ def _vendor(
             notes.append(f"vendor {vendor.name!r} was already here (added separately): kept as is")
     if vendor is not None:
         return vendor
-    from audits.vendor_fields import FIELDS_BY_NAME
+    from vaudit.audits.vendor_fields import FIELDS_BY_NAME
 
     raw = {k: _vendor_text(v) for k, v in data.items() if k in FIELDS_BY_NAME}
     # The record lists go back through the same text syntax the form and the CLI take.
@@ -332,7 +332,7 @@ def _vendor(
     vendor = Vendor(uid=uid, **values)
     session.add(vendor)
     session.flush()
-    from audits.service import _vendor_facts
+    from vaudit.audits.service import _vendor_facts
 
     events.append(
         session,

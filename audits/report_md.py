@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from audits.text import Lang, Text
+from vaudit.audits.text import Lang, Text
 
 WORDS: dict[str, Text] = {
     "report": Text("供应商审核报告", "Vendor audit report"),

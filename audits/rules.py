@@ -15,8 +15,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from audits.text import Text
-from audits.values import InputKind, TypedValue
+from vaudit.audits.text import Text
+from vaudit.audits.values import InputKind, TypedValue
 
 
 class Result(StrEnum):
@@ -280,5 +280,5 @@ def _must_be_no(ctx: RuleContext) -> Proposal | None:
 
 
 # The named rules over vendor facts register themselves on import; they need the names above.
-from audits import named_rules  # noqa: E402, F401
-from audits.channel import rules as channel_rules  # noqa: E402, F401
+from vaudit.audits import named_rules  # noqa: E402, F401
+from vaudit.audits.channel import rules as channel_rules  # noqa: E402, F401

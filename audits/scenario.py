@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from audits.text import Text
+from vaudit.audits.text import Text
 
 
 class Coverage(StrEnum):

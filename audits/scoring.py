@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from audits.checklist import ChecklistSet, Item
-from audits.rules import Result
-from audits.scenario import Scenario
-from audits.text import Text
+from vaudit.audits.checklist import ChecklistSet, Item
+from vaudit.audits.rules import Result
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.text import Text
 
 
 class Verdict(StrEnum):

@@ -20,10 +20,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from audits import events, tamper
-from audits.checklist import ChecklistSet, Item, load_checklists, set_from_snapshot
-from audits.db import Store
-from audits.models import (
+from vaudit.audits import events, tamper
+from vaudit.audits.checklist import ChecklistSet, Item, load_checklists, set_from_snapshot
+from vaudit.audits.db import Store
+from vaudit.audits.models import (
     FOLLOW_UP_WHAT_MAX,
     PERSON_MAX,
     Answer,
@@ -41,12 +41,12 @@ from audits.models import (
     Vendor,
     utcnow,
 )
-from audits.rules import RULES, Proposal, Result, evaluate
-from audits.scenario import Scenario
-from audits.scoring import AuditScore, score
-from audits.values import ValueError_, parse_value, to_canonical
-from audits.vendor_fields import FieldError, parse_vendor_fields
-from audits.vendor_records import (
+from vaudit.audits.rules import RULES, Proposal, Result, evaluate
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.scoring import AuditScore, score
+from vaudit.audits.values import ValueError_, parse_value, to_canonical
+from vaudit.audits.vendor_fields import FieldError, parse_vendor_fields
+from vaudit.audits.vendor_records import (
     CodeRecord,
     PortChange,
     code_records_from,
@@ -842,7 +842,7 @@ class Service:
 
     def watch(self, within_days: int | None = None) -> list[Any]:
         """What is expired or will expire within the days given, across all vendors."""
-        from audits.watch import DEFAULT_WITHIN_DAYS, WatchedEvidence, WatchedFollowUp, watch
+        from vaudit.audits.watch import DEFAULT_WITHIN_DAYS, WatchedEvidence, WatchedFollowUp, watch
 
         with self.store.read() as session:
             vendors = [
@@ -1465,7 +1465,7 @@ class Service:
             return tamper.check_signed_off(session)
 
     def history(self, audit_id: int | str) -> list[Any]:
-        from audits.models import Event
+        from vaudit.audits.models import Event
 
         with self.store.read() as session:
             audit = self._audit(session, audit_id)
@@ -1548,7 +1548,7 @@ def _snapshot_links(session: Session) -> dict[int, list[int]]:
 
 
 def _stamp(session: Session, audit_id: int) -> int:
-    from audits.models import Event
+    from vaudit.audits.models import Event
 
     newest = session.exec(select(sa.func.max(Event.id)).where(Event.audit_id == audit_id)).first()
     return int(newest or 0)
@@ -1565,14 +1565,14 @@ def rule_facts(vendor: Vendor, scenario: Scenario) -> dict[str, Any]:
 
 def _channel_facts(session: Session, audit_id: int) -> dict[str, Any]:
     """The audit's channel-test measurements for the channel rules (empty without a run)."""
-    from audits.channel.metrics import channel_facts
+    from vaudit.audits.channel.metrics import channel_facts
 
     facts = channel_facts(session, audit_id)
     if facts:
         return facts
     # An audit imported from a report has no runs here, only the measurements it carried.
-    from audits.models import Event
-    from audits.report import IMPORT_ACTION
+    from vaudit.audits.models import Event
+    from vaudit.audits.report import IMPORT_ACTION
 
     imported = session.exec(
         select(Event.after)
@@ -1585,9 +1585,9 @@ def _channel_facts(session: Session, audit_id: int) -> dict[str, Any]:
 
 def _channel_facts_many(session: Session, audit_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """_channel_facts for many audits, with two set-wise queries for the common case (no run)."""
-    from audits.channel.models import ChannelRun
-    from audits.models import Event
-    from audits.report import IMPORT_ACTION
+    from vaudit.audits.channel.models import ChannelRun
+    from vaudit.audits.models import Event
+    from vaudit.audits.report import IMPORT_ACTION
 
     with_runs = set(
         session.exec(
@@ -1614,7 +1614,7 @@ def _channel_facts_many(session: Session, audit_ids: Sequence[int]) -> dict[int,
 def _vendor_facts(vendor: Vendor) -> dict[str, Any]:
     """Every fact of a vendor as plain JSON values (lists decoded): what named rules read and
     what vendor events record."""
-    from audits.vendor_fields import JSON_FIELDS, VENDOR_FIELDS
+    from vaudit.audits.vendor_fields import JSON_FIELDS, VENDOR_FIELDS
 
     facts: dict[str, Any] = {}
     for name in [spec.name for spec in VENDOR_FIELDS] + ["code_records"]:

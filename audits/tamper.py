@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from audits.events import canonical_json
-from audits.models import Answer, Audit, AuditStatus, Event, Evidence
+from vaudit.audits.events import canonical_json
+from vaudit.audits.models import Answer, Audit, AuditStatus, Event, Evidence
 
 # The fields of a row that a digest covers: everything a report shows about it.
 ANSWER_DIGEST_FIELDS = (

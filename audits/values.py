@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from audits.checklist import Item
+    from vaudit.audits.checklist import Item
 
 TEXT_VALUE_MAX = 4000
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from audits.text import Text
-from audits.vendor_records import (
+from vaudit.audits.text import Text
+from vaudit.audits.vendor_records import (
     CODE_SYNTAX,
     PORT_SYNTAX,
     TAX_SYNTAX,
@@ -162,7 +162,7 @@ def _whole(low: int, high: int) -> Callable[[str], int]:
 
 
 def _yes_no(raw: str) -> bool:
-    from audits.values import NO_WORDS, YES_WORDS
+    from vaudit.audits.values import NO_WORDS, YES_WORDS
 
     word = raw.strip().lower()
     if word in YES_WORDS:
@@ -345,20 +345,20 @@ def field_text(vendor: Any, name: str) -> str:
 def field_warnings(name: str, value: Any) -> list[Text]:
     """What the regulatory checks say about an accepted value: not errors (the value is
     stored), but things to look up, e.g. a credit code whose check character does not match."""
-    from audits.regulatory import Level
+    from vaudit.audits.regulatory import Level
 
     if value in (None, ""):
         return []
     if name == "credit_code":
-        from audits.regulatory.credit_code import check_credit_code
+        from vaudit.audits.regulatory.credit_code import check_credit_code
 
         findings = check_credit_code(str(value)).findings
     elif name == "licence_number":
-        from audits.regulatory.licence import diagnose, parse_licence_number
+        from vaudit.audits.regulatory.licence import diagnose, parse_licence_number
 
         findings = () if parse_licence_number(str(value)) else (diagnose(str(value)),)
     elif name == "port_changes":
-        from audits.regulatory.port_change import check_port_changes
+        from vaudit.audits.regulatory.port_change import check_port_changes
 
         text = str(value)
         try:  # the stored JSON (the form) or the text as typed (the CLI)

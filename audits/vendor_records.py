@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from audits.text import Text
+from vaudit.audits.text import Text
 
 ACCESS_CODE_PATTERN = re.compile(r"^10[0-9]{3,19}$")
 FIRST_YEAR = 1990  # no SMS vendor's records go back further; earlier years are typing noise

@@ -5,7 +5,7 @@ Kept apart from audits.models so that screens can name them without importing SQ
 
 from __future__ import annotations
 
-from audits.text import Text
+from vaudit.audits.text import Text
 
 STAGE_LABELS: dict[str, Text] = {
     "screening": Text("初筛", "screening"),

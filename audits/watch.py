@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from audits.regulatory.licence import ANNUAL_REPORT_DEADLINE, RENEWAL_LEAD_DAYS
-from audits.regulatory.mlps import REPORT_MAX_AGE_MONTHS, add_months
-from audits.text import Text
+from vaudit.audits.regulatory.licence import ANNUAL_REPORT_DEADLINE, RENEWAL_LEAD_DAYS
+from vaudit.audits.regulatory.mlps import REPORT_MAX_AGE_MONTHS, add_months
+from vaudit.audits.text import Text
 
 DEFAULT_WITHIN_DAYS = 90
 
@@ -200,8 +200,8 @@ def _code_ends(
 ) -> Iterable[WatchItem]:
     """Each code's validity end where the certificate or (commercial codes) the licence gives
     one; the unconfirmed five-year estimate is left to the rule, not put on the watch."""
-    from audits.regulatory.code_life import code_end
-    from audits.vendor_records import code_records_from
+    from vaudit.audits.regulatory.code_life import code_end
+    from vaudit.audits.vendor_records import code_records_from
 
     for record in code_records_from(facts.get("code_records")):
         end, source = code_end(record, licence_expiry)
@@ -224,8 +224,8 @@ def _unfiled_port_changes(
     facts: Mapping[str, Any], vid: int, name: str, today: dt.date
 ) -> Iterable[WatchItem]:
     """An unfiled port change that has happened: the dates it brings throttling, suspension."""
-    from audits.regulatory.working_days import port_change_timeline
-    from audits.vendor_records import port_changes_from
+    from vaudit.audits.regulatory.working_days import port_change_timeline
+    from vaudit.audits.vendor_records import port_changes_from
 
     for change in port_changes_from(facts.get("port_changes")):
         if change.filed or change.changed_on > today:

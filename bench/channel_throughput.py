@@ -26,14 +26,14 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from audits.channel.adapters import SimulatorAdapter, simulator_profile
-from audits.channel.cards import add_card
-from audits.channel.plan import messages, plan_for
-from audits.channel.runner import ChannelRunner, RunOptions
-from audits.channel.simulator import SimProfile, serve_forever
-from audits.db import open_store
-from audits.scenario import Scenario
-from audits.service import Service
+from vaudit.audits.channel.adapters import SimulatorAdapter, simulator_profile
+from vaudit.audits.channel.cards import add_card
+from vaudit.audits.channel.plan import messages, plan_for
+from vaudit.audits.channel.runner import ChannelRunner, RunOptions
+from vaudit.audits.channel.simulator import SimProfile, serve_forever
+from vaudit.audits.db import open_store
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.service import Service
 
 PORT = 8797
 NUMBERS = ["13800138000", "18612345678", "18912345678", "17012345678", "13012345678"]

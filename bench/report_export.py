@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT))
 import tomli_w  # noqa: E402
 from sqlmodel import col, select  # noqa: E402
 
-from audits.db import open_store  # noqa: E402
-from audits.models import Audit  # noqa: E402
-from audits.report import build, collect_many, export_audits, render  # noqa: E402
-from audits.service import Service  # noqa: E402
+from vaudit.audits.db import open_store  # noqa: E402
+from vaudit.audits.models import Audit  # noqa: E402
+from vaudit.audits.report import build, collect_many, export_audits, render  # noqa: E402
+from vaudit.audits.service import Service  # noqa: E402
 
 GENERATED_AT = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 

@@ -29,10 +29,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
-from audits.checklist import ChecklistSet, Item
-from audits.db import open_store
-from audits.demo import load_demo, value_for
-from audits.models import (
+from vaudit.audits.checklist import ChecklistSet, Item
+from vaudit.audits.db import open_store
+from vaudit.audits.demo import load_demo, value_for
+from vaudit.audits.models import (
     Answer,
     Audit,
     AuditChecklist,
@@ -45,13 +45,13 @@ from audits.models import (
     new_uid,
     utcnow,
 )
-from audits.rules import Result
-from audits.scenario import Scenario
-from audits.scoring import score
-from audits.service import Service, count_rows
-from audits.values import parse_value, to_canonical
-from audits.vendor_fields import credit_code_check_character
-from audits.vendor_records import CodeRecord, code_records_from, records_json
+from vaudit.audits.rules import Result
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.scoring import score
+from vaudit.audits.service import Service, count_rows
+from vaudit.audits.values import parse_value, to_canonical
+from vaudit.audits.vendor_fields import credit_code_check_character
+from vaudit.audits.vendor_records import CodeRecord, code_records_from, records_json
 
 ACTOR = "bench"
 SIGNER = "王敏（示例审核人）"

@@ -33,7 +33,7 @@ import time
 STARTED = time.perf_counter()
 import json, sys
 from pathlib import Path
-from tui.app import VauditApp
+from vaudit.tui.app import VauditApp
 
 class Probe(VauditApp):
     def mark(self, what):
@@ -91,9 +91,9 @@ async def drive(db: Path, config: Path, opens: int, records: int) -> dict[str, l
     sys.path.insert(0, str(ROOT))
     from textual.widgets import DataTable
 
-    from tui.app import make_app
-    from tui.screens.audit import AuditScreen
-    from tui.screens.home import HomeScreen
+    from vaudit.tui.app import make_app
+    from vaudit.tui.screens.audit import AuditScreen
+    from vaudit.tui.screens.home import HomeScreen
 
     app = make_app(db_target=str(db), actor="bench", lang="en", config_file=config)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -20,12 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from audits.checklist import build_set, sources_in  # noqa: E402
-from audits.db import open_store  # noqa: E402
-from audits.db_guard import guard_names  # noqa: E402
-from audits.report import export_audits  # noqa: E402
-from audits.scenario import Scenario  # noqa: E402
-from audits.service import Service  # noqa: E402
+from vaudit.audits.checklist import build_set, sources_in  # noqa: E402
+from vaudit.audits.db import open_store  # noqa: E402
+from vaudit.audits.db_guard import guard_names  # noqa: E402
+from vaudit.audits.report import export_audits  # noqa: E402
+from vaudit.audits.scenario import Scenario  # noqa: E402
+from vaudit.audits.service import Service  # noqa: E402
 
 DOC = ROOT / "docs" / "report-format.md"
 START, END = "<!-- example:start -->", "<!-- example:end -->"

@@ -17,11 +17,11 @@ TODAY = dt.date(2026, 11, 24)
 
 
 async def shoot(lang: str, target: Path) -> None:
-    from audits.db import open_store
-    from audits.demo import load_demo
-    from audits.service import Service
-    from tui.app import make_app
-    from tui.screens.audit import AuditScreen
+    from vaudit.audits.db import open_store
+    from vaudit.audits.demo import load_demo
+    from vaudit.audits.service import Service
+    from vaudit.tui.app import make_app
+    from vaudit.tui.screens.audit import AuditScreen
 
     work = Path(tempfile.mkdtemp(prefix="vaudit-shot-"))
     db = work / "demo.sqlite"

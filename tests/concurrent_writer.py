@@ -17,8 +17,8 @@ import random
 import sys
 import time
 
-from audits.db import DatabaseError, open_store
-from audits.service import Service, StaleWrite
+from vaudit.audits.db import DatabaseError, open_store
+from vaudit.audits.service import Service, StaleWrite
 
 
 def main(argv: list[str]) -> int:

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from audits.checklist import ChecklistSet, build_set, sources_in
-from audits.db import Store, open_store
-from audits.db_guard import create_guards, guard_names
-from audits.service import Service
 from tests import pg_server
+from vaudit.audits.checklist import ChecklistSet, build_set, sources_in
+from vaudit.audits.db import Store, open_store
+from vaudit.audits.db_guard import create_guards, guard_names
+from vaudit.audits.service import Service
 
 DATA = Path(__file__).parent / "data"
 TODAY = dt.date(2026, 11, 24)

@@ -13,9 +13,9 @@ import json
 import sys
 from pathlib import Path
 
-from audits.checklist import build_set, sources_in
-from audits.db import open_store
-from audits.service import Service
+from vaudit.audits.checklist import build_set, sources_in
+from vaudit.audits.db import open_store
+from vaudit.audits.service import Service
 
 MINI = Path(__file__).parent / "data" / "mini"
 

@@ -183,7 +183,7 @@ class Server:
     def migrated(self) -> str:
         """A new database at the head schema revision, copied from a template migrated once."""
         if self._template is None:
-            from audits.db import open_store
+            from vaudit.audits.db import open_store
 
             template = self.create()
             open_store(self.url_of(template)).dispose()

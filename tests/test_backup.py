@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlmodel import select
 
-from audits.cli import cli, db_cmds  # noqa: F401
-from audits.db import open_store
-from audits.models import Answer
-from audits.service import Service
 from tests.conftest import TODAY
 from tests.test_tamper import signed_off_audit
+from vaudit.audits.cli import cli, db_cmds  # noqa: F401
+from vaudit.audits.db import open_store
+from vaudit.audits.models import Answer
+from vaudit.audits.service import Service
 
 
 def vaudit(db: str, *args: str) -> Result:

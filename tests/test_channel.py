@@ -16,24 +16,24 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-from audits.channel import ChannelError, run_summary
-from audits.channel.adapters import (
+from vaudit.audits.channel import ChannelError, run_summary
+from vaudit.audits.channel.adapters import (
     GenericAdapter,
     KannelAdapter,
     SimulatorAdapter,
     generic_profile,
     simulator_profile,
 )
-from audits.channel.cards import add_card, coverage_warnings, import_cards, list_cards
-from audits.channel.credentials import Credentials
-from audits.channel.models import ChannelMessage, ChannelRun, DeliveryReport, HandsetReceipt
-from audits.channel.plan import messages, plan_for
-from audits.channel.runner import ChannelRunner, Progress, RunOptions
-from audits.channel.segments import count
-from audits.channel.simulator import SimProfile, Simulator
-from audits.db import Store, open_store
-from audits.scenario import Scenario
-from audits.service import Service
+from vaudit.audits.channel.cards import add_card, coverage_warnings, import_cards, list_cards
+from vaudit.audits.channel.credentials import Credentials
+from vaudit.audits.channel.models import ChannelMessage, ChannelRun, DeliveryReport, HandsetReceipt
+from vaudit.audits.channel.plan import messages, plan_for
+from vaudit.audits.channel.runner import ChannelRunner, Progress, RunOptions
+from vaudit.audits.channel.segments import count
+from vaudit.audits.channel.simulator import SimProfile, Simulator
+from vaudit.audits.db import Store, open_store
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.service import Service
 
 FAST = {"dlr_median_s": 0.02, "handset_median_s": 0.03, "latency_spread": 0.3}
 CARDS = [
@@ -607,7 +607,7 @@ class ThreadedSimulator:
 def test_the_command_line_registers_cards_plans_runs_and_exports(
     db_path: Path, tmp_path: Path
 ) -> None:
-    from audits.cli import audit_cmds, channel_cmds, cli, party_cmds  # noqa: F401
+    from vaudit.audits.cli import audit_cmds, channel_cmds, cli, party_cmds  # noqa: F401
 
     def run(*args: str, ok: bool = True) -> Any:
         result = CliRunner().invoke(

@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from audits.channel.adapters import SimulatorAdapter, simulator_profile
-from audits.channel.cards import add_card
-from audits.channel.models import ChannelMessage
-from audits.channel.plan import messages, plan_for
-from audits.channel.runner import RATE_SLACK_S, ChannelRunner, RateLimiter, RunOptions
-from audits.channel.simulator import SimProfile, Simulator
-from audits.channel.store import COMMIT_WINDOW_S, Recorder, create_run
-from audits.db import Store, open_store
-from audits.scenario import Scenario
-from audits.service import Service
+from vaudit.audits.channel.adapters import SimulatorAdapter, simulator_profile
+from vaudit.audits.channel.cards import add_card
+from vaudit.audits.channel.models import ChannelMessage
+from vaudit.audits.channel.plan import messages, plan_for
+from vaudit.audits.channel.runner import RATE_SLACK_S, ChannelRunner, RateLimiter, RunOptions
+from vaudit.audits.channel.simulator import SimProfile, Simulator
+from vaudit.audits.channel.store import COMMIT_WINDOW_S, Recorder, create_run
+from vaudit.audits.db import Store, open_store
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.service import Service
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from audits.checklist import (
+from vaudit.audits.checklist import (
     ChecklistError,
     Source,
     build_set,

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from audits.cli import audit_cmds, checklist_cmds, cli, db_cmds, party_cmds  # noqa: F401
+from vaudit.audits.cli import audit_cmds, checklist_cmds, cli, db_cmds, party_cmds  # noqa: F401
 
 MINI = Path(__file__).parent / "data" / "mini"
 

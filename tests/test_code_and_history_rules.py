@@ -10,13 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audits.regulatory import Level
-from audits.regulatory.code_life import check_code_validity, check_reclamation
-from audits.regulatory.history import check_association, check_operating_years, check_tax_years
-from audits.regulatory.port_change import check_port_changes
-from audits.rules import Result, evaluate
-from audits.vendor_fields import parse_vendor_fields
-from audits.vendor_records import (
+from vaudit.audits.regulatory import Level
+from vaudit.audits.regulatory.code_life import check_code_validity, check_reclamation
+from vaudit.audits.regulatory.history import (
+    check_association,
+    check_operating_years,
+    check_tax_years,
+)
+from vaudit.audits.regulatory.port_change import check_port_changes
+from vaudit.audits.rules import Result, evaluate
+from vaudit.audits.vendor_fields import parse_vendor_fields
+from vaudit.audits.vendor_records import (
     CodeRecord,
     PortChange,
     code_records_from,
@@ -29,7 +33,7 @@ from audits.vendor_records import (
     port_changes_from,
     tax_years_from,
 )
-from audits.watch import watch
+from vaudit.audits.watch import watch
 
 TODAY = dt.date(2026, 11, 24)  # a Tuesday
 D = dt.date

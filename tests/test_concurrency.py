@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlmodel import select
 
-from audits import db
-from audits.cli import audit_cmds, cli, party_cmds  # noqa: F401
-from audits.db import Store
-from audits.models import Answer, Event
-from audits.scenario import Scenario
-from audits.service import Service
+from vaudit.audits import db
+from vaudit.audits.cli import audit_cmds, cli, party_cmds  # noqa: F401
+from vaudit.audits.db import Store
+from vaudit.audits.models import Answer, Event
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.service import Service
 
 ROOT = Path(__file__).parent.parent
 ROUNDS = 12

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from audits.cli import audit_cmds, checklist_cmds, cli, db_cmds, party_cmds  # noqa: F401
+from vaudit.audits.cli import audit_cmds, checklist_cmds, cli, db_cmds, party_cmds  # noqa: F401
 
 
 def invoke(db: Path, *args: str):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from audits.scenario import Scenario
-from audits.service import Service
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.service import Service
 
 
 def populate(service: Service) -> int:
@@ -51,8 +51,8 @@ def test_a_rehashed_forgery_still_breaks_the_link(service: Service) -> None:
     """Someone who edits a row and recomputes its hash still breaks the next row's link."""
     from sqlmodel import select
 
-    from audits.events import event_hash
-    from audits.models import Event
+    from vaudit.audits.events import event_hash
+    from vaudit.audits.models import Event
 
     populate(service)
     with service.store.write() as session:

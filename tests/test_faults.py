@@ -20,12 +20,12 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlmodel import select
 
-from audits.cli import audit_cmds, cli  # noqa: F401
-from audits.db import DatabaseFull, DatabaseReadOnly, open_store
-from audits.models import Answer, Event, Evidence
-from audits.scenario import Scenario
-from audits.service import Service
 from tests.conftest import TODAY, read_only
+from vaudit.audits.cli import audit_cmds, cli  # noqa: F401
+from vaudit.audits.db import DatabaseFull, DatabaseReadOnly, open_store
+from vaudit.audits.models import Answer, Event, Evidence
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.service import Service
 
 ROOT = Path(__file__).parent.parent
 

@@ -15,7 +15,8 @@ import tomli_w
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from audits.checklist import (
+from tests.conftest import TODAY
+from vaudit.audits.checklist import (
     ChecklistError,
     ChecklistSet,
     InputKind,
@@ -23,16 +24,15 @@ from audits.checklist import (
     build_set,
     shipped_sources,
 )
-from audits.cli import user_errors
-from audits.db import Store, open_store
-from audits.demo import load_demo
-from audits.report import ReportError, export_audits
-from audits.report_import import import_report
-from audits.scenario import Scenario
-from audits.service import AuditError, Service
-from audits.values import ValueError_, parse_value, to_canonical
-from audits.vendor_fields import VENDOR_FIELDS, FieldError, parse_vendor_fields
-from tests.conftest import TODAY
+from vaudit.audits.cli import user_errors
+from vaudit.audits.db import Store, open_store
+from vaudit.audits.demo import load_demo
+from vaudit.audits.report import ReportError, export_audits
+from vaudit.audits.report_import import import_report
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.service import AuditError, Service
+from vaudit.audits.values import ValueError_, parse_value, to_canonical
+from vaudit.audits.vendor_fields import VENDOR_FIELDS, FieldError, parse_vendor_fields
 
 SHIPPED = shipped_sources()
 FIXTURES_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]

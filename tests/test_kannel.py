@@ -22,15 +22,15 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from audits.channel.adapters import KannelAdapter
-from audits.channel.cards import add_card
-from audits.channel.credentials import Credentials
-from audits.channel.models import ChannelMessage, DeliveryReport
-from audits.channel.plan import messages, plan_for
-from audits.channel.runner import ChannelRunner, Progress
-from audits.db import Store
-from audits.scenario import Scenario
-from audits.service import Service
+from vaudit.audits.channel.adapters import KannelAdapter
+from vaudit.audits.channel.cards import add_card
+from vaudit.audits.channel.credentials import Credentials
+from vaudit.audits.channel.models import ChannelMessage, DeliveryReport
+from vaudit.audits.channel.plan import messages, plan_for
+from vaudit.audits.channel.runner import ChannelRunner, Progress
+from vaudit.audits.db import Store
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.service import Service
 
 FAKESMSC = Path("/usr/lib/kannel/test/fakesmsc")
 INSTALL_HINT = "Kannel is not installed: apt-get install kannel kannel-extras"

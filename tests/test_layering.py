@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_the_domain_never_imports_textual() -> None:
     modules = sorted(
-        ".".join(p.relative_to(ROOT).with_suffix("").parts)
+        "vaudit." + ".".join(p.relative_to(ROOT).with_suffix("").parts)
         for p in (ROOT / "audits").rglob("*.py")
         if "migrations" not in p.parts and p.name != "__init__.py"
     )

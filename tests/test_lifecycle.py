@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from audits.db import Store, open_store
-from audits.models import Answer, AuditStatus, Blob, Evidence, Stage
-from audits.scenario import Scenario
-from audits.service import AuditError, Locked, Service, StaleWrite
-from audits.values import ValueError_
-from audits.vendor_fields import FieldError
+from vaudit.audits.db import Store, open_store
+from vaudit.audits.models import Answer, AuditStatus, Blob, Evidence, Stage
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.service import AuditError, Locked, Service, StaleWrite
+from vaudit.audits.values import ValueError_
+from vaudit.audits.vendor_fields import FieldError
 
 GENERAL = Scenario(
     industry="general", coverage="national", message_kinds=frozenset({"verification"})
@@ -145,7 +145,7 @@ def test_stage_moves_are_recorded_with_who_and_why(service: Service, audit_id: i
         "arrival rate 91% in the test",
         "bob",
     )
-    from audits.models import Event
+    from vaudit.audits.models import Event
 
     with service.store.read() as session:
         moves = session.exec(select(Event).where(Event.action == "candidate.stage")).all()

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from audits.rules import Result, evaluate
-from audits.scenario import Scenario
-from audits.service import AuditError, Service
+from vaudit.audits.rules import Result, evaluate
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.service import AuditError, Service
 
 TODAY = dt.date(2026, 11, 24)
 SP_SCOPE = "B25 信息服务业务（不含互联网信息服务）"
@@ -123,8 +123,8 @@ def test_1069_preconditions_each_on_its_own_line() -> None:
 
 
 def test_the_demo_vendors_exercise_every_named_rule(shipped_service: Service) -> None:
-    from audits.demo import load_demo
-    from audits.rules import RULES
+    from vaudit.audits.demo import load_demo
+    from vaudit.audits.rules import RULES
 
     load_demo(shipped_service)
     seen: dict[str, set[Result]] = {}

@@ -15,10 +15,17 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
-from audits.cli import audit_cmds, cli, db_cmds, party_cmds  # noqa: F401
-from audits.db import DatabaseError, current_revision, make_engine, open_store, to_url, upgrade
-from audits.migrations import HEAD_REVISION
 from tests import pg_server
+from vaudit.audits.cli import audit_cmds, cli, db_cmds, party_cmds  # noqa: F401
+from vaudit.audits.db import (
+    DatabaseError,
+    current_revision,
+    make_engine,
+    open_store,
+    to_url,
+    upgrade,
+)
+from vaudit.audits.migrations import HEAD_REVISION
 
 ROOT = Path(__file__).parent.parent
 TEAM_DOC = ROOT / "docs" / "team.md"
@@ -162,7 +169,7 @@ def test_real_commands_on_postgresql(pg: pg_server.Server, tmp_path: Path) -> No
 
         def process(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
             done = subprocess.run(
-                [sys.executable, "-m", "audits.cli", *args],
+                [sys.executable, "-m", "vaudit.audits.cli", *args],
                 env={**os.environ, **env},
                 cwd=ROOT,
                 capture_output=True,

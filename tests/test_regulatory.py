@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audits.regulatory import Finding, Level, Report, mobile
-from audits.regulatory.access_code import CODE_TABLE, check_codes, classify_code
-from audits.regulatory.credit_code import (
+from vaudit.audits.regulatory import Finding, Level, Report, mobile
+from vaudit.audits.regulatory.access_code import CODE_TABLE, check_codes, classify_code
+from vaudit.audits.regulatory.credit_code import (
     CHECK_DIGIT,
     CHECK_FORMAT,
     CHECK_ORG_CODE,
@@ -18,15 +18,15 @@ from audits.regulatory.credit_code import (
     check_credit_code,
     organisation_check_character,
 )
-from audits.regulatory.licence import (
+from vaudit.audits.regulatory.licence import (
     RENEWAL_LEAD_DAYS,
     LicenceNumber,
     check_licence,
     parse_licence_number,
 )
-from audits.regulatory.mlps import check_mlps
-from audits.regulatory.mobile import allocated_carrier, check_mobile, is_mvno
-from audits.regulatory.working_days import (
+from vaudit.audits.regulatory.mlps import check_mlps
+from vaudit.audits.regulatory.mobile import allocated_carrier, check_mobile, is_mvno
+from vaudit.audits.regulatory.working_days import (
     Calendar,
     add_working_days,
     is_working_day,
@@ -34,8 +34,8 @@ from audits.regulatory.working_days import (
     parse_calendar,
     port_change_timeline,
 )
-from audits.text import Text
-from audits.vendor_fields import CREDIT_CODE_CHARS, credit_code_check_character
+from vaudit.audits.text import Text
+from vaudit.audits.vendor_fields import CREDIT_CODE_CHARS, credit_code_check_character
 
 VALID_CODES = (
     "91310110666007217T",

@@ -13,19 +13,20 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audits.cli import cli, report_cmds  # noqa: F401  (registers the commands)
-from audits.db import Store, open_store
-from audits.demo import load_demo
-from audits.models import Answer, Audit, Blob, Event, Evidence, Selection, Vendor
-from audits.report import (
+from vaudit.audits.cli import cli, report_cmds  # noqa: F401  (registers the commands)
+from vaudit.audits.db import Store, open_store
+from vaudit.audits.demo import load_demo
+from vaudit.audits.models import Answer, Audit, Blob, Event, Evidence, Selection, Vendor
+from vaudit.audits.report import (
     EVIDENCE_FOLDER,
     ReportError,
     export_audits,
     export_comparison,
     verify_file,
 )
-from audits.report_import import import_report
-from audits.service import Service
+from vaudit.audits.report_import import import_report
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.service import Service
 
 from .conftest import DATA, TODAY, drop_guards, restore_guards
 
@@ -162,7 +163,9 @@ def test_report_content_a_reader_relies_on(demo_service: Service, tmp_path: Path
 
 def test_an_override_of_a_rule_is_a_finding(service: Service, tmp_path: Path) -> None:
     vendor = service.add_vendor({"name": "甲"})
-    selection = service.add_selection("s", __import__("audits.scenario").scenario.Scenario())
+    selection = service.add_selection(
+        "s", Scenario()
+    )
     audit = service.start_audit(vendor.id, selection.id)  # type: ignore[arg-type]
     service.record_answer(audit.id, "alpha.core.rate", value="90")  # type: ignore[arg-type]
     service.record_answer(
@@ -327,7 +330,7 @@ def test_import_without_the_evidence_files_says_how_to_get_them(
 def test_import_of_custom_checklists_uses_the_copies_beside_the_report(
     service: Service, tmp_path: Path
 ) -> None:
-    from audits.scenario import Scenario
+    from vaudit.audits.scenario import Scenario
 
     vendor = service.add_vendor({"name": "乙"})
     selection = service.add_selection("mini", Scenario())
@@ -370,7 +373,7 @@ def test_round_trip_of_generated_audits(
     licence: dt.date,
     name: str,
 ) -> None:
-    from audits.scenario import Scenario
+    from vaudit.audits.scenario import Scenario
 
     folder = tmp_path_factory.mktemp("gen")
     actor = '甲 "审核"'

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from audits.checklist import ChecklistSet
-from audits.rules import Result, evaluate
-from audits.values import ValueError_, parse_value, to_canonical
+from vaudit.audits.checklist import ChecklistSet
+from vaudit.audits.rules import Result, evaluate
+from vaudit.audits.values import ValueError_, parse_value, to_canonical
 
 TODAY = dt.date(2026, 11, 24)
 

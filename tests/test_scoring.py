@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audits.checklist import ChecklistSet, build_set, load_checklists, sources_in
-from audits.rules import Result
-from audits.scenario import Scenario
-from audits.scoring import Verdict, score
+from vaudit.audits.checklist import ChecklistSet, build_set, load_checklists, sources_in
+from vaudit.audits.rules import Result
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.scoring import Verdict, score
 
 GENERAL = Scenario(
     industry="general", coverage="national", message_kinds=frozenset({"verification"})

@@ -8,14 +8,14 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from audits.checklist import ChecklistSet
-from audits.db import Store, open_store
-from audits.db_guard import guard_names
-from audits.models import Answer, Audit, Event
-from audits.scenario import Scenario
-from audits.service import Service
 from tests.conftest import TODAY, drop_guards
 from tests.test_tamper import signed_off_audit
+from vaudit.audits.checklist import ChecklistSet
+from vaudit.audits.db import Store, open_store
+from vaudit.audits.db_guard import guard_names
+from vaudit.audits.models import Answer, Audit, Event
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.service import Service
 
 
 def direct_sql(store: Store, sql: str) -> None:
@@ -129,7 +129,7 @@ def test_the_auditor_comes_from_the_option_the_config_file_or_the_login(
 
     from click.testing import CliRunner
 
-    from audits.cli import cli, party_cmds  # noqa: F401
+    from vaudit.audits.cli import cli, party_cmds  # noqa: F401
 
     def add(name: str, *extra: str) -> None:
         done = CliRunner().invoke(cli, ["--db", str(db_path), *extra, "vendors", "add", name])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from audits.db import (
+from vaudit.audits.db import (
     PG_WRITE_LOCK,
     DatabaseError,
     Store,
@@ -20,8 +20,8 @@ from audits.db import (
     to_url,
     upgrade,
 )
-from audits.migrations import HEAD_REVISION
-from audits.service import Service
+from vaudit.audits.migrations import HEAD_REVISION
+from vaudit.audits.service import Service
 
 
 def test_a_new_file_is_created_at_the_head_revision(tmp_path: Path) -> None:
@@ -98,7 +98,7 @@ def test_writes_take_the_lock_up_front(store: Store, backend: str) -> None:
 def test_cached_scores_match_a_fresh_scoring_and_old_rows_are_scored_on_read(
     shipped_service: Service,
 ) -> None:
-    from audits.demo import load_demo
+    from vaudit.audits.demo import load_demo
 
     service = shipped_service
     load_demo(service)

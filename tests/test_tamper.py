@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from audits.cli import audit_cmds, cli  # noqa: F401
-from audits.db import Store
-from audits.scenario import Scenario
-from audits.service import Service
 from tests.conftest import drop_guards
+from vaudit.audits.cli import audit_cmds, cli  # noqa: F401
+from vaudit.audits.db import Store
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.service import Service
 
 
 def signed_off_audit(service: Service) -> int:

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-from audits.cli import audit_cmds, cli, db_cmds, party_cmds  # noqa: F401
-from audits.db import make_engine, open_store, to_url, upgrade
-from audits.models import Event
-from audits.service import NotFound, Service, StaleWrite
-from audits.vendor_fields import FieldError
+from vaudit.audits.cli import audit_cmds, cli, db_cmds, party_cmds  # noqa: F401
+from vaudit.audits.db import make_engine, open_store, to_url, upgrade
+from vaudit.audits.models import Event
+from vaudit.audits.service import NotFound, Service, StaleWrite
+from vaudit.audits.vendor_fields import FieldError
 
 
 def test_upgrading_to_0005_turns_each_listed_code_into_a_record(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from audits.watch import watch
+from vaudit.audits.watch import watch
 
 TODAY = dt.date(2026, 11, 24)
 
@@ -34,7 +34,7 @@ def test_licence_mlps_and_annual_report_fall_due_in_date_order() -> None:
 def test_vaudit_watch_on_the_demo(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
-    from audits.cli import audit_cmds, cli, db_cmds, party_cmds  # noqa: F401
+    from vaudit.audits.cli import audit_cmds, cli, db_cmds, party_cmds  # noqa: F401
 
     db = str(tmp_path / "w.sqlite")
     runner = CliRunner()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import site
 import subprocess
 import sys
+import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -34,13 +37,29 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=work,
     )
     [wheel] = list((work / "dist").glob("vaudit-*.whl"))
+    (work / "wheel-path").write_text(str(wheel))
     env_dir = work / "venv"
-    # System site-packages give the dependencies; the wheel itself goes into the venv.
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", str(env_dir)],
+    # A plain venv (no --system-site-packages: from inside a venv that would reach the base
+    # Python, not the environment the tests run in). The running environment's site-packages
+    # are appended by a .pth file so the dependencies are found offline; the venv's own
+    # site-packages come first, so the wheel installed there is what gets imported.
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, capture_output=True)
+    inner = subprocess.run(
+        [
+            str(env_dir / "bin" / "python"),
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        ],
         check=True,
         capture_output=True,
-    )
+        text=True,
+    ).stdout.strip()
+    outer = {
+        sysconfig.get_paths()["purelib"],
+        sysconfig.get_paths()["platlib"],
+        *site.getsitepackages(),
+    }
+    (Path(inner) / "outer-environment.pth").write_text("\n".join(sorted(outer)) + "\n")
     pip = [
         str(env_dir / "bin" / "python"),
         "-m",
@@ -70,7 +89,7 @@ def test_the_installed_wheel_has_its_checklists_and_migrations(venv: Path, tmp_p
         [
             str(venv / "bin" / "python"),
             "-c",
-            "import checklists, audits.migrations; print(checklists.__file__)",
+            "import vaudit.checklists, vaudit.audits.migrations; print(vaudit.checklists.__file__)",
         ],
         cwd=tmp_path,
         capture_output=True,
@@ -97,9 +116,10 @@ def test_the_installed_wheel_opens_the_tui(venv: Path, tmp_path: Path) -> None:
     made = run(venv, tmp_path, "--db", str(db), "vendors", "add", "Wheel Co")
     assert made.returncode == 0, made.stderr
     script = f"""
-import asyncio, tui
+import asyncio
+import vaudit.tui as tui
 from pathlib import Path
-from tui.app import make_app
+from vaudit.tui.app import make_app
 async def main():
     app = make_app(db_target={str(db)!r}, actor="w", lang="en",
                    config_file=Path({str(tmp_path / "tui.toml")!r}))
@@ -121,3 +141,17 @@ asyncio.run(main())
     assert shown.returncode == 0, shown.stderr
     location, rows = shown.stdout.split()
     assert location.startswith(str(venv)) and rows == "1"
+
+
+def test_the_wheel_installs_one_import_package(venv: Path) -> None:
+    """Only `vaudit` (and its dist-info) at the top of site-packages: no `audits`, `tui`, ..."""
+    wheel = Path((venv.parent / "wheel-path").read_text())
+    with zipfile.ZipFile(wheel) as archive:
+        top = {name.split("/", 1)[0] for name in archive.namelist()}
+        names = archive.namelist()
+    assert top == {"vaudit", "vaudit-0.1.0.dist-info"}, top
+    assert "vaudit/audits/service.py" in names and "vaudit/tui/app.tcss" in names
+    assert any(n.startswith("vaudit/checklists/") and n.endswith(".toml") for n in names)
+    entry = [n for n in names if n.endswith("entry_points.txt")]
+    with zipfile.ZipFile(wheel) as archive:
+        assert "vaudit = vaudit.audits.cli:main" in archive.read(entry[0]).decode()

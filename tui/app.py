@@ -15,14 +15,14 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from audits.text import Lang, default_lang
-from tui.labels import tr, translate_bindings
-from tui.messages import ServiceFailed, ServiceReady
-from tui.settings import Settings, settings_path
-from tui.writer import Writer
+from vaudit.audits.text import Lang, default_lang
+from vaudit.tui.labels import tr, translate_bindings
+from vaudit.tui.messages import ServiceFailed, ServiceReady
+from vaudit.tui.settings import Settings, settings_path
+from vaudit.tui.writer import Writer
 
 if TYPE_CHECKING:
-    from audits.service import Service
+    from vaudit.audits.service import Service
 
 PROCESS_START = time.perf_counter()
 AUDIT_SCREEN = "audit"
@@ -75,7 +75,7 @@ class VauditApp(App[None]):
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.writer.start()
-        from tui.screens.home import HomeScreen
+        from vaudit.tui.screens.home import HomeScreen
 
         translate_bindings(self, self.lang)
         self.push_screen(HomeScreen())
@@ -85,8 +85,8 @@ class VauditApp(App[None]):
     def _open_service(self) -> None:
         # SQLModel and Alembic take ~0.4 s to import: done here, after the first screen shows.
         try:
-            from audits.db import open_store
-            from audits.service import Service
+            from vaudit.audits.db import open_store
+            from vaudit.audits.service import Service
 
             store = open_store(self.db_target)
             service = Service(store, self.actor, self.checklist_dirs, today=self.today)
@@ -164,7 +164,7 @@ class VauditApp(App[None]):
 
     def open_audit(self, audit_id: int) -> None:
         """Show an audit: one audit screen is kept and refilled (see AuditScreen.switch_to)."""
-        from tui.screens.audit import AuditScreen
+        from vaudit.tui.screens.audit import AuditScreen
 
         opened_at = time.perf_counter()
         if not self.is_screen_installed(AUDIT_SCREEN):
@@ -176,13 +176,13 @@ class VauditApp(App[None]):
         self.push_screen(AUDIT_SCREEN)
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from vaudit.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        from tui.screens.home import HomeScreen
+        from vaudit.tui.screens.home import HomeScreen
 
         home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
         if home is not None:

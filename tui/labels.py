@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from audits.text import Lang
+from vaudit.audits.text import Lang
 
 ZH: dict[str, str] = {
     # app

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from audits.service import Service
+    from vaudit.audits.service import Service
 
 
 class ServiceReady(Message, bubble=False):

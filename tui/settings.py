@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from audits.text import LANGS, Lang
+from vaudit.audits.text import LANGS, Lang
 
 SETTINGS_FILE = "tui.toml"
 
@@ -49,6 +49,6 @@ class Settings:
 
 
 def settings_path() -> Path:
-    from audits.paths import config_dir
+    from vaudit.audits.paths import config_dir
 
     return config_dir() / SETTINGS_FILE

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from audits.text import Text
+from vaudit.audits.text import Text
 
 if TYPE_CHECKING:
-    from audits.db import Store
+    from vaudit.audits.db import Store
 
 
 # The basic carriers a test card may declare, by key; a plan must cover the first three.
@@ -44,6 +44,6 @@ class ChannelError(Exception):
 def run_summary(store: Store, run_id: int) -> dict[str, Any]:
     """A run's plan, counts and metrics as plain data (str/int/float/bool/None/list/dict with
     sorted keys), for reports to embed."""
-    from audits.channel.metrics import summary_of_run
+    from vaudit.audits.channel.metrics import summary_of_run
 
     return summary_of_run(store, run_id)

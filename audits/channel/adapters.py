@@ -23,10 +23,10 @@ from urllib.parse import quote
 
 import httpx
 
-from audits.channel import ChannelError
-from audits.channel.credentials import NO_CREDENTIALS, Credentials
-from audits.channel.httpserve import Request
-from audits.channel.plan import PlannedMessage
+from vaudit.audits.channel import ChannelError
+from vaudit.audits.channel.credentials import NO_CREDENTIALS, Credentials
+from vaudit.audits.channel.httpserve import Request
+from vaudit.audits.channel.plan import PlannedMessage
 
 # Carrier report states (CMPP, facts §5), and what they say.
 DELIVERED = frozenset({"DELIVRD", "DELIVERED", "SUCCESS"})

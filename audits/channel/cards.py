@@ -11,13 +11,13 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from audits import events
-from audits.channel import CARRIERS, MAIN_CARRIERS, ChannelError
-from audits.channel.models import TestCard
-from audits.db import Store
-from audits.regulatory import Level
-from audits.regulatory.mobile import check_mobile, is_mvno, national_number
-from audits.text import Text
+from vaudit.audits import events
+from vaudit.audits.channel import CARRIERS, MAIN_CARRIERS, ChannelError
+from vaudit.audits.channel.models import TestCard
+from vaudit.audits.db import Store
+from vaudit.audits.regulatory import Level
+from vaudit.audits.regulatory.mobile import check_mobile, is_mvno, national_number
+from vaudit.audits.text import Text
 
 # phonenumbers' English carrier names (facts §4) → our keys.
 _CARRIER_BY_LIBRARY_NAME = {text.en: key for key, text in CARRIERS.items()}
@@ -70,7 +70,7 @@ def normalise(raw: str) -> str:
 
 
 def describe(card: TestCard) -> CardInfo:
-    from audits.regulatory.mobile import allocated_carrier
+    from vaudit.audits.regulatory.mobile import allocated_carrier
 
     allocated = allocated_carrier(card.number)
     key = allocated_key(card.number)

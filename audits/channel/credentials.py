@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 from urllib.parse import quote, quote_plus
 
-from audits.channel import ChannelError
+from vaudit.audits.channel import ChannelError
 
 KEYRING_SERVICE = "vaudit"
 MASK = "***"

@@ -8,12 +8,12 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from audits.channel.adapters import SimulatorAdapter, simulator_profile
-from audits.channel.cards import add_card
-from audits.channel.plan import messages, plan_for
-from audits.channel.runner import ChannelRunner, Progress, RunOptions
-from audits.channel.simulator import SimProfile, Simulator
-from audits.db import Store
+from vaudit.audits.channel.adapters import SimulatorAdapter, simulator_profile
+from vaudit.audits.channel.cards import add_card
+from vaudit.audits.channel.plan import messages, plan_for
+from vaudit.audits.channel.runner import ChannelRunner, Progress, RunOptions
+from vaudit.audits.channel.simulator import SimProfile, Simulator
+from vaudit.audits.db import Store
 
 # Numbers from the ranges in facts §4 (fictional subscribers): the three carriers, an MVNO
 # card, and a card ported from Unicom to Mobile.

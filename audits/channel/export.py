@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from audits.channel import ChannelError
-from audits.channel.metrics import summary_in
-from audits.channel.models import ChannelMessage, ChannelRun, DeliveryReport, HandsetReceipt
-from audits.db import Store
+from vaudit.audits.channel import ChannelError
+from vaudit.audits.channel.metrics import summary_in
+from vaudit.audits.channel.models import ChannelMessage, ChannelRun, DeliveryReport, HandsetReceipt
+from vaudit.audits.db import Store
 
 
 def _iso(value: Any) -> Any:

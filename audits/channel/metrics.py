@@ -29,9 +29,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from audits.channel import ChannelError
-from audits.channel.models import ChannelMessage, ChannelRun, DeliveryReport, HandsetReceipt
-from audits.db import Store
+from vaudit.audits.channel import ChannelError
+from vaudit.audits.channel.models import ChannelMessage, ChannelRun, DeliveryReport, HandsetReceipt
+from vaudit.audits.db import Store
 
 PERCENTILES = (50, 90, 95, 99)
 DIGITS = 6  # rates and seconds are rounded so summaries compare and serialise stably

@@ -11,7 +11,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from audits.models import UTCDateTime, utcnow
+from vaudit.audits.models import UTCDateTime, utcnow
 
 
 def _ts(nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]

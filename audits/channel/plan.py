@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from audits.channel import ChannelError
-from audits.channel.segments import Segments, count
-from audits.text import Text
+from vaudit.audits.channel import ChannelError
+from vaudit.audits.channel.segments import Segments, count
+from vaudit.audits.text import Text
 
 # The content kinds of domain §4 plus a long text, each a realistic template. {token} is the
 # run's mark; {code} a random verification code. The 【signature】 is prepended.

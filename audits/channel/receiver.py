@@ -9,8 +9,8 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from audits.channel.adapters import Adapter, DlrUpdate, receipt_from
-from audits.channel.httpserve import Request, Response, Server, error, json_response
+from vaudit.audits.channel.adapters import Adapter, DlrUpdate, receipt_from
+from vaudit.audits.channel.httpserve import Request, Response, Server, error, json_response
 
 MAX_BODY_BYTES = 64 * 1024
 SECRET_BYTES = 16

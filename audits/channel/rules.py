@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from audits.channel import CARRIERS, MAIN_CARRIERS
-from audits.rules import NUMBER, RULES, Param, Proposal, Result, RuleContext, register
-from audits.text import Text
-from audits.values import InputKind
+from vaudit.audits.channel import CARRIERS, MAIN_CARRIERS
+from vaudit.audits.rules import NUMBER, RULES, Param, Proposal, Result, RuleContext, register
+from vaudit.audits.text import Text
+from vaudit.audits.values import InputKind
 
 # Each channel rule and the generic rule that judges a typed value when no run exists
 # (None: no proposal without a run).

@@ -26,12 +26,12 @@ from typing import Any
 import certifi
 import httpx
 
-from audits.channel.adapters import Adapter, DlrUpdate, short
-from audits.channel.plan import TOKEN_ALPHABET, TOKEN_LENGTH, Plan, PlannedMessage
-from audits.channel.receiver import Receiver
-from audits.channel.store import Recorder, create_run, finish_run
-from audits.db import Store
-from audits.models import utcnow
+from vaudit.audits.channel.adapters import Adapter, DlrUpdate, short
+from vaudit.audits.channel.plan import TOKEN_ALPHABET, TOKEN_LENGTH, Plan, PlannedMessage
+from vaudit.audits.channel.receiver import Receiver
+from vaudit.audits.channel.store import Recorder, create_run, finish_run
+from vaudit.audits.db import Store
+from vaudit.audits.models import utcnow
 
 MAX_ATTEMPTS = 5
 BACKOFF_S = 0.2  # first wait after a refused connection or a 429 without Retry-After

@@ -24,9 +24,9 @@ from typing import Any
 
 import httpx
 
-from audits.channel import ChannelError
-from audits.channel.cards import allocated_key
-from audits.channel.httpserve import Request, Response, Server, error, json_response
+from vaudit.audits.channel import ChannelError
+from vaudit.audits.channel.cards import allocated_key
+from vaudit.audits.channel.httpserve import Request, Response, Server, error, json_response
 
 DLR_PUSH_TIMEOUT_S = 5.0
 

@@ -15,12 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from audits import events
-from audits.channel import ChannelError
-from audits.channel.models import ChannelMessage, ChannelRun, DeliveryReport, HandsetReceipt
-from audits.channel.plan import Plan, PlannedMessage
-from audits.db import Store
-from audits.models import Audit, AuditStatus, utcnow
+from vaudit.audits import events
+from vaudit.audits.channel import ChannelError
+from vaudit.audits.channel.models import ChannelMessage, ChannelRun, DeliveryReport, HandsetReceipt
+from vaudit.audits.channel.plan import Plan, PlannedMessage
+from vaudit.audits.db import Store
+from vaudit.audits.models import Audit, AuditStatus, utcnow
 
 BATCH_MAX = 2_000  # rows per transaction at most
 # How long the writer gathers rows after the first one before committing them together. Each

@@ -12,19 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from audits import __version__
-from audits.text import LANGS, Lang, default_lang
+from vaudit.audits import __version__
+from vaudit.audits.text import LANGS, Lang, default_lang
 
 if TYPE_CHECKING:
-    from audits.db import Store
-    from audits.service import Service
+    from vaudit.audits.db import Store
+    from vaudit.audits.service import Service
 
 
 def configured_auditor() -> str | None:
     """`auditor` from the config file, if the file exists and names one."""
     import tomllib
 
-    from audits.paths import ConfigError, config_file
+    from vaudit.audits.paths import ConfigError, config_file
 
     path = config_file()
     try:
@@ -59,13 +59,13 @@ class Context:
 
     @property
     def target(self) -> str:
-        from audits.paths import database_target
+        from vaudit.audits.paths import database_target
 
         return database_target(self.db)
 
     def store(self, migrate: bool = True) -> Store:
         if self._store is None:
-            from audits.db import open_store
+            from vaudit.audits.db import open_store
 
             self._store = open_store(self.target, migrate=migrate)
         return self._store
@@ -73,7 +73,7 @@ class Context:
     @property
     def service(self) -> Service:
         if self._service is None:
-            from audits.service import Service
+            from vaudit.audits.service import Service
 
             self._service = Service(self.store(), self.actor, self.checklist_dirs)
         return self._service
@@ -85,12 +85,12 @@ class Context:
 
 def user_errors() -> tuple[type[Exception], ...]:
     """Exceptions that are the user's to fix: shown as one line on stderr, exit 1."""
-    from audits.checklist import ChecklistError
-    from audits.db import DatabaseError
-    from audits.files import FileExists
-    from audits.paths import ConfigError
-    from audits.values import ValueError_
-    from audits.vendor_fields import FieldError
+    from vaudit.audits.checklist import ChecklistError
+    from vaudit.audits.db import DatabaseError
+    from vaudit.audits.files import FileExists
+    from vaudit.audits.paths import ConfigError
+    from vaudit.audits.values import ValueError_
+    from vaudit.audits.vendor_fields import FieldError
 
     errors: list[type[Exception]] = [
         ChecklistError,
@@ -100,16 +100,16 @@ def user_errors() -> tuple[type[Exception], ...]:
         FileExists,
         ConfigError,
     ]
-    if "audits.channel" in sys.modules:
-        from audits.channel import ChannelError
+    if "vaudit.audits.channel" in sys.modules:
+        from vaudit.audits.channel import ChannelError
 
         errors.append(ChannelError)
-    if "audits.service" in sys.modules:
-        from audits.service import AuditError
+    if "vaudit.audits.service" in sys.modules:
+        from vaudit.audits.service import AuditError
 
         errors.append(AuditError)
-    if "audits.report" in sys.modules:
-        from audits.report import ReportError
+    if "vaudit.audits.report" in sys.modules:
+        from vaudit.audits.report import ReportError
 
         errors.append(ReportError)
     return tuple(errors)
@@ -179,7 +179,7 @@ def cli(
     checklist_dirs: tuple[Path, ...],
 ) -> None:
     """vaudit: qualify SMS platform vendors: checklists, evidence, scores and verdicts."""
-    from audits.paths import user_checklists_dir
+    from vaudit.audits.paths import user_checklists_dir
 
     dirs = [user_checklists_dir(), *checklist_dirs]
     for directory in checklist_dirs:
@@ -200,7 +200,7 @@ def cli(
 def run_tui(context: Context) -> None:
     """`vaudit` alone opens the Textual app (imported only here: the CLI stays light)."""
     try:
-        from tui.app import make_app
+        from vaudit.tui.app import make_app
     except ImportError as error:  # a broken install: say so instead of a traceback
         raise click.ClickException(f"the TUI cannot start: {error}") from None
     explicit = click.get_current_context().params.get("lang")
@@ -214,7 +214,7 @@ def run_tui(context: Context) -> None:
 
 
 def main() -> None:
-    from audits.cli import (  # noqa: F401
+    from vaudit.audits.cli import (  # noqa: F401
         audit_cmds,
         channel_cmds,
         checklist_cmds,

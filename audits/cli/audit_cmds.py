@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from audits.cli import Context, cli, pass_context
-from audits.cli.output import echo_json, echo_table, fields, percent, points
-from audits.files import write_atomically
+from vaudit.audits.cli import Context, cli, pass_context
+from vaudit.audits.cli.output import echo_json, echo_table, fields, percent, points
+from vaudit.audits.files import write_atomically
 
 RESULT_GLYPHS = {"pass": "✔", "partial": "◐", "fail": "✘", "na": "–", None: "·"}
 
@@ -62,7 +62,7 @@ def summary_json(summary: Any) -> dict[str, Any]:
 
 
 def verdict_text(ctx: Context, verdict: Any) -> str:
-    from audits.scoring import VERDICT_LABELS
+    from vaudit.audits.scoring import VERDICT_LABELS
 
     return VERDICT_LABELS[verdict](ctx.lang)
 
@@ -290,7 +290,7 @@ def evidence_json(e: Any) -> dict[str, Any]:
 
 
 def _show_item(ctx: Context, view: Any, item_id: str, as_json: bool) -> None:
-    from audits.service import NotFound
+    from vaudit.audits.service import NotFound
 
     item = view.checklists.item(item_id)
     if item is None:
@@ -410,7 +410,7 @@ def answer(
     RESULT is pass, partial, fail or na; clear removes it; auto takes the rule's proposal
     from --value; keep changes only the value or note.
     """
-    from audits.service import UNSET
+    from vaudit.audits.service import UNSET
 
     kwargs: dict[str, Any] = {}
     if result == "clear":
@@ -504,8 +504,8 @@ def evidence_list(ctx: Context, audit: int, item: str | None, as_json: bool) -> 
 @pass_context
 def evidence_expire(ctx: Context, evidence_id: int, date: str | None, clear: bool) -> None:
     """Record the DATE evidence EVIDENCE_ID stops being valid (a certificate's end, say)."""
-    from audits.cli.followup_cmds import date_argument
-    from audits.service import AuditError
+    from vaudit.audits.cli.followup_cmds import date_argument
+    from vaudit.audits.service import AuditError
 
     if clear == (date is not None):
         raise AuditError("give either a DATE (YYYY-MM-DD) or --clear")

@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from audits.cli import Context, cli, pass_context
-from audits.cli.output import echo_json, echo_table, fields
+from vaudit.audits.cli import Context, cli, pass_context
+from vaudit.audits.cli.output import echo_json, echo_table, fields
 
 PROGRESS_EVERY_S = 0.2
 
@@ -73,7 +73,7 @@ def cards_add(
     label: str | None,
 ) -> None:
     """Register a test card (the number is checked; the prefix's carrier is shown)."""
-    from audits.channel.cards import add_card
+    from vaudit.audits.channel.cards import add_card
 
     info = add_card(
         ctx.store(),
@@ -95,7 +95,7 @@ def cards_add(
 @pass_context
 def cards_list(ctx: Context, as_json: bool) -> None:
     """List the test cards, with the carrier each prefix was allocated to."""
-    from audits.channel.cards import CARRIERS, coverage_warnings, list_cards
+    from vaudit.audits.channel.cards import CARRIERS, coverage_warnings, list_cards
 
     infos = list_cards(ctx.store())
     if as_json:
@@ -135,7 +135,7 @@ def cards_list(ctx: Context, as_json: bool) -> None:
 @pass_context
 def cards_import(ctx: Context, path: Path) -> None:
     """Add cards from a CSV file: number,carrier[,mvno,ported,province,label]; all or none."""
-    from audits.channel.cards import import_cards
+    from vaudit.audits.channel.cards import import_cards
 
     infos = import_cards(ctx.store(), ctx.actor, path)
     click.echo(f"{len(infos)} card(s) added")
@@ -199,8 +199,8 @@ def plan_options(func: Any) -> Any:
 
 
 def _build_plan(ctx: Context, card_refs: str | None, kinds: str | None, **settings: Any) -> Any:
-    from audits.channel.cards import cards_by_ref
-    from audits.channel.plan import plan_for
+    from vaudit.audits.channel.cards import cards_by_ref
+    from vaudit.audits.channel.plan import plan_for
 
     refs = [r.strip() for r in (card_refs or "").split(",") if r.strip()]
     chosen = cards_by_ref(ctx.store(), refs)
@@ -220,8 +220,8 @@ def channel() -> None:
 @pass_context
 def channel_plan(ctx: Context, audit_id: int, as_json: bool, **options: Any) -> None:
     """Show what a run would send (nothing is sent or stored)."""
-    from audits.channel.cards import coverage_warnings
-    from audits.channel.plan import messages
+    from vaudit.audits.channel.cards import coverage_warnings
+    from vaudit.audits.channel.plan import messages
 
     ctx.service.audit(audit_id)  # a clear error for an unknown audit
     plan = _build_plan(ctx, **options)
@@ -269,8 +269,8 @@ def channel_plan(ctx: Context, audit_id: int, as_json: bool, **options: Any) -> 
 
 
 def _adapter(profile: Path | None, simulator: str | None, dlr: str) -> Any:
-    from audits.channel import ChannelError
-    from audits.channel.adapters import SimulatorAdapter, load_adapter, simulator_profile
+    from vaudit.audits.channel import ChannelError
+    from vaudit.audits.channel.adapters import SimulatorAdapter, load_adapter, simulator_profile
 
     if (profile is None) == (simulator is None):
         raise ChannelError("give either --profile FILE or --simulator URL")
@@ -401,9 +401,9 @@ def channel_run(
     **options: Any,
 ) -> None:
     """Send the plan through the vendor's API and measure (Ctrl+C cancels, keeping results)."""
-    from audits.channel import run_summary
-    from audits.channel.plan import messages
-    from audits.channel.runner import ChannelRunner, RunOptions
+    from vaudit.audits.channel import run_summary
+    from vaudit.audits.channel.plan import messages
+    from vaudit.audits.channel.runner import ChannelRunner, RunOptions
 
     ctx.service.audit(audit_id)
     adapter = _adapter(profile, simulator, dlr)
@@ -461,9 +461,9 @@ def channel_run(
 @pass_context
 def channel_show(ctx: Context, audit_id: int | None, run_id: int | None, as_json: bool) -> None:
     """List the channel runs (of one audit), or show one run's metrics."""
-    from audits.channel import run_summary
-    from audits.channel.metrics import status_of
-    from audits.channel.store import runs_of
+    from vaudit.audits.channel import run_summary
+    from vaudit.audits.channel.metrics import status_of
+    from vaudit.audits.channel.store import runs_of
 
     if run_id is not None:
         summary = run_summary(ctx.store(), run_id)
@@ -536,7 +536,7 @@ def channel_show(ctx: Context, audit_id: int | None, run_id: int | None, as_json
 @pass_context
 def channel_export(ctx: Context, run_id: int, output: Path | None) -> None:
     """A run's summary and every message as JSON (no credential is ever in it)."""
-    from audits.channel.export import export_run
+    from vaudit.audits.channel.export import export_run
 
     data = (
         json.dumps(export_run(ctx.store(), run_id), ensure_ascii=False, indent=2, sort_keys=True)
@@ -573,7 +573,7 @@ def channel_export(ctx: Context, run_id: int, output: Path | None) -> None:
 @click.option("--seed", type=int, help="Seed for the fates (overrides the profile's).")
 def simulate(host: str, port: int, profile: Path | None, seed: int | None) -> None:
     """Serve vaudit's vendor simulator until Ctrl+C."""
-    from audits.channel.simulator import load_profile, serve_forever
+    from vaudit.audits.channel.simulator import load_profile, serve_forever
 
     settings = load_profile(profile, seed)
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from audits.cli import Context, cli, pass_context
-from audits.cli.output import echo_json, echo_table
+from vaudit.audits.cli import Context, cli, pass_context
+from vaudit.audits.cli.output import echo_json, echo_table
 
 
 @cli.group()
@@ -16,7 +16,7 @@ def checklists() -> None:
 
 
 def _load(ctx: Context):
-    from audits.checklist import load_checklists
+    from vaudit.audits.checklist import load_checklists
 
     loaded = load_checklists(ctx.checklist_dirs)
     for warning in loaded.warnings:
@@ -143,7 +143,7 @@ def checklists_show(ctx: Context, checklist_id: str, as_json: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def checklists_validate(paths: tuple[Path, ...]) -> None:
     """Check checklist files (or folders of them); list every problem and exit 1 if any."""
-    from audits.checklist import (
+    from vaudit.audits.checklist import (
         SCORING_FILE,
         ChecklistError,
         build_set,

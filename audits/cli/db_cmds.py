@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from audits.cli import Context, cli, pass_context
+from vaudit.audits.cli import Context, cli, pass_context
 
 
 @cli.group()
@@ -19,7 +19,7 @@ def db() -> None:
 @pass_context
 def db_path(ctx: Context) -> None:
     """Print the database in use (file path, or URL without its password)."""
-    from audits.db import shown_target, sqlite_path, to_url
+    from vaudit.audits.db import shown_target, sqlite_path, to_url
 
     path = sqlite_path(to_url(ctx.target))
     click.echo(str(path) if path else shown_target(ctx.target))
@@ -32,7 +32,7 @@ def db_upgrade(ctx: Context) -> None:
 
     A PostgreSQL database is not copied first: take a pg_dump before (see docs/team.md).
     """
-    from audits.db import current_revision, head_revision, upgrade
+    from vaudit.audits.db import current_revision, head_revision, upgrade
 
     store = ctx.store(migrate=False)
     before = current_revision(store.engine)
@@ -57,7 +57,7 @@ def db_backup(ctx: Context, file: Path) -> None:
     SQLite: a consistent copy through SQLite's backup API, checked before it is kept.
     PostgreSQL: `pg_dump --format=custom`, when pg_dump is installed.
     """
-    from audits.backup import backup
+    from vaudit.audits.backup import backup
 
     done = backup(ctx.target, file)
     detail = f"schema {done.revision}, {done.events} events, " if done.revision else ""
@@ -73,7 +73,7 @@ def db_restore(ctx: Context, file: Path, force: bool) -> None:
 
     Refused while the database is open elsewhere (close the app first), unless --force.
     """
-    from audits.backup import restore
+    from vaudit.audits.backup import restore
 
     done = restore(ctx.target, file, force=force)
     click.echo(f"restored from {done.restored_from} ({done.events} events, schema {done.revision})")
@@ -90,9 +90,9 @@ def db_restore(ctx: Context, file: Path, force: bool) -> None:
 @pass_context
 def demo(ctx: Context, reset: bool) -> None:
     """Fill the database with a fictional selection of SMS vendors to explore."""
-    from audits.db import shown_target
-    from audits.demo import DemoRefused, load_demo, reset_database
-    from audits.service import count_rows
+    from vaudit.audits.db import shown_target
+    from vaudit.audits.demo import DemoRefused, load_demo, reset_database
+    from vaudit.audits.service import count_rows
 
     started = time.perf_counter()
     store = ctx.store()

@@ -7,14 +7,14 @@ from typing import Any
 
 import click
 
-from audits.cli import Context, cli, pass_context
-from audits.cli.output import echo_json, echo_table
+from vaudit.audits.cli import Context, cli, pass_context
+from vaudit.audits.cli.output import echo_json, echo_table
 
 
 def date_argument(raw: str, what: str) -> dt.date:
     """A YYYY-MM-DD date from the command line, or a one-line user error."""
-    from audits.service import AuditError
-    from audits.vendor_fields import parse_date
+    from vaudit.audits.service import AuditError
+    from vaudit.audits.vendor_fields import parse_date
 
     try:
         return parse_date(raw)

@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
-from audits.cli import Context, cli, pass_context
-from audits.cli.output import cell_width, echo_json, echo_table, fields
-from audits.scenario import COVERAGES, INDUSTRIES, MESSAGE_KINDS
-from audits.vendor_fields import JSON_FIELDS, VENDOR_FIELDS, display_capital, field_text
+from vaudit.audits.cli import Context, cli, pass_context
+from vaudit.audits.cli.output import cell_width, echo_json, echo_table, fields
+from vaudit.audits.scenario import COVERAGES, INDUSTRIES, MESSAGE_KINDS
+from vaudit.audits.vendor_fields import JSON_FIELDS, VENDOR_FIELDS, display_capital, field_text
 
 # Option names for vendor fields; the model's own names where they read well.
 OPTION_NAMES = {"registered_capital_yuan": "capital"}
@@ -35,7 +35,7 @@ def vendor_options(func: Any) -> Any:
 
 
 def vendor_json(vendor: Any) -> dict[str, Any]:
-    from audits.vendor_records import code_records_from, port_changes_from, tax_years_from
+    from vaudit.audits.vendor_records import code_records_from, port_changes_from, tax_years_from
 
     data = {spec.name: getattr(vendor, spec.name) for spec in VENDOR_FIELDS}
     data["access_codes"] = json.loads(vendor.access_codes)
@@ -65,7 +65,7 @@ def port_json(change: Any, today: Any = None) -> dict[str, Any]:
     """A port change; an unfiled one that has happened carries its timeline's dates."""
     data = _plain(change)
     if today is not None and not change.filed and change.changed_on <= today:
-        from audits.regulatory.working_days import port_change_timeline
+        from vaudit.audits.regulatory.working_days import port_change_timeline
 
         timeline = port_change_timeline(change.changed_on, False, today)
         for key in ("inquiry_by", "throttle_from", "suspension_from"):
@@ -143,7 +143,7 @@ def vendors_edit(ctx: Context, vendor: str, if_version: int | None, **values: st
 
 def _warn(ctx: Context, given: dict[str, str]) -> None:
     """Saved, but worth a look: what the regulatory checks say about the facts just given."""
-    from audits.vendor_fields import field_warnings
+    from vaudit.audits.vendor_fields import field_warnings
 
     for name, text in given.items():
         for message in field_warnings(
@@ -189,9 +189,9 @@ def vendor_codes() -> None:
 @pass_context
 def codes_list(ctx: Context, vendor: str, as_json: bool) -> None:
     """List VENDOR's access codes: kind, allocation, carriers opened, validity end, status."""
-    from audits.regulatory.access_code import KIND_NAMES, classify_code
-    from audits.regulatory.code_life import code_end
-    from audits.vendor_records import CODE_STATUSES, code_records_from
+    from vaudit.audits.regulatory.access_code import KIND_NAMES, classify_code
+    from vaudit.audits.regulatory.code_life import code_end
+    from vaudit.audits.vendor_records import CODE_STATUSES, code_records_from
 
     found = ctx.service.vendor(vendor)
     records = code_records_from(found.code_records)
@@ -253,7 +253,7 @@ def codes_add(
         if value is not None:
             parts.append(f"{key}:{value.strip()}")
     updated, record = ctx.service.put_code(vendor, " ".join(parts))
-    from audits.vendor_records import format_code_record
+    from vaudit.audits.vendor_records import format_code_record
 
     click.echo(f"{updated.name}: {format_code_record(record)} (version {updated.version})")
 
@@ -281,7 +281,7 @@ def port_changes_list(ctx: Context, vendor: str, as_json: bool) -> None:
     """List VENDOR's port changes, earliest first; an unfiled one with its risk dates."""
     import datetime as dt
 
-    from audits.vendor_records import port_changes_from
+    from vaudit.audits.vendor_records import port_changes_from
 
     found = ctx.service.vendor(vendor)
     today = ctx.service.today or dt.date.today()
@@ -414,7 +414,7 @@ def selections_add(
     notes: str | None,
 ) -> None:
     """Start a selection NAME with the enterprise's scenario."""
-    from audits.scenario import Scenario
+    from vaudit.audits.scenario import Scenario
 
     try:
         scenario = Scenario(
@@ -457,7 +457,7 @@ def selection_json(selection: Any, candidates: list[Any] | None = None) -> dict[
 @pass_context
 def selections_list(ctx: Context, as_json: bool) -> None:
     """List selections with their funnel (candidates per stage)."""
-    from audits.models import Stage
+    from vaudit.audits.models import Stage
 
     rows = [(s, ctx.service.candidates(s.id)) for s in ctx.service.selections()]
     if as_json:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from audits.cli import Context, cli, pass_context
+from vaudit.audits.cli import Context, cli, pass_context
 
 
 @cli.command()
@@ -44,7 +44,7 @@ def export(
     force: bool,
 ) -> None:
     """Export a scored report of each AUDIT (or, with --compare, one comparison)."""
-    from audits.report import export_audits, export_comparison
+    from vaudit.audits.report import export_audits, export_comparison
 
     if compare:
         if output is None:
@@ -87,7 +87,7 @@ def report() -> None:
 @pass_context
 def report_verify(ctx: Context, files: tuple[Path, ...]) -> None:
     """Check each report's digest and the evidence files beside it; exit 0 only if all hold."""
-    from audits.report import verify_file
+    from vaudit.audits.report import verify_file
 
     failed = False
     for path in files:
@@ -116,7 +116,7 @@ def report_verify(ctx: Context, files: tuple[Path, ...]) -> None:
 @pass_context
 def report_import(ctx: Context, file: Path, force: bool) -> None:
     """Restore the audit in FILE (with its vendor, selection, checklists and evidence)."""
-    from audits.report_import import import_report
+    from vaudit.audits.report_import import import_report
 
     done = import_report(ctx.service, file, force=force)
     if done.already:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import audits.channel.models  # the channel-test tables
-import audits.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import vaudit.audits.channel.models  # the channel-test tables
+import vaudit.audits.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -16,7 +16,7 @@ def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
         # `alembic` run by hand during development: use the URL given with -x url=...
-        from audits.db import make_engine, to_url
+        from vaudit.audits.db import make_engine, to_url
 
         url = context.get_x_argument(as_dictionary=True).get("url") or "vaudit-dev.sqlite"
         engine = make_engine(to_url(url))

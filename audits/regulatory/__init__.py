@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from audits.text import Text
+from vaudit.audits.text import Text
 
 
 class Level(StrEnum):

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from audits.regulatory import Finding, Report, failed, passed, warned
-from audits.text import Text
+from vaudit.audits.regulatory import Finding, Report, failed, passed, warned
+from vaudit.audits.text import Text
 
 Scope = Literal["national", "provincial", "unknown"]
 Kind = Literal["commercial", "third_party_platform", "own_use", "public_welfare", "carrier"]

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 
-from audits.regulatory import Finding, Report, failed, passed, warned
-from audits.regulatory.access_code import classify_code
-from audits.regulatory.licence import check_annual_report
-from audits.regulatory.mlps import add_months
-from audits.vendor_records import CARRIERS, CODE_STATUSES, CodeRecord
+from vaudit.audits.regulatory import Finding, Report, failed, passed, warned
+from vaudit.audits.regulatory.access_code import classify_code
+from vaudit.audits.regulatory.licence import check_annual_report
+from vaudit.audits.regulatory.mlps import add_months
+from vaudit.audits.vendor_records import CARRIERS, CODE_STATUSES, CodeRecord
 
 VALIDITY_WARN_DAYS = 90  # a code ending within this many days is flagged, like a licence
 NON_COMMERCIAL_YEARS = 5  # unconfirmed: an estimate only, never a fail

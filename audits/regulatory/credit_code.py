@@ -5,9 +5,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
-from audits.regulatory import Finding, Report, failed, passed, warned
-from audits.text import Text
-from audits.vendor_fields import CREDIT_CODE_PATTERN, credit_code_check_character
+from vaudit.audits.regulatory import Finding, Report, failed, passed, warned
+from vaudit.audits.text import Text
+from vaudit.audits.vendor_fields import CREDIT_CODE_PATTERN, credit_code_check_character
 
 CHECK_FORMAT = "credit_code.format"
 CHECK_DIGIT = "credit_code.check_character"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from audits.regulatory import Finding, Report, failed, passed, warned
+from vaudit.audits.regulatory import Finding, Report, failed, passed, warned
 
 REAL_START_GAP_DAYS = 365  # registration and first contract further apart than this: warn
 MEMBERSHIP_NEEDS_YEARS = 3  # the association admits after 3 consecutive compliant years

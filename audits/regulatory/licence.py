@@ -8,9 +8,9 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from audits.regulatory import Finding, Level, Report, failed, passed, warned
-from audits.regulatory.credit_code import check_same_holder
-from audits.text import Text
+from vaudit.audits.regulatory import Finding, Level, Report, failed, passed, warned
+from vaudit.audits.regulatory.credit_code import check_same_holder
+from vaudit.audits.text import Text
 
 VALIDITY_YEARS = 5  # value-added licences run five years (2001 Measures art. 13, kept in 2017)
 VALIDITY_TOLERANCE_DAYS = 31  # "about five years": allow a month either way

@@ -6,9 +6,9 @@ import calendar
 import datetime as dt
 import unicodedata
 
-from audits.regulatory import Finding, Report, failed, passed, report, warned
-from audits.regulatory.credit_code import check_same_holder
-from audits.text import Text
+from vaudit.audits.regulatory import Finding, Report, failed, passed, report, warned
+from vaudit.audits.regulatory.credit_code import check_same_holder
+from vaudit.audits.text import Text
 
 MIN_LEVEL = 3  # the qualification checklist asks for level 3 (监督保护) or above
 LEVELS = range(1, 6)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from audits.regulatory import Finding, Report, failed, passed, report, warned
-from audits.text import Text
+from vaudit.audits.regulatory import Finding, Report, failed, passed, report, warned
+from vaudit.audits.text import Text
 
 try:  # optional: without it only the number's shape is checked
     import phonenumbers

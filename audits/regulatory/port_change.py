@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from audits.regulatory import Finding, Report, failed, passed, warned
-from audits.regulatory.working_days import Calendar, port_change_timeline
-from audits.vendor_records import PortChange
+from vaudit.audits.regulatory import Finding, Report, failed, passed, warned
+from vaudit.audits.regulatory.working_days import Calendar, port_change_timeline
+from vaudit.audits.vendor_records import PortChange
 
 
 def _filed(change: PortChange, today: dt.date, calendar: Calendar | None) -> Finding:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from audits.regulatory import Finding, Report, failed, passed, report, warned
+from vaudit.audits.regulatory import Finding, Report, failed, passed, report, warned
 
 # Source (domain.md, "Changing the sending port"): the inquiry comes within 3 *working* days;
 # "7 days" and "two more weeks" carry no "working", so they are read as calendar days.
@@ -41,7 +41,7 @@ def parse_calendar(text: str) -> Calendar:
 @cache
 def load_calendar() -> Calendar:
     """The packaged holiday table (read once; the file ships inside audits.regulatory)."""
-    text = resources.files("audits.regulatory").joinpath("holidays.toml").read_text("utf-8")
+    text = resources.files("vaudit.audits.regulatory").joinpath("holidays.toml").read_text("utf-8")
     return parse_calendar(text)
 
 

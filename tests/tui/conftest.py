@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from audits.db import open_store
-from audits.demo import load_demo
-from audits.service import Service
-from tui.app import VauditApp, make_app
+from vaudit.audits.db import open_store
+from vaudit.audits.demo import load_demo
+from vaudit.audits.service import Service
+from vaudit.tui.app import VauditApp, make_app
 
 TODAY = dt.date(2026, 11, 24)
 FIXED_TIME = "2026-11-24 09:30:00.000000"
@@ -87,7 +87,7 @@ def open_service(db: Path, actor: str = "check") -> Service:
 
 async def audit_shown(pilot: Pilot[None]) -> Any:
     """Wait for the audit screen to show an audit; return the screen."""
-    from tui.screens.audit import AuditScreen
+    from vaudit.tui.screens.audit import AuditScreen
 
     app = pilot.app
     await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view is not None)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, Static
 
-from audits.models import Answer, Audit, Vendor
 from tests.tui.conftest import (
     audit_shown,
     home_ready,
@@ -16,9 +15,10 @@ from tests.tui.conftest import (
     settle,
     until,
 )
-from tui.screens.dialogs import SignOffDialog, TextDialog
-from tui.screens.home import HomeScreen
-from tui.screens.vendor_form import VendorFormScreen
+from vaudit.audits.models import Answer, Audit, Vendor
+from vaudit.tui.screens.dialogs import SignOffDialog, TextDialog
+from vaudit.tui.screens.home import HomeScreen
+from vaudit.tui.screens.vendor_form import VendorFormScreen
 
 VALID_CREDIT_CODE = "91350100M000100Y43"
 

@@ -15,15 +15,15 @@ from sqlmodel import select
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Static
 
-from audits.channel.cards import add_card
-from audits.channel.models import ChannelMessage, ChannelRun, HandsetReceipt
-from audits.channel.simulator import SimProfile, Simulator
-from audits.db import open_store
-from audits.scenario import Scenario
-from audits.service import Service
 from tests.tui.conftest import TODAY, audit_shown, home_ready, until
-from tui.screens.audit import AuditScreen
-from tui.screens.channel import ChannelScreen
+from vaudit.audits.channel.cards import add_card
+from vaudit.audits.channel.models import ChannelMessage, ChannelRun, HandsetReceipt
+from vaudit.audits.channel.simulator import SimProfile, Simulator
+from vaudit.audits.db import open_store
+from vaudit.audits.scenario import Scenario
+from vaudit.audits.service import Service
+from vaudit.tui.screens.audit import AuditScreen
+from vaudit.tui.screens.channel import ChannelScreen
 
 FAST = {"dlr_median_s": 0.02, "handset_median_s": 0.03, "latency_spread": 0.3}
 CARDS = [

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, Static
 
-from audits.models import Answer, Candidate, Vendor
 from tests.tui.conftest import (
     audit_shown,
     home_ready,
@@ -18,11 +17,12 @@ from tests.tui.conftest import (
     until,
 )
 from tests.tui.test_audit_flow import header, stored
-from tui.screens.compare import CompareScreen
-from tui.screens.dialogs import ConfirmDialog, StaleDialog, TextDialog
-from tui.screens.help import HelpScreen
-from tui.screens.home import HomeScreen
-from tui.screens.vendor_form import VendorFormScreen
+from vaudit.audits.models import Answer, Candidate, Vendor
+from vaudit.tui.screens.compare import CompareScreen
+from vaudit.tui.screens.dialogs import ConfirmDialog, StaleDialog, TextDialog
+from vaudit.tui.screens.help import HelpScreen
+from vaudit.tui.screens.home import HomeScreen
+from vaudit.tui.screens.vendor_form import VendorFormScreen
 
 
 async def open_compare(pilot, rows: int = 2) -> CompareScreen:
@@ -228,7 +228,7 @@ async def test_the_command_palette_offers_the_main_actions(demo_db: Path, app_fa
 async def test_a_late_reload_never_undoes_own_answers(demo_db: Path, app_factory):
     """A poll that read the audit just before our write must not roll the screen back (which
     would make the next key on that item look stale)."""
-    from tui.screens.audit import AuditLoaded
+    from vaudit.tui.screens.audit import AuditLoaded
 
     app = app_factory(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -315,7 +315,7 @@ async def test_a_fact_proposal_follows_the_vendor_facts_as_they_are_now(
 
 
 async def test_a_second_audit_of_the_same_pair_asks_first(demo_db: Path, app_factory) -> None:
-    from audits.models import Audit
+    from vaudit.audits.models import Audit
 
     app = app_factory(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:

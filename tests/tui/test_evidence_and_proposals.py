@@ -8,11 +8,11 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList, Static
 
-from audits.models import Answer, Evidence
 from tests.tui.conftest import open_first_audit, settle
 from tests.tui.test_audit_flow import stored
-from tui.screens.audit import AuditScreen
-from tui.screens.dialogs import EvidenceDialog, TextDialog
+from vaudit.audits.models import Answer, Evidence
+from vaudit.tui.screens.audit import AuditScreen
+from vaudit.tui.screens.dialogs import EvidenceDialog, TextDialog
 
 
 async def open_and_settle(pilot) -> AuditScreen:  # type: ignore[no-untyped-def]

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from textual.widgets import Input, Static
 
-from audits.report import EVIDENCE_FOLDER, verify_file
 from tests.tui.conftest import home_ready, open_first_audit, settle, until
 from tests.tui.test_compare_language_team import open_compare
-from tui.screens.export import ExportDialog
-from tui.screens.home import HomeScreen
+from vaudit.audits.report import EVIDENCE_FOLDER, verify_file
+from vaudit.tui.screens.export import ExportDialog
+from vaudit.tui.screens.home import HomeScreen
 
 
 async def type_path(pilot, path: str) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audits.models import Answer
 from tests.conftest import read_only
 from tests.tui.conftest import open_first_audit, settle
 from tests.tui.test_audit_flow import stored
+from vaudit.audits.models import Answer
 
 
 def shown_errors(app) -> list[str]:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList, Static
 
-from audits.models import Evidence, FollowUp
 from tests.tui.conftest import TODAY, open_first_audit, settle
 from tests.tui.test_audit_flow import stored
-from tui.screens.dialogs import EvidenceDialog, FollowUpDialog, TextDialog
+from vaudit.audits.models import Evidence, FollowUp
+from vaudit.tui.screens.dialogs import EvidenceDialog, FollowUpDialog, TextDialog
 
 
 async def test_f_creates_a_follow_up_on_the_current_item(demo_db: Path, app_factory) -> None:

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 from textual.widgets import Static
 
-from audits.models import Answer
-from audits.scenario import Scenario
 from tests import pg_server
 from tests.tui.conftest import open_first_audit, open_service, settle, until
-from tui.screens.dialogs import StaleDialog
+from vaudit.audits.models import Answer
+from vaudit.audits.scenario import Scenario
+from vaudit.tui.screens.dialogs import StaleDialog
 
 
 @pytest.fixture

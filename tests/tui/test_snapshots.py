@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import DataTable
 
 from tests.tui.conftest import home_ready, open_first_audit, settle, until
-from tui.screens.compare import CompareScreen
+from vaudit.tui.screens.compare import CompareScreen
 
 SIZE = (120, 40)
 

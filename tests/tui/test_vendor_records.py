@@ -7,11 +7,11 @@ from pathlib import Path
 
 from textual.widgets import Static, TextArea
 
-from audits.models import Answer, Vendor
 from tests.tui.conftest import audit_shown, home_ready, settle, until
 from tests.tui.test_audit_flow import stored
-from tui.screens.home import HomeScreen
-from tui.screens.vendor_form import VendorFormScreen
+from vaudit.audits.models import Answer, Vendor
+from vaudit.tui.screens.home import HomeScreen
+from vaudit.tui.screens.vendor_form import VendorFormScreen
 
 ITEM = "qualification.code.port_change_filed"
 

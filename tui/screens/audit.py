@@ -22,22 +22,22 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.messages import ServiceReady
-from tui.screens.base import AppScreen
-from tui.widgets.format import (
+from vaudit.tui.messages import ServiceReady
+from vaudit.tui.screens.base import AppScreen
+from vaudit.tui.widgets.format import (
     percent,
     result_glyph,
     result_name,
     status_name,
     verdict_text,
 )
-from tui.writer import WriteDone, WriteFailed
+from vaudit.tui.writer import WriteDone, WriteFailed
 
 if TYPE_CHECKING:
-    from audits.checklist import Item
-    from audits.models import Answer, Evidence, FollowUp
-    from audits.scoring import AuditScore
-    from audits.service import AuditView, Service
+    from vaudit.audits.checklist import Item
+    from vaudit.audits.models import Answer, Evidence, FollowUp
+    from vaudit.audits.scoring import AuditScore
+    from vaudit.audits.service import AuditView, Service
 
 POLL_SECONDS = 2.0  # how often the screen looks for changes made elsewhere
 UNANSWERED_SHOWN = 12  # unanswered items named in the sign-off dialog
@@ -548,7 +548,7 @@ class AuditScreen(AppScreen):
         )
 
     def _render_value_input(self, item: Item, answer: Answer | None) -> None:
-        from audits.values import InputKind
+        from vaudit.audits.values import InputKind
 
         lang = self.app.lang
         box = self.query_one("#value", Input)
@@ -736,7 +736,7 @@ class AuditScreen(AppScreen):
         return None, ""
 
     def _ask_override_note(self, item: Item, answer: Answer | None, result: str) -> None:
-        from tui.screens.dialogs import TextDialog
+        from vaudit.tui.screens.dialogs import TextDialog
 
         lang = self.app.lang
         proposed, reason = self._proposal(item.id)
@@ -768,7 +768,7 @@ class AuditScreen(AppScreen):
 
     @on(Input.Changed, "#value")
     def _value_changed(self, event: Input.Changed) -> None:
-        from audits.values import ValueError_, parse_value
+        from vaudit.audits.values import ValueError_, parse_value
 
         item = self._current_item()
         hint = self.query_one("#value-hint", Static)
@@ -787,7 +787,7 @@ class AuditScreen(AppScreen):
 
     @on(Input.Submitted, "#value")
     def _value_submitted(self, event: Input.Submitted) -> None:
-        from audits.values import ValueError_, parse_value
+        from vaudit.audits.values import ValueError_, parse_value
 
         item = self._current_item()
         if item is None or self._refuse_if_locked():
@@ -804,7 +804,7 @@ class AuditScreen(AppScreen):
         self.query_one("#items", DataTable).focus()
 
     def action_note(self) -> None:
-        from tui.screens.dialogs import TextDialog
+        from vaudit.tui.screens.dialogs import TextDialog
 
         item = self._current_item()
         if item is None or self._refuse_if_locked():
@@ -825,8 +825,8 @@ class AuditScreen(AppScreen):
         )
 
     def action_add_file(self) -> None:
-        from tui.screens.dialogs import TextDialog
-        from tui.widgets.path_suggester import PathSuggester
+        from vaudit.tui.screens.dialogs import TextDialog
+        from vaudit.tui.widgets.path_suggester import PathSuggester
 
         item = self._current_item()
         if item is None or self._refuse_if_locked():
@@ -854,7 +854,7 @@ class AuditScreen(AppScreen):
         )
 
     def action_add_url(self) -> None:
-        from tui.screens.dialogs import TextDialog
+        from vaudit.tui.screens.dialogs import TextDialog
 
         item = self._current_item()
         if item is None or self._refuse_if_locked():
@@ -874,7 +874,7 @@ class AuditScreen(AppScreen):
     def action_follow_up(self) -> None:
         """A follow-up on the item under the cursor; allowed after sign-off too (it records
         the vendor's promise, not a change to what was signed)."""
-        from tui.screens.dialogs import FollowUpDialog
+        from vaudit.tui.screens.dialogs import FollowUpDialog
 
         item = self._current_item()
         if item is None or self.view is None:
@@ -901,7 +901,7 @@ class AuditScreen(AppScreen):
 
     @on(OptionList.OptionSelected, "#evidence")
     def _evidence_selected(self, event: OptionList.OptionSelected) -> None:
-        from tui.screens.dialogs import EvidenceDialog
+        from vaudit.tui.screens.dialogs import EvidenceDialog
 
         item_id = self.item_id
         if item_id is None or event.option.id is None:
@@ -919,7 +919,7 @@ class AuditScreen(AppScreen):
         self.app.push_screen(EvidenceDialog(chosen, can_edit=not self.read_only), closed)
 
     def _ask_expiry(self, evidence: Evidence) -> None:
-        from tui.screens.dialogs import TextDialog, parse_day
+        from vaudit.tui.screens.dialogs import TextDialog, parse_day
 
         service = self.service
         evidence_id = evidence.id
@@ -950,7 +950,7 @@ class AuditScreen(AppScreen):
         )
 
     def action_sign_off(self) -> None:
-        from tui.screens.dialogs import SignOffDialog
+        from vaudit.tui.screens.dialogs import SignOffDialog
 
         if self.view is None or self._refuse_if_locked():
             return
@@ -974,7 +974,7 @@ class AuditScreen(AppScreen):
     def action_export(self) -> None:
         if self.view is None:
             return
-        from tui.screens.export import ExportDialog
+        from vaudit.tui.screens.export import ExportDialog
 
         self.app.push_screen(ExportDialog([self.audit_id]))
 
@@ -983,7 +983,7 @@ class AuditScreen(AppScreen):
         writes change the audit's stamp, so the screen reloads)."""
         if self.view is None:
             return
-        from tui.screens.channel import ChannelScreen
+        from vaudit.tui.screens.channel import ChannelScreen
 
         view = self.view
         self.app.push_screen(
@@ -1054,7 +1054,7 @@ class AuditScreen(AppScreen):
             self._load(self.app.service, external=False)
 
     def on_write_failed(self, message: WriteFailed) -> None:
-        from audits.service import StaleWrite
+        from vaudit.audits.service import StaleWrite
 
         tag: str = message.tag
         if tag.startswith("answer:"):
@@ -1062,7 +1062,7 @@ class AuditScreen(AppScreen):
             self.pending[item_id] -= 1
             self._refresh_item_row(item_id)
         if isinstance(message.error, StaleWrite):
-            from tui.screens.dialogs import StaleDialog
+            from vaudit.tui.screens.dialogs import StaleDialog
 
             self.app.push_screen(StaleDialog(message.error))
             self.action_reload()
@@ -1070,8 +1070,8 @@ class AuditScreen(AppScreen):
         self.notify(str(message.error), title=self.t("Not saved"), severity="error", timeout=10)
 
     def _rescore(self) -> None:
-        from audits.rules import Result
-        from audits.scoring import score
+        from vaudit.audits.rules import Result
+        from vaudit.audits.scoring import score
 
         assert self.view is not None
         results = {k: Result(a.result) if a.result else None for k, a in self.answers.items()}

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
-from tui.labels import tr, translate_bindings
+from vaudit.tui.labels import tr, translate_bindings
 
 if TYPE_CHECKING:
-    from audits.service import Service
-    from tui.app import VauditApp
+    from vaudit.audits.service import Service
+    from vaudit.tui.app import VauditApp
 
 
 class Words:

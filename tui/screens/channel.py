@@ -35,17 +35,17 @@ from textual.widgets import (
     Static,
 )
 
-from tui.messages import ServiceReady
-from tui.screens.base import AppScreen
-from tui.writer import WriteDone, WriteFailed
+from vaudit.tui.messages import ServiceReady
+from vaudit.tui.screens.base import AppScreen
+from vaudit.tui.writer import WriteDone, WriteFailed
 
 if TYPE_CHECKING:
-    from audits.channel.adapters import Adapter
-    from audits.channel.cards import CardInfo
-    from audits.channel.metrics import Outcome
-    from audits.channel.plan import Plan
-    from audits.channel.runner import ChannelRunner
-    from audits.service import Service
+    from vaudit.audits.channel.adapters import Adapter
+    from vaudit.audits.channel.cards import CardInfo
+    from vaudit.audits.channel.metrics import Outcome
+    from vaudit.audits.channel.plan import Plan
+    from vaudit.audits.channel.runner import ChannelRunner
+    from vaudit.audits.service import Service
 
 REFRESH_SECONDS = 0.3  # how often a running test's counters and stored figures are redrawn
 DEFAULT_SIMULATOR = "http://127.0.0.1:8790"
@@ -160,7 +160,7 @@ class ChannelScreen(AppScreen):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        from audits.channel.plan import TIME_SLOTS
+        from vaudit.audits.channel.plan import TIME_SLOTS
 
         yield Static(id="ch-header")
         with Horizontal(id="ch-top"):
@@ -235,7 +235,7 @@ class ChannelScreen(AppScreen):
 
     def apply_language(self) -> None:
         lang = self.app.lang
-        from audits.channel.plan import KINDS, TIME_SLOTS
+        from vaudit.audits.channel.plan import KINDS, TIME_SLOTS
 
         self._render_header()
         self.query_one("#ch-cards-title", Label).update(self.t("Test cards (Space: in the plan)"))
@@ -293,8 +293,8 @@ class ChannelScreen(AppScreen):
 
     @work(thread=True, exclusive=True, group="channel-load")
     def _load(self, service: Service) -> None:
-        from audits.channel.cards import list_cards
-        from audits.channel.store import runs_of
+        from vaudit.audits.channel.cards import list_cards
+        from vaudit.audits.channel.store import runs_of
 
         try:
             cards = list_cards(service.store)
@@ -330,7 +330,7 @@ class ChannelScreen(AppScreen):
 
     @work(thread=True, group="channel-read")
     def _fetch_run(self, service: Service, run_id: int, seq: int) -> None:
-        from audits.channel.metrics import summary_and_outcomes
+        from vaudit.audits.channel.metrics import summary_and_outcomes
 
         try:
             summary, outcomes = summary_and_outcomes(service.store, run_id)
@@ -365,8 +365,8 @@ class ChannelScreen(AppScreen):
     # ------------------------------------------------------------------ cards
 
     def _render_cards(self) -> None:
-        from audits.channel import CARRIERS
-        from audits.channel.cards import coverage_warnings
+        from vaudit.audits.channel import CARRIERS
+        from vaudit.audits.channel.cards import coverage_warnings
 
         lang = self.app.lang
         table = self.query_one("#ch-cards", DataTable)
@@ -422,7 +422,7 @@ class ChannelScreen(AppScreen):
             raise ValueError(self.t("{what} must be a number", what=self.t(label))) from None
 
     def _plan(self) -> Plan:
-        from audits.channel.plan import plan_for
+        from vaudit.audits.channel.plan import plan_for
 
         chosen = [i.card for i in self.cards if i.card.id not in self.excluded]
         kinds = list(self.query_one("#ch-kinds", SelectionList).selected)
@@ -443,8 +443,8 @@ class ChannelScreen(AppScreen):
         )
 
     def _adapter(self) -> Adapter:
-        from audits.channel import ChannelError
-        from audits.channel.adapters import SimulatorAdapter, load_adapter, simulator_profile
+        from vaudit.audits.channel import ChannelError
+        from vaudit.audits.channel.adapters import SimulatorAdapter, load_adapter, simulator_profile
 
         target = self.query_one("#target", Input).value.strip()
         if not target:
@@ -474,9 +474,9 @@ class ChannelScreen(AppScreen):
 
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
-        from audits.channel import ChannelError
-        from audits.channel.plan import messages
-        from audits.channel.runner import ChannelRunner, RunOptions
+        from vaudit.audits.channel import ChannelError
+        from vaudit.audits.channel.plan import messages
+        from vaudit.audits.channel.runner import ChannelRunner, RunOptions
 
         if self.running or self.app.service is None:
             return
@@ -534,7 +534,7 @@ class ChannelScreen(AppScreen):
 
     @work(exclusive=True, group="channel-run", exit_on_error=False)
     async def _run(self, runner: ChannelRunner) -> None:
-        from audits.channel import ChannelError
+        from vaudit.audits.channel import ChannelError
 
         error: str | None = None
         try:
@@ -626,7 +626,7 @@ class ChannelScreen(AppScreen):
         self.notify(f"error: {error}", severity="error")
 
     def _render_metrics(self) -> None:
-        from audits.channel import CARRIERS
+        from vaudit.audits.channel import CARRIERS
 
         table = self.query_one("#ch-metrics", DataTable)
         table.clear(columns=True)
@@ -693,7 +693,7 @@ class ChannelScreen(AppScreen):
         self._render_grid(rebuild=True)
 
     def _render_grid(self, rebuild: bool = False) -> None:
-        from audits.channel.plan import KINDS
+        from vaudit.audits.channel.plan import KINDS
 
         table = self.query_one("#ch-grid", DataTable)
         lang = self.app.lang
@@ -765,7 +765,7 @@ class ChannelScreen(AppScreen):
         if outcome is not None and outcome.receipt_at is not None:
             self.notify(self.t("{token} is already marked received", token=token))
             return
-        from audits.channel.store import record_manual_receipt
+        from vaudit.audits.channel.store import record_manual_receipt
 
         store, run_id, actor = self.service.store, self.run_id, self.app.actor
         self.app.writer.submit(

@@ -12,12 +12,12 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
-from tui.screens.base import AppScreen
-from tui.widgets.format import result_glyph, stage_name, verdict_text
-from tui.writer import WriteDone, WriteFailed
+from vaudit.tui.screens.base import AppScreen
+from vaudit.tui.widgets.format import result_glyph, stage_name, verdict_text
+from vaudit.tui.writer import WriteDone, WriteFailed
 
 if TYPE_CHECKING:
-    from audits.service import AuditView
+    from vaudit.audits.service import AuditView
 
 RESULT_RANK = {"pass": 3, "partial": 2, "fail": 1}
 LABEL_WIDTH = 34
@@ -265,7 +265,7 @@ class CompareScreen(AppScreen):
         self.action_expand()
 
     def action_export(self) -> None:
-        from tui.screens.export import ExportDialog
+        from vaudit.tui.screens.export import ExportDialog
 
         self.app.push_screen(ExportDialog(list(self.audit_ids), compare=True))
 
@@ -281,7 +281,7 @@ class CompareScreen(AppScreen):
         return self.views[column - 1]
 
     def action_stage(self, stage: str) -> None:
-        from tui.screens.dialogs import ConfirmDialog
+        from vaudit.tui.screens.dialogs import ConfirmDialog
 
         view = self._cursor_view()
         if view is None:
@@ -307,7 +307,7 @@ class CompareScreen(AppScreen):
         )
 
     def action_reject(self) -> None:
-        from tui.screens.dialogs import TextDialog
+        from vaudit.tui.screens.dialogs import TextDialog
 
         view = self._cursor_view()
         if view is None:

@@ -17,11 +17,11 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, OptionList, Select, SelectionList, Static
 from textual.widgets.option_list import Option
 
-from tui.screens.base import Words
+from vaudit.tui.screens.base import Words
 
 if TYPE_CHECKING:
-    from audits.models import Evidence
-    from audits.service import StaleWrite
+    from vaudit.audits.models import Evidence
+    from vaudit.audits.service import StaleWrite
 
 
 T = TypeVar("T")
@@ -372,7 +372,7 @@ class NewSelectionDialog(Dialog[dict[str, Any]]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
     def compose(self) -> ComposeResult:
-        from audits.scenario import COVERAGES, INDUSTRIES, MESSAGE_KINDS
+        from vaudit.audits.scenario import COVERAGES, INDUSTRIES, MESSAGE_KINDS
 
         lang = self.app.lang
         with Vertical(classes="dialog-box wide"):
@@ -411,7 +411,7 @@ class NewSelectionDialog(Dialog[dict[str, Any]]):
     @on(Button.Pressed, "#ok")
     @on(Input.Submitted)
     def action_save(self) -> None:
-        from audits.scenario import Scenario
+        from vaudit.audits.scenario import Scenario
 
         name = self.query_one("#name", Input).value.strip()
         volume_text = self.query_one("#volume", Input).value.strip()

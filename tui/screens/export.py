@@ -24,11 +24,11 @@ from textual.widgets import (
     Static,
 )
 
-from tui.screens.dialogs import Dialog
-from tui.widgets.path_suggester import PathSuggester
+from vaudit.tui.screens.dialogs import Dialog
+from vaudit.tui.widgets.path_suggester import PathSuggester
 
 if TYPE_CHECKING:
-    from audits.report import Written
+    from vaudit.audits.report import Written
 
 
 class ExportDialog(Dialog[list[str]]):
@@ -115,9 +115,9 @@ class ExportDialog(Dialog[list[str]]):
 
     @work(thread=True, exclusive=True, group="export")
     def _run(self, raw: str, fmt: str, with_evidence: bool, force: bool) -> None:
-        from audits.files import FileExists
-        from audits.report import ReportError, export_audits, export_comparison
-        from audits.service import AuditError
+        from vaudit.audits.files import FileExists
+        from vaudit.audits.report import ReportError, export_audits, export_comparison
+        from vaudit.audits.service import AuditError
 
         service = self.app.service
         assert service is not None

@@ -11,10 +11,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label, Static
 
-from tui.labels import tr
+from vaudit.tui.labels import tr
 
 if TYPE_CHECKING:
-    from tui.app import VauditApp
+    from vaudit.tui.app import VauditApp
 
 
 PALETTE_HINT = "ctrl+p: command palette (new audit, compare, switch language, switch theme)"

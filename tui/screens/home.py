@@ -16,13 +16,13 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
 
-from tui.messages import ServiceFailed, ServiceReady
-from tui.screens.base import AppScreen
-from tui.widgets.format import percent, points, stage_name, status_name, verdict_text, when
-from tui.writer import WriteDone, WriteFailed
+from vaudit.tui.messages import ServiceFailed, ServiceReady
+from vaudit.tui.screens.base import AppScreen
+from vaudit.tui.widgets.format import percent, points, stage_name, status_name, verdict_text, when
+from vaudit.tui.writer import WriteDone, WriteFailed
 
 if TYPE_CHECKING:
-    from audits.service import HomeRow, Service
+    from vaudit.audits.service import HomeRow, Service
 
 STAGES = ("screening", "technical_test", "negotiation", "finalist", "rejected")
 STATUSES = ("draft", "in_review", "signed_off")
@@ -413,7 +413,7 @@ class HomeScreen(AppScreen):
         if not 2 <= len(ids) <= 6:
             self.notify(self.t("Select 2 to 6 audits to compare."), severity="warning")
             return
-        from tui.screens.compare import CompareScreen
+        from vaudit.tui.screens.compare import CompareScreen
 
         self.app.push_screen(CompareScreen(ids))
 
@@ -428,7 +428,7 @@ class HomeScreen(AppScreen):
                 self.notify(self.t("Mark audits with Space, or put the cursor on one."))
                 return
             ids = [row.audit_id]
-        from tui.screens.export import ExportDialog
+        from vaudit.tui.screens.export import ExportDialog
 
         self.app.push_screen(ExportDialog(ids))
 
@@ -443,14 +443,14 @@ class HomeScreen(AppScreen):
     def _open_vendor(self, vendor_id: int | None) -> None:
         if self.app.service is None:
             return
-        from tui.screens.vendor_form import VendorFormScreen
+        from vaudit.tui.screens.vendor_form import VendorFormScreen
 
         self.app.push_screen(VendorFormScreen(vendor_id))
 
     def action_new_selection(self) -> None:
         if self.app.service is None:
             return
-        from tui.screens.dialogs import NewSelectionDialog
+        from vaudit.tui.screens.dialogs import NewSelectionDialog
 
         def created(result: dict[str, Any] | None) -> None:
             if result is None:
@@ -463,7 +463,7 @@ class HomeScreen(AppScreen):
     def action_new_audit(self) -> None:
         if self.app.service is None:
             return
-        from tui.screens.dialogs import NewAuditDialog
+        from vaudit.tui.screens.dialogs import NewAuditDialog
 
         row = self._cursor_row()
         vendors = sorted({(r.vendor_id, r.vendor_name) for r in self.rows}, key=lambda v: v[1])
@@ -495,7 +495,7 @@ class HomeScreen(AppScreen):
                 start(vendor_id, selection_id)
                 return
             # A second audit of the same pair is rare on purpose: ask before starting one.
-            from tui.screens.dialogs import ConfirmDialog
+            from vaudit.tui.screens.dialogs import ConfirmDialog
 
             self.app.push_screen(
                 ConfirmDialog(

@@ -15,18 +15,18 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
-from audits.vendor_fields import (
+from vaudit.audits.vendor_fields import (
     VENDOR_FIELDS,
     FieldError,
     field_text,
     field_warnings,
     parse_vendor_fields,
 )
-from tui.screens.base import AppScreen
-from tui.writer import WriteDone, WriteFailed
+from vaudit.tui.screens.base import AppScreen
+from vaudit.tui.writer import WriteDone, WriteFailed
 
 if TYPE_CHECKING:
-    from audits.models import Vendor
+    from vaudit.audits.models import Vendor
 
 
 class VendorLoaded(Message):
@@ -174,7 +174,7 @@ class VendorFormScreen(AppScreen):
         if not self.changed():
             self.dismiss_form()
             return
-        from tui.screens.dialogs import ConfirmDialog
+        from vaudit.tui.screens.dialogs import ConfirmDialog
 
         def decided(discard: bool | None) -> None:
             if discard:

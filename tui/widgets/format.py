@@ -6,8 +6,8 @@ import datetime as dt
 
 from rich.text import Text as RichText
 
-from audits.text import Lang
-from tui.labels import tr
+from vaudit.audits.text import Lang
+from vaudit.tui.labels import tr
 
 VERDICT_STYLES = {
     "recommended": "bold green",
@@ -29,7 +29,7 @@ RESULT_GLYPHS = {
 def verdict_text(verdict: str | None, lang: Lang) -> RichText:
     if verdict is None:
         return RichText("")
-    from audits.scoring import VERDICT_LABELS, Verdict
+    from vaudit.audits.scoring import VERDICT_LABELS, Verdict
 
     return RichText(VERDICT_LABELS[Verdict(verdict)](lang), style=VERDICT_STYLES.get(verdict, ""))
 
@@ -45,13 +45,13 @@ def result_name(result: str | None, lang: Lang) -> str:
 
 
 def stage_name(stage: str | None, lang: Lang) -> str:
-    from audits.vocabulary import STAGE_LABELS
+    from vaudit.audits.vocabulary import STAGE_LABELS
 
     return STAGE_LABELS[stage](lang) if stage in STAGE_LABELS else (stage or "")
 
 
 def status_name(status: str | None, lang: Lang) -> str:
-    from audits.vocabulary import STATUS_LABELS
+    from vaudit.audits.vocabulary import STATUS_LABELS
 
     return STATUS_LABELS[status](lang) if status in STATUS_LABELS else (status or "")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from audits.models import UTCDateTime
+from vaudit.audits.models import UTCDateTime
 
 revision = "0007"
 down_revision = "0006"

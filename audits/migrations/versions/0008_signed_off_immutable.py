@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from audits.db_guard import create_guards
+from vaudit.audits.db_guard import create_guards
 
 revision = "0008"
 down_revision = "0007"
