@@ -75,12 +75,21 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return env_dir
 
 
-def run(venv: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def clean_env(cwd: Path) -> dict[str, str]:
+    """No PYTHONPATH (it could put a source checkout before the wheel) and no user's database."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VAUDIT_DB")}
     env["XDG_DATA_HOME"] = str(cwd / "data")
     env["XDG_CONFIG_HOME"] = str(cwd / "config")
+    return env
+
+
+def run(venv: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(venv / "bin" / "vaudit"), *args], cwd=cwd, env=env, capture_output=True, text=True
+        [str(venv / "bin" / "vaudit"), *args],
+        cwd=cwd,
+        env=clean_env(cwd),
+        capture_output=True,
+        text=True,
     )
 
 
@@ -92,6 +101,7 @@ def test_the_installed_wheel_has_its_checklists_and_migrations(venv: Path, tmp_p
             "import vaudit.checklists, vaudit.audits.migrations; print(vaudit.checklists.__file__)",
         ],
         cwd=tmp_path,
+        env=clean_env(tmp_path),
         capture_output=True,
         text=True,
         check=True,
@@ -135,6 +145,7 @@ asyncio.run(main())
     shown = subprocess.run(
         [str(venv / "bin" / "python"), "-c", script],
         cwd=tmp_path,
+        env=clean_env(tmp_path),
         capture_output=True,
         text=True,
     )
