@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from vaudit.audits.migrations import HEAD_REVISION
 
 if TYPE_CHECKING:
+    from alembic.config import Config
     from sqlmodel import Session
 
 # How long a write waits for another writer's transaction before giving up (both backends).
@@ -191,7 +192,7 @@ def _plain_errors() -> Iterator[None]:
 # ----------------------------------------------------------------------------- migrations
 
 
-def _alembic_config(connection: sa.Connection | None = None):
+def _alembic_config(connection: sa.Connection | None = None) -> Config:
     from alembic.config import Config
 
     config = Config()

@@ -75,7 +75,7 @@ class EvidenceKind(StrEnum):
     NOTE = "note"
 
 
-def _ts(nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
+def _ts(nullable: bool = False) -> sa.Column[dt.datetime]:
     return sa.Column(UTCDateTime(), nullable=nullable)
 
 

@@ -29,7 +29,7 @@ def default_lang() -> Lang:
     """The language from VAUDIT_LANG, else the user's locale (zh_* gives Chinese)."""
     explicit = os.environ.get("VAUDIT_LANG", "").strip().lower()
     if explicit in LANGS:
-        return explicit  # type: ignore[return-value]
+        return explicit
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var)
         if value:

@@ -20,9 +20,10 @@ def _from_keyring(name: str) -> str | None:
     except ImportError:
         return None
     try:
-        return keyring.get_password(KEYRING_SERVICE, name)
+        password: str | None = keyring.get_password(KEYRING_SERVICE, name)
     except Exception:  # a locked or absent keyring backend is "not found", not a crash
         return None
+    return password
 
 
 class Credentials:

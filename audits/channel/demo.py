@@ -6,16 +6,16 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from vaudit.audits.channel.adapters import SimulatorAdapter, simulator_profile
 from vaudit.audits.channel.cards import add_card
 from vaudit.audits.channel.plan import messages, plan_for
-from vaudit.audits.channel.runner import ChannelRunner, Progress, RunOptions
+from vaudit.audits.channel.runner import ChannelRunner, RunOptions
 from vaudit.audits.channel.simulator import SimProfile, Simulator
 from vaudit.audits.db import Store
 
-# Numbers from the ranges in facts §4 (fictional subscribers): the three carriers, an MVNO
+# Numbers from the carriers' allocated ranges (fictional subscribers): the three carriers, an MVNO
 # card, and a card ported from Unicom to Mobile.
 DEMO_CARDS = [
     ("13800138000", "mobile", False, False, "北京", "测试机 A（示例）"),
@@ -38,26 +38,30 @@ DEMO_SIMULATOR = SimProfile(
 DEMO_TIMEOUT_S = 0.6
 
 
-def _run_coroutine(factory: Callable[[], Coroutine[Any, Any, Progress]]) -> Progress:
+Result = TypeVar("Result")
+
+
+def _run_coroutine(factory: Callable[[], Coroutine[Any, Any, Result]]) -> Result:
     """Run on a fresh event loop, in a thread when the caller already runs one (the TUI)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(factory())
-    box: dict[str, Any] = {}
+    results: list[Result] = []
+    errors: list[BaseException] = []
 
     def target() -> None:
         try:
-            box["result"] = asyncio.run(factory())
+            results.append(asyncio.run(factory()))
         except BaseException as exc:  # handed to the calling thread
-            box["error"] = exc
+            errors.append(exc)
 
     thread = threading.Thread(target=target, name="demo-channel-run")
     thread.start()
     thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    if errors:
+        raise errors[0]
+    return results[0]
 
 
 def load_channel_demo(store: Store, actor: str, audit_id: int) -> int:
@@ -79,7 +83,7 @@ def load_channel_demo(store: Store, actor: str, audit_id: int) -> int:
         seed=2026,
     )
 
-    async def run() -> Progress:
+    async def run() -> int:
         async with Simulator(DEMO_SIMULATOR) as simulator:
             runner = ChannelRunner(
                 store,
@@ -90,10 +94,8 @@ def load_channel_demo(store: Store, actor: str, audit_id: int) -> int:
                 adapter=SimulatorAdapter(simulator_profile(simulator.url, "push")),
                 options=RunOptions(claimed_sender=DEMO_SIMULATOR.sender),
             )
-            progress = await runner.run()
+            await runner.run()
             assert runner.run_id is not None
-            progress.extra_run_id = runner.run_id  # type: ignore[attr-defined]
-            return progress
+            return runner.run_id
 
-    progress = _run_coroutine(run)
-    return progress.extra_run_id  # type: ignore[attr-defined]
+    return _run_coroutine(run)

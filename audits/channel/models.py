@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 from vaudit.audits.models import UTCDateTime, utcnow
 
 
-def _ts(nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
+def _ts(nullable: bool = False) -> sa.Column[dt.datetime]:
     return sa.Column(UTCDateTime(), nullable=nullable)
 
 

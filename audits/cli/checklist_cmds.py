@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from vaudit.audits.cli import Context, cli, pass_context
 from vaudit.audits.cli.output import echo_json, echo_table
+
+if TYPE_CHECKING:
+    from vaudit.audits.checklist import ChecklistSet
 
 
 @cli.group()
@@ -15,7 +19,7 @@ def checklists() -> None:
     """The checklists audits run against (shipped, user folder, --checklists)."""
 
 
-def _load(ctx: Context):
+def _load(ctx: Context) -> ChecklistSet:
     from vaudit.audits.checklist import load_checklists
 
     loaded = load_checklists(ctx.checklist_dirs)
@@ -74,7 +78,7 @@ def checklists_list(ctx: Context, as_json: bool) -> None:
         ],
         right=[1, 3, 4, 5],
     )
-    total = sum(r["items"] for r in rows)
+    total = sum(len(cl.items) for cl in loaded.checklists)
     click.echo(
         f"\n{total} items in {len(rows)} checklists; verdict: recommended ≥ "
         f"{loaded.scoring.recommended_at_least:g}, conditional ≥ "

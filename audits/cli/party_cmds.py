@@ -110,7 +110,7 @@ def vendors_list(ctx: Context, as_json: bool) -> None:
 @click.argument("name")
 @vendor_options
 @pass_context
-def vendors_add(ctx: Context, name: str, **values: str | None) -> None:
+def vendors_add(ctx: Context, /, name: str, **values: str | None) -> None:
     """Add a vendor named NAME with the facts given as options."""
     given = {k: v for k, v in values.items() if v is not None}
     vendor = ctx.service.add_vendor({"name": name, **given})
@@ -131,7 +131,9 @@ def vendors_add(ctx: Context, name: str, **values: str | None) -> None:
 )
 @vendor_options
 @pass_context
-def vendors_edit(ctx: Context, vendor: str, if_version: int | None, **values: str | None) -> None:
+def vendors_edit(
+    ctx: Context, /, vendor: str, if_version: int | None, **values: str | None
+) -> None:
     """Change facts of VENDOR (id or name); an empty value clears a fact."""
     given = {k: v for k, v in values.items() if v is not None}
     if not given:
@@ -458,8 +460,9 @@ def selection_json(selection: Any, candidates: list[Any] | None = None) -> dict[
 def selections_list(ctx: Context, as_json: bool) -> None:
     """List selections with their funnel (candidates per stage)."""
     from vaudit.audits.models import Stage
+    from vaudit.audits.rows import row_id
 
-    rows = [(s, ctx.service.candidates(s.id)) for s in ctx.service.selections()]
+    rows = [(s, ctx.service.candidates(row_id(s))) for s in ctx.service.selections()]
     if as_json:
         echo_json([selection_json(s, c) for s, c in rows])
         return
@@ -486,8 +489,10 @@ def selections_list(ctx: Context, as_json: bool) -> None:
 @pass_context
 def selections_show(ctx: Context, selection: str, as_json: bool) -> None:
     """Show a selection's scenario and candidates."""
+    from vaudit.audits.rows import row_id  # sqlalchemy: not loaded for --help
+
     found = ctx.service.selection(selection)
-    candidates = ctx.service.candidates(found.id)  # type: ignore[arg-type]
+    candidates = ctx.service.candidates(row_id(found))
     if as_json:
         echo_json(selection_json(found, candidates))
         return

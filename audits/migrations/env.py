@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
@@ -26,7 +27,7 @@ def run() -> None:
     _migrate(connection)
 
 
-def _migrate(connection) -> None:
+def _migrate(connection: sa.Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

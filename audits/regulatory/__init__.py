@@ -1,4 +1,4 @@
-"""Pure validators for Chinese SMS-vendor regulatory facts (see /work/shared/facts-cn-sms.md).
+"""Pure validators for Chinese SMS-vendor regulatory facts.
 
 Every check takes plain values, never raises on odd input, and returns a Report of bilingual
 findings. Nothing here does I/O except reading the packaged holiday table.

@@ -15,14 +15,16 @@ from vaudit.audits.text import Text
 try:  # optional: without it only the number's shape is checked
     import phonenumbers
     from phonenumbers import PhoneNumberType, carrier
-except ImportError:  # pragma: no cover - exercised only where the package is missing
-    phonenumbers = None  # type: ignore[assignment]
 
-# The CN mobile pattern from phonenumbers' own metadata (facts §4), for when it is missing.
+    PHONENUMBERS_INSTALLED = True
+except ImportError:  # pragma: no cover - exercised only where the package is missing
+    PHONENUMBERS_INSTALLED = False
+
+# The CN mobile pattern from phonenumbers' own metadata, for when it is missing.
 _FALLBACK_MOBILE = re.compile(
     r"^(?:1(?:610\d|740[0-5])\d{6}|1(?:[38]\d|4[57]|[59][0-35-9]|6[25-7]|7[0-35-8])\d{8})$"
 )
-# Virtual-operator ranges. 162/165 as MVNO is commonly cited but unconfirmed (facts §4).
+# Virtual-operator ranges. 162/165 as MVNO is commonly cited but unconfirmed.
 MVNO_PREFIXES = ("170", "171", "162", "165", "167")
 # 13-digit IoT numbers exist but phonenumbers does not cover them: report, do not fail.
 _IOT = re.compile(r"^(?:14[0-46-8]\d|1064)\d{9}$")
@@ -40,7 +42,7 @@ def national_number(raw: str) -> str | None:
 
 
 def _is_cn_mobile(digits: str) -> bool:
-    if phonenumbers is None:
+    if not PHONENUMBERS_INSTALLED:
         return bool(_FALLBACK_MOBILE.match(digits))
     try:
         number = phonenumbers.parse(digits, "CN")
@@ -57,7 +59,7 @@ def _is_cn_mobile(digits: str) -> bool:
 def allocated_carrier(raw: str) -> Text | None:
     """The carrier the number's range was allocated to (it may have been ported since)."""
     digits = national_number(raw)
-    if phonenumbers is None or digits is None or not _is_cn_mobile(digits):
+    if not PHONENUMBERS_INSTALLED or digits is None or not _is_cn_mobile(digits):
         return None
     number = phonenumbers.parse(digits, "CN")
     zh = carrier.name_for_number(number, "zh")

@@ -10,7 +10,7 @@ from importlib import resources
 
 from vaudit.audits.regulatory import Finding, Report, failed, passed, report, warned
 
-# Source (domain.md, "Changing the sending port"): the inquiry comes within 3 *working* days;
+# When a vendor changes the port it sends from, the inquiry comes within 3 *working* days;
 # "7 days" and "two more weeks" carry no "working", so they are read as calendar days.
 INQUIRY_WORKING_DAYS = 3
 THROTTLE_AFTER_DAYS = 7  # calendar days after the inquiry deadline: volume cut by >= 50 %

@@ -3,7 +3,7 @@ descriptions translated when it is mounted."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from textual.screen import Screen
 
@@ -14,16 +14,22 @@ if TYPE_CHECKING:
     from vaudit.tui.app import VauditApp
 
 
+class _InVauditApp(Protocol):
+    @property
+    def app(self) -> VauditApp: ...
+
+
 class Words:
-    """The app's labels in its current language (see tui/labels.py)."""
+    """The app's labels in its current language (see tui/labels.py), for screens that declare
+    `app: VauditApp`."""
 
-    app: VauditApp
-
-    def t(self, text: str, **values: object) -> str:
+    def t(self: _InVauditApp, text: str, /, **values: object) -> str:
         return tr(text, self.app.lang, **values)
 
 
 class AppScreen(Words, Screen[None]):
+    app: VauditApp
+
     @property
     def service(self) -> Service:
         assert self.app.service is not None

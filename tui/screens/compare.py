@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
+from vaudit.audits.rows import row_id
 from vaudit.tui.screens.base import AppScreen
 from vaudit.tui.widgets.format import result_glyph, stage_name, verdict_text
 from vaudit.tui.writer import WriteDone, WriteFailed
@@ -85,13 +86,13 @@ class CompareScreen(AppScreen):
         stages: dict[int, str] = {}
         by_selection: dict[int, dict[int, str]] = {}
         for view in views:
-            selection_id = view.selection.id
+            selection_id = row_id(view.selection)
             if selection_id not in by_selection:
-                by_selection[selection_id] = {  # type: ignore[index]
-                    vendor.id: candidate.stage  # type: ignore[misc]
-                    for candidate, vendor in service.candidates(selection_id)  # type: ignore[arg-type]
+                by_selection[selection_id] = {
+                    row_id(vendor): candidate.stage
+                    for candidate, vendor in service.candidates(selection_id)
                 }
-            stages[view.audit.id] = by_selection[selection_id].get(view.vendor.id, "")  # type: ignore[index,arg-type]
+            stages[row_id(view.audit)] = by_selection[selection_id].get(row_id(view.vendor), "")
         self.post_message(CompareLoaded(views, stages))
 
     def on_compare_loaded(self, message: CompareLoaded) -> None:
@@ -135,8 +136,8 @@ class CompareScreen(AppScreen):
             Row(
                 "stage",
                 RichText(self.t("Stage"), style="bold"),
-                [RichText(stage_name(self.stages.get(v.audit.id), lang)) for v in views],
-                tuple(self.stages.get(v.audit.id) for v in views),
+                [RichText(stage_name(self.stages.get(row_id(v.audit)), lang)) for v in views],
+                tuple(self.stages.get(row_id(v.audit)) for v in views),
             )
         )
         rows.append(
@@ -286,7 +287,7 @@ class CompareScreen(AppScreen):
         view = self._cursor_view()
         if view is None:
             return
-        if self.stages.get(view.audit.id) != "rejected":
+        if self.stages.get(row_id(view.audit)) != "rejected":
             self._move(view, stage, None)
             return
 
@@ -325,9 +326,9 @@ class CompareScreen(AppScreen):
     def _move(self, view: AuditView, stage: str, reason: str | None) -> None:
         service = self.app.service
         assert service is not None
-        selection_id, vendor_id = view.selection.id, view.vendor.id
+        selection_id, vendor_id = row_id(view.selection), row_id(view.vendor)
         self.app.writer.submit(
-            lambda: service.move_stage(selection_id, vendor_id, stage, reason),  # type: ignore[arg-type]
+            lambda: service.move_stage(selection_id, vendor_id, stage, reason),
             self,
             tag=f"{view.vendor.name}\t{stage}",
         )

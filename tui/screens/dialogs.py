@@ -17,11 +17,13 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, OptionList, Select, SelectionList, Static
 from textual.widgets.option_list import Option
 
+from vaudit.audits.rows import row_id
 from vaudit.tui.screens.base import Words
 
 if TYPE_CHECKING:
     from vaudit.audits.models import Evidence
     from vaudit.audits.service import StaleWrite
+    from vaudit.tui.app import VauditApp
 
 
 T = TypeVar("T")
@@ -29,6 +31,8 @@ T = TypeVar("T")
 
 class Dialog(Words, ModalScreen[T | None], Generic[T]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    app: VauditApp
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -245,7 +249,7 @@ class EvidenceDialog(Dialog[str]):
         import tempfile
         from pathlib import Path
 
-        _, content = self.app.service.evidence_content(ev.id)  # type: ignore[arg-type]
+        _, content = self.app.service.evidence_content(row_id(ev))
         folder = Path(tempfile.mkdtemp(prefix="vaudit-evidence-"))
         target = folder / Path(ev.name).name
         target.write_bytes(content)

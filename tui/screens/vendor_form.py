@@ -99,15 +99,21 @@ class VendorFormScreen(AppScreen):
                 )
 
     def _text(self, name: str) -> str:
-        widget = self.query_one(f"#field-{name}")
-        return widget.text if isinstance(widget, TextArea) else widget.value  # type: ignore[attr-defined]
+        widget = self._field(name)
+        return widget.text if isinstance(widget, TextArea) else widget.value
 
     def _set_text(self, name: str, text: str) -> None:
-        widget = self.query_one(f"#field-{name}")
+        widget = self._field(name)
         if isinstance(widget, TextArea):
             widget.load_text(text)
         else:
-            widget.value = text  # type: ignore[attr-defined]
+            widget.value = text
+
+    def _field(self, name: str) -> Input | TextArea:
+        """A field's widget: a TextArea for the records fields, an Input for the others."""
+        widget = self.query_one(f"#field-{name}")
+        assert isinstance(widget, Input | TextArea)
+        return widget
 
     def values(self) -> dict[str, str]:
         return {f.name: self._text(f.name) for f in VENDOR_FIELDS}
