@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlmodel import delete, select
 
-from vaudit.audits.channel.rules import VALUE_FALLBACK
 from vaudit.audits.checklist import Item
 from vaudit.audits.db import Store, backup_sqlite, sqlite_path
 from vaudit.audits.models import (
@@ -36,6 +35,7 @@ from vaudit.audits.models import (
     Vendor,
 )
 from vaudit.audits.rules import Result
+from vaudit.audits.rules.channel import VALUE_FALLBACK
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.scoring import Verdict
 from vaudit.audits.service import AuditError, Service
