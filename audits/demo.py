@@ -34,12 +34,12 @@ from vaudit.audits.models import (
     Selection,
     Vendor,
 )
+from vaudit.audits.regulatory.credit_code import credit_code_check_character
 from vaudit.audits.rules import Result
 from vaudit.audits.rules.channel import VALUE_FALLBACK
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.scoring import Verdict
 from vaudit.audits.service import AuditError, Service
-from vaudit.audits.vendor_fields import credit_code_check_character
 
 
 class DemoRefused(AuditError):

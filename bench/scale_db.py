@@ -45,12 +45,12 @@ from vaudit.audits.models import (
     new_uid,
     utcnow,
 )
+from vaudit.audits.regulatory.credit_code import credit_code_check_character
 from vaudit.audits.rules import Result
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.scoring import score
 from vaudit.audits.service import Service, count_rows
 from vaudit.audits.values import parse_value, to_canonical
-from vaudit.audits.vendor_fields import credit_code_check_character
 from vaudit.audits.vendor_records import CodeRecord, code_records_from, records_json
 
 ACTOR = "bench"
