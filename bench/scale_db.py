@@ -31,7 +31,8 @@ from sqlmodel import Session, SQLModel, select
 
 from vaudit.audits.checklist import ChecklistSet, Item
 from vaudit.audits.db import open_store
-from vaudit.audits.demo import load_demo, value_for
+from vaudit.audits.demo import load_demo
+from vaudit.audits.demo_answers import value_for
 from vaudit.audits.models import (
     Answer,
     Audit,
