@@ -1,24 +1,27 @@
 """The `vaudit` command line: the click group (group.py) and the commands, one module per
-concern (*_cmds.py), which register themselves on the group when imported. Heavy modules
-(SQLModel, Alembic) load only in the commands that need them, so `vaudit --help` stays quick."""
+concern (*_cmds.py), each registering its commands on the group when imported. Importing this
+package imports them all, so `cli` here is the whole command line. Heavy modules (SQLModel,
+Alembic, Textual) load only in the commands that need them, so `vaudit --help` stays quick."""
 
 from __future__ import annotations
 
+# Each *_cmds module registers its commands on `cli` when imported.
+from vaudit.audits.cli import (  # noqa: F401
+    audit_cmds,
+    channel_cmds,
+    check_cmds,
+    checklist_cmds,
+    db_cmds,
+    evidence_cmds,
+    followup_cmds,
+    party_cmds,
+    report_cmds,
+)
 from vaudit.audits.cli.group import Context, cli, pass_context, user_errors
 
 
 def main() -> None:
-    """The `vaudit` console script: every command registered, then the group run."""
-    from vaudit.audits.cli import (  # noqa: F401
-        audit_cmds,
-        channel_cmds,
-        checklist_cmds,
-        db_cmds,
-        followup_cmds,
-        party_cmds,
-        report_cmds,
-    )
-
+    """The `vaudit` console script."""
     cli(prog_name="vaudit")
 
 
