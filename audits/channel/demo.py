@@ -15,7 +15,7 @@ from vaudit.audits.channel.runner import ChannelRunner, Progress, RunOptions
 from vaudit.audits.channel.simulator import SimProfile, Simulator
 from vaudit.audits.db import Store
 
-# Numbers from the ranges in facts §4 (fictional subscribers): the three carriers, an MVNO
+# Numbers from the carriers' allocated ranges (fictional subscribers): the three carriers, an MVNO
 # card, and a card ported from Unicom to Mobile.
 DEMO_CARDS = [
     ("13800138000", "mobile", False, False, "北京", "测试机 A（示例）"),
