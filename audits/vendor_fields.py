@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from vaudit.audits.regulatory import Level
+from vaudit.audits.regulatory.credit_code import CREDIT_CODE_PATTERN, check_credit_code
+from vaudit.audits.regulatory.licence import diagnose, parse_licence_number
+from vaudit.audits.regulatory.port_change import check_port_changes
 from vaudit.audits.text import Text
+from vaudit.audits.values import NO_WORDS, YES_WORDS
 from vaudit.audits.vendor_records import (
     CODE_SYNTAX,
     PORT_SYNTAX,
@@ -31,8 +36,6 @@ from vaudit.audits.vendor_records import (
     tax_years_from,
 )
 
-CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_CODE_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-()]{4,38}$")
 
@@ -80,13 +83,6 @@ def parse_credit_code(raw: str) -> str:
             "without the letters I, O, S, V, Z"
         )
     return code
-
-
-def credit_code_check_character(first17: str) -> str:
-    """The GB 32100-2015 mod-31 check character for the first 17 characters."""
-    weights = [pow(3, i, 31) for i in range(17)]
-    total = sum(CREDIT_CODE_CHARS.index(ch) * w for ch, w in zip(first17, weights, strict=True))
-    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
 
 
 _MONEY_UNITS = {"亿": Decimal(100_000_000), "万": Decimal(10_000), "元": Decimal(1)}
@@ -162,8 +158,6 @@ def _whole(low: int, high: int) -> Callable[[str], int]:
 
 
 def _yes_no(raw: str) -> bool:
-    from vaudit.audits.values import NO_WORDS, YES_WORDS
-
     word = raw.strip().lower()
     if word in YES_WORDS:
         return True
@@ -345,21 +339,13 @@ def field_text(vendor: Any, name: str) -> str:
 def field_warnings(name: str, value: Any) -> list[Text]:
     """What the regulatory checks say about an accepted value: not errors (the value is
     stored), but things to look up, e.g. a credit code whose check character does not match."""
-    from vaudit.audits.regulatory import Level
-
     if value in (None, ""):
         return []
     if name == "credit_code":
-        from vaudit.audits.regulatory.credit_code import check_credit_code
-
         findings = check_credit_code(str(value)).findings
     elif name == "licence_number":
-        from vaudit.audits.regulatory.licence import diagnose, parse_licence_number
-
         findings = () if parse_licence_number(str(value)) else (diagnose(str(value)),)
     elif name == "port_changes":
-        from vaudit.audits.regulatory.port_change import check_port_changes
-
         text = str(value)
         try:  # the stored JSON (the form) or the text as typed (the CLI)
             changes = (

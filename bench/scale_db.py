@@ -31,7 +31,8 @@ from sqlmodel import Session, SQLModel, select
 
 from vaudit.audits.checklist import ChecklistSet, Item
 from vaudit.audits.db import open_store
-from vaudit.audits.demo import load_demo, value_for
+from vaudit.audits.demo import load_demo
+from vaudit.audits.demo_answers import value_for
 from vaudit.audits.models import (
     Answer,
     Audit,
@@ -45,12 +46,12 @@ from vaudit.audits.models import (
     new_uid,
     utcnow,
 )
+from vaudit.audits.regulatory.credit_code import credit_code_check_character
 from vaudit.audits.rules import Result
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.scoring import score
 from vaudit.audits.service import Service, count_rows
 from vaudit.audits.values import parse_value, to_canonical
-from vaudit.audits.vendor_fields import credit_code_check_character
 from vaudit.audits.vendor_records import CodeRecord, code_records_from, records_json
 
 ACTOR = "bench"

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-from vaudit.audits.channel import ChannelError, run_summary
+from vaudit.audits.channel import ChannelError
 from vaudit.audits.channel.adapters import (
     GenericAdapter,
     KannelAdapter,
@@ -26,6 +26,7 @@ from vaudit.audits.channel.adapters import (
 )
 from vaudit.audits.channel.cards import add_card, coverage_warnings, import_cards, list_cards
 from vaudit.audits.channel.credentials import Credentials
+from vaudit.audits.channel.metrics import summary_of_run
 from vaudit.audits.channel.models import ChannelMessage, ChannelRun, DeliveryReport, HandsetReceipt
 from vaudit.audits.channel.plan import messages, plan_for
 from vaudit.audits.channel.runner import ChannelRunner, Progress, RunOptions
@@ -214,7 +215,7 @@ async def test_metrics_are_exact_against_the_seeded_simulator(
     fates = Counter(f.outcome for f in sim.ledger)
     assert sum(fates.values()) == plan.size == 100
     assert fates["pseudo"] and fates["dropped"] and fates["failed"]  # the seed shows each
-    summary = run_summary(store, runner.run_id)  # type: ignore[arg-type]
+    summary = summary_of_run(store, runner.run_id)  # type: ignore[arg-type]
     o = summary["overall"]
     assert summary["run"]["status"] == "finished" and progress.phase == "finished"
     assert (o["sent"], o["accepted"]) == (100, 100)
@@ -265,7 +266,7 @@ async def test_handset_receipts_show_sender_and_altered_text(
         )
     receipts = rows(store, HandsetReceipt)
     assert len(receipts) == 3 and all(r.sender == "1069099988" for r in receipts)
-    o = run_summary(store, runner.run_id)["overall"]  # type: ignore[arg-type]
+    o = summary_of_run(store, runner.run_id)["overall"]  # type: ignore[arg-type]
     assert (o["arrived"], o["sender_mismatch"], o["text_modified"]) == (3, 3, 3)
 
 
@@ -354,7 +355,7 @@ async def test_cancelling_keeps_what_was_measured(
     sent = [m for m in stored if m.submitted_at is not None]
     assert 5 <= len(sent) < plan.size and len(stored) == plan.size
     assert len(rows(store, HandsetReceipt)) >= 5
-    summary = run_summary(store, run.id)  # type: ignore[arg-type]
+    summary = summary_of_run(store, run.id)  # type: ignore[arg-type]
     assert summary["run"]["status"] == "cancelled" and summary["overall"]["sent"] == len(sent)
 
 
@@ -513,7 +514,7 @@ async def test_the_checklist_proposes_from_the_latest_run(
             make_plan(cards, repetitions=2),
             SimulatorAdapter(simulator_profile(sim.url)),
         )
-    summary = run_summary(store, runner.run_id)  # type: ignore[arg-type]
+    summary = summary_of_run(store, runner.run_id)  # type: ignore[arg-type]
     arrival = summary["overall"]["arrival_rate"] * 100
     assert arrival < 95  # this seed's run is below the baseline
     proposals = shipped_service.view(audit.id).proposals
@@ -566,7 +567,7 @@ async def test_a_declared_fault_run_reports_the_outage_and_recovery(
             RunOptions(declared_fault=True),
         )
     failed = sum(1 for f in sim.ledger if f.outcome == "failed")
-    f = run_summary(store, runner.run_id)["failover"]  # type: ignore[arg-type]
+    f = summary_of_run(store, runner.run_id)["failover"]  # type: ignore[arg-type]
     assert failed > 0 and f["messages_lost"] == failed and f["recovered"]
     assert 0.25 <= f["time_to_recover_s"] <= 0.6
     assert f["longest_gap_s"] >= 0.25
@@ -696,7 +697,7 @@ def test_summaries_are_plain_ordered_data(store: Store, audit_id: int, cards: li
             return runner.run_id  # type: ignore[return-value]
 
     run_id = asyncio.run(go())
-    summary = run_summary(store, run_id)
+    summary = summary_of_run(store, run_id)
     text = json.dumps(summary, sort_keys=False)
     assert json.loads(text) == summary and text == json.dumps(summary, sort_keys=True)
     assert time.time() > 0

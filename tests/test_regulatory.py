@@ -15,7 +15,9 @@ from vaudit.audits.regulatory.credit_code import (
     CHECK_FORMAT,
     CHECK_ORG_CODE,
     CHECK_PREFIX,
+    CREDIT_CODE_CHARS,
     check_credit_code,
+    credit_code_check_character,
     organisation_check_character,
 )
 from vaudit.audits.regulatory.licence import (
@@ -35,7 +37,6 @@ from vaudit.audits.regulatory.working_days import (
     port_change_timeline,
 )
 from vaudit.audits.text import Text
-from vaudit.audits.vendor_fields import CREDIT_CODE_CHARS, credit_code_check_character
 
 VALID_CODES = (
     "91310110666007217T",

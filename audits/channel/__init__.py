@@ -1,31 +1,33 @@
 """Channel testing: send through a vendor's HTTP API, collect delivery reports and handset
 receipts, and measure what really arrived.
 
-Never imports textual. Modules are imported where used so `import audits.channel` stays cheap:
+Never imports textual. Modules are imported where used so `import vaudit.audits.channel` stays
+cheap; this package itself holds only what they all share (the carriers, ChannelError):
 
-  cards      the auditor's test SIMs (validation, allocated carrier, coverage warnings)
-  segments   SMS length and billed segments (GSM-7 160/153, UCS-2 70/67)
-  plan       cards × message kinds × repetitions, time slot, limits, timeouts
-  adapters   one interface per API family: simulator, kannel, generic (TOML profile)
-  secrets    credentials from the environment or the OS keyring, and redaction
-  httpserve  a small loopback HTTP/1.1 server (h11) shared by the receiver and the simulator
-  receiver   the per-run server for DLR callbacks and forwarded handset receipts
-  runner     the async sender: rate and concurrency limits, 429, safe retries, cancellation
-  store      run storage: plan rows, batched commits while the run goes on
-  metrics    rates, latencies and failover figures per run and split by carrier/kind/slot
-  simulator  vaudit's own vendor simulator (`vaudit simulate`)
-  rules      checklist rules that read the latest run's metrics
+  cards            the auditor's test SIMs (validation, allocated carrier, coverage warnings)
+  segments         SMS length and billed segments (GSM-7 160/153, UCS-2 70/67)
+  plan             cards × message kinds × repetitions, time slot, limits, timeouts
+  adapters         the adapter a profile file asks for (generic, kannel or simulator)
+  adapter_base     the adapter interface, its results, and helpers for reading vendor answers
+  generic_adapter  an API described by a TOML profile; the simulator's API is one
+  kannel_adapter   Kannel's HTTP sendsms interface
+  credentials      credentials from the environment or the OS keyring, and redaction
+  httpserve        a small loopback HTTP/1.1 server (h11) shared by the receiver and the simulator
+  receiver         the per-run server for DLR callbacks and forwarded handset receipts
+  runner           the async sender: rate and concurrency limits, 429, safe retries, cancellation
+  models           the channel-test tables: cards, runs, messages, reports, receipts
+  store            run storage: plan rows, batched commits while the run goes on
+  metrics          rates, latencies and failover figures per run and split by carrier/kind/slot
+  export           a run as plain data, every message with its reports and receipts
+  simulator        vaudit's own vendor simulator (`vaudit simulate`)
+  demo             the demo's test cards and one small simulated run
+
+The checklist rules that read a run's metrics are vaudit.audits.rules.channel.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from vaudit.audits.text import Text
-
-if TYPE_CHECKING:
-    from vaudit.audits.db import Store
-
 
 # The basic carriers a test card may declare, by key; a plan must cover the first three.
 CARRIERS: dict[str, Text] = {
@@ -39,11 +41,3 @@ MAIN_CARRIERS = ("mobile", "unicom", "telecom")
 
 class ChannelError(Exception):
     """A channel-test mistake the user can fix (bad card, plan, profile, run); one line."""
-
-
-def run_summary(store: Store, run_id: int) -> dict[str, Any]:
-    """A run's plan, counts and metrics as plain data (str/int/float/bool/None/list/dict with
-    sorted keys), for reports to embed."""
-    from vaudit.audits.channel.metrics import summary_of_run
-
-    return summary_of_run(store, run_id)

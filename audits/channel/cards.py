@@ -19,7 +19,7 @@ from vaudit.audits.regulatory import Level
 from vaudit.audits.regulatory.mobile import check_mobile, is_mvno, national_number
 from vaudit.audits.text import Text
 
-# phonenumbers' English carrier names (facts §4) → our keys.
+# phonenumbers' English carrier names ("China Mobile", …) → our keys.
 _CARRIER_BY_LIBRARY_NAME = {text.en: key for key, text in CARRIERS.items()}
 CSV_COLUMNS = ("number", "carrier", "mvno", "ported", "province", "label")
 YES = {"yes", "y", "true", "1", "是"}
@@ -105,7 +105,8 @@ def describe(card: TestCard) -> CardInfo:
 
 
 def coverage_warnings(cards: Iterable[TestCard]) -> list[Text]:
-    """What a plan over these cards leaves untested (domain §4: three carriers, MVNO, ported)."""
+    """What a plan over these cards leaves untested: a channel test covers the three main
+    carriers, an MVNO card and a ported number."""
     cards = list(cards)
     warnings = []
     missing = [c for c in MAIN_CARRIERS if not any(card.carrier == c for card in cards)]

@@ -18,7 +18,7 @@ from vaudit.audits.channel import ChannelError
 from vaudit.audits.channel.segments import Segments, count
 from vaudit.audits.text import Text
 
-# The message kinds a scenario names (scenario.MESSAGE_KINDS) plus a long text, each a
+# The content a channel test covers (codes, notices, links, marketing) plus a long text, each a
 # realistic template. {token} is the run's mark; {code} a random verification code. The
 # 【signature】 is prepended.
 KINDS: dict[str, tuple[Text, str]] = {
@@ -57,7 +57,7 @@ LIMITS = {  # name: (lowest, highest) accepted
     "repetitions": (1, 100),
     "rate_per_second": (0.01, 5_000),
     "concurrency": (1, 512),
-    "dlr_timeout_s": (0.05, 72 * 3600),  # DLRs may take up to 72 h
+    "dlr_timeout_s": (0.05, 72 * 3600),  # a DLR may come up to 72 h late (Huawei Cloud SMS API)
     "handset_timeout_s": (0.05, 72 * 3600),
 }
 

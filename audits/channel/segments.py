@@ -4,7 +4,8 @@ A single SMS carries 140 octets: 160 GSM-7 characters or 70 UCS-2 (UTF-16) units
 message carries a 6-octet concatenation header in every part, leaving 153 / 67. GSM-7 extension
 characters take an escape plus the character (two septets) and are never split across parts;
 neither is a UTF-16 surrogate pair. The 【signature】 the carrier adds is part of the text
-counted, so callers pass the text as the handset will show it.
+counted (Alibaba Cloud's and Huawei Cloud's SMS billing rules say so), so callers pass the text
+as the handset will show it.
 """
 
 from __future__ import annotations

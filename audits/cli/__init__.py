@@ -1,230 +1,28 @@
-"""The `vaudit` command line. Heavy modules (SQLModel, Alembic) load only in the commands
-that need them, so `vaudit --help` stays quick."""
+"""The `vaudit` command line: the click group (group.py) and the commands, one module per
+concern (*_cmds.py), each registering its commands on the group when imported. Importing this
+package imports them all, so `cli` here is the whole command line. Heavy modules (SQLModel,
+Alembic, Textual) load only in the commands that need them, so `vaudit --help` stays quick."""
 
 from __future__ import annotations
 
-import getpass
-import os
-import sys
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import click
-
-from vaudit.audits import __version__
-from vaudit.audits.text import LANGS, Lang, default_lang
-
-if TYPE_CHECKING:
-    from vaudit.audits.db import Store
-    from vaudit.audits.service import Service
-
-
-def configured_auditor() -> str | None:
-    """`auditor` from the config file, if the file exists and names one."""
-    import tomllib
-
-    from vaudit.audits.paths import ConfigError, config_file
-
-    path = config_file()
-    try:
-        settings = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path} cannot be read: {exc}") from None
-    auditor = settings.get("auditor")
-    if auditor is not None and (not isinstance(auditor, str) or not auditor.strip()):
-        raise ConfigError(f"{path}: auditor should be a name in quotes")
-    return auditor.strip() if auditor else None
-
-
-def default_actor() -> str:
-    """Who is writing, when --auditor is not given: VAUDIT_AUDITOR, the config file's
-    `auditor`, else the login name."""
-    try:
-        return os.environ.get("VAUDIT_AUDITOR") or configured_auditor() or getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-@dataclass
-class Context:
-    db: str | None
-    actor: str
-    lang: Lang
-    checklist_dirs: list[Path]
-    _store: Store | None = field(default=None, init=False)
-    _service: Service | None = field(default=None, init=False)
-
-    @property
-    def target(self) -> str:
-        from vaudit.audits.paths import database_target
-
-        return database_target(self.db)
-
-    def store(self, migrate: bool = True) -> Store:
-        if self._store is None:
-            from vaudit.audits.db import open_store
-
-            self._store = open_store(self.target, migrate=migrate)
-        return self._store
-
-    @property
-    def service(self) -> Service:
-        if self._service is None:
-            from vaudit.audits.service import Service
-
-            self._service = Service(self.store(), self.actor, self.checklist_dirs)
-        return self._service
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.dispose()
-
-
-def user_errors() -> tuple[type[Exception], ...]:
-    """Exceptions that are the user's to fix: shown as one line on stderr, exit 1."""
-    from vaudit.audits.checklist import ChecklistError
-    from vaudit.audits.db import DatabaseError
-    from vaudit.audits.files import FileExists
-    from vaudit.audits.paths import ConfigError
-    from vaudit.audits.values import ValueError_
-    from vaudit.audits.vendor_fields import FieldError
-
-    errors: list[type[Exception]] = [
-        ChecklistError,
-        DatabaseError,
-        ValueError_,
-        FieldError,
-        FileExists,
-        ConfigError,
-    ]
-    if "vaudit.audits.channel" in sys.modules:
-        from vaudit.audits.channel import ChannelError
-
-        errors.append(ChannelError)
-    if "vaudit.audits.service" in sys.modules:
-        from vaudit.audits.service import AuditError
-
-        errors.append(AuditError)
-    if "vaudit.audits.report" in sys.modules:
-        from vaudit.audits.report import ReportError
-
-        errors.append(ReportError)
-    return tuple(errors)
-
-
-class Group(click.Group):
-    """Turns user mistakes into `error: …` on stderr instead of a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except Exception as exc:
-            if isinstance(exc, user_errors()):
-                message = str(exc)
-                if "\n" in message:
-                    click.echo("error:", err=True)
-                    for line in message.splitlines():
-                        click.echo(f"  {line}", err=True)
-                else:
-                    click.echo(f"error: {message}", err=True)
-                ctx.exit(1)
-            if isinstance(exc, BrokenPipeError):
-                # `vaudit … | head` closed the pipe: stop quietly, as other Unix tools do.
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-                ctx.exit(1)
-            if isinstance(exc, OSError) and exc.strerror:
-                click.echo(f"error: {exc.strerror}: {exc.filename or ''}".rstrip(": "), err=True)
-                ctx.exit(1)
-            raise
-
-
-@click.group(
-    cls=Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+# Each *_cmds module registers its commands on `cli` when imported.
+from vaudit.audits.cli import (  # noqa: F401
+    audit_cmds,
+    channel_cmds,
+    check_cmds,
+    checklist_cmds,
+    db_cmds,
+    evidence_cmds,
+    followup_cmds,
+    party_cmds,
+    report_cmds,
 )
-@click.option(
-    "--db",
-    metavar="PATH_OR_URL",
-    envvar="VAUDIT_DB",
-    show_envvar=True,
-    help="Database file or SQLAlchemy URL (default: a SQLite file in your data folder).",
-)
-@click.option(
-    "--auditor",
-    metavar="NAME",
-    envvar="VAUDIT_AUDITOR",
-    show_envvar=True,
-    help="Who is making the changes (default: your login name).",
-)
-@click.option("--lang", type=click.Choice(LANGS), help="Language for checklist text (zh or en).")
-@click.option(
-    "--checklists",
-    "checklist_dirs",
-    metavar="DIR",
-    multiple=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Extra checklist folder (repeatable); adds to the user config folder.",
-)
-@click.version_option(__version__, prog_name="vaudit")
-@click.pass_context
-def cli(
-    ctx: click.Context,
-    db: str | None,
-    auditor: str | None,
-    lang: str | None,
-    checklist_dirs: tuple[Path, ...],
-) -> None:
-    """vaudit: qualify SMS platform vendors: checklists, evidence, scores and verdicts."""
-    from vaudit.audits.paths import user_checklists_dir
-
-    dirs = [user_checklists_dir(), *checklist_dirs]
-    for directory in checklist_dirs:
-        if not directory.is_dir():
-            raise click.BadParameter(f"no such folder: {directory}", param_hint="--checklists")
-    context = Context(
-        db=db,
-        actor=(auditor or default_actor()).strip() or "unknown",
-        lang=lang or default_lang(),
-        checklist_dirs=dirs,
-    )  # type: ignore[arg-type]
-    ctx.obj = context
-    ctx.call_on_close(context.close)
-    if ctx.invoked_subcommand is None:
-        run_tui(context)
-
-
-def run_tui(context: Context) -> None:
-    """`vaudit` alone opens the Textual app (imported only here: the CLI stays light)."""
-    try:
-        from vaudit.tui.app import make_app
-    except ImportError as error:  # a broken install: say so instead of a traceback
-        raise click.ClickException(f"the TUI cannot start: {error}") from None
-    explicit = click.get_current_context().params.get("lang")
-    app = make_app(
-        db_target=context.target,
-        actor=context.actor,
-        lang=explicit,
-        checklist_dirs=context.checklist_dirs,
-    )
-    app.run()
+from vaudit.audits.cli.group import Context, cli, pass_context, user_errors
 
 
 def main() -> None:
-    from vaudit.audits.cli import (  # noqa: F401
-        audit_cmds,
-        channel_cmds,
-        checklist_cmds,
-        db_cmds,
-        followup_cmds,
-        party_cmds,
-        report_cmds,
-    )
-
+    """The `vaudit` console script."""
     cli(prog_name="vaudit")
 
 
-pass_context = click.make_pass_decorator(Context)
+__all__ = ["Context", "cli", "main", "pass_context", "user_errors"]

@@ -1,4 +1,4 @@
-"""`python -m audits.cli`: the same command line as the `vaudit` script."""
+"""`python -m vaudit.audits.cli`: the same command line as the `vaudit` script."""
 
 from vaudit.audits.cli import main
 

@@ -1,64 +1,16 @@
-"""Audits: start, answer, evidence, sign-off, revision, scores and the integrity check."""
+"""Audits: list, start, show, answer, submit, sign off, revise, score, and their history."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import click
 
-from vaudit.audits.cli import Context, cli, pass_context
+from vaudit.audits.cli.audit_json import score_json, summary_json, view_json
+from vaudit.audits.cli.group import Context, cli, pass_context
 from vaudit.audits.cli.output import echo_json, echo_table, fields, percent, points
-from vaudit.audits.files import write_atomically
 
 RESULT_GLYPHS = {"pass": "✔", "partial": "◐", "fail": "✘", "na": "–", None: "·"}
-
-
-def score_json(score: Any) -> dict[str, Any]:
-    return {
-        "total": round(score.total, 2),
-        "completion": round(score.completion, 4),
-        "verdict": score.verdict.value,
-        "failed_gates": list(score.failed_gates),
-        "applicable": score.applicable,
-        "answered": score.answered,
-        "sections": [
-            {
-                "id": s.id,
-                "weight": s.weight,
-                "score": None if s.score is None else round(s.score, 2),
-                "applicable": s.applicable,
-                "answered": s.answered,
-                "failed_gates": list(s.failed_gates),
-            }
-            for s in score.sections
-        ],
-    }
-
-
-def summary_json(summary: Any) -> dict[str, Any]:
-    audit = summary.audit
-    return {
-        "id": audit.id,
-        "uid": audit.uid,
-        "vendor": summary.vendor.name,
-        "vendor_id": summary.vendor.id,
-        "selection": summary.selection.name,
-        "selection_id": summary.selection.id,
-        "stage": summary.stage,
-        "status": audit.status,
-        "revision": audit.revision,
-        "previous_id": audit.previous_id,
-        "completion": round(summary.score.completion, 4),
-        "score": round(summary.score.total, 2),
-        "verdict": summary.score.verdict.value,
-        "failed_gates": list(summary.score.failed_gates),
-        "started_by": audit.started_by,
-        "updated_at": audit.updated_at.isoformat(),
-        "signed_off_by": audit.signed_off_by,
-        "signed_off_at": audit.signed_off_at.isoformat() if audit.signed_off_at else None,
-    }
 
 
 def verdict_text(ctx: Context, verdict: Any) -> str:
@@ -212,83 +164,6 @@ def audits_show(ctx: Context, audit: int, item_id: str | None, as_json: bool) ->
         echo_table(["", "item", "title", "gate", "w", "result", "value", "rule"], rows, right=[4])
 
 
-def view_json(view: Any) -> dict[str, Any]:
-    a = view.audit
-    items = []
-    for item in view.checklists.items():
-        answer = view.answers.get(item.id)
-        items.append(
-            {
-                "id": item.id,
-                "applicable": item.applies_to(view.scenario),
-                "gate": item.gate,
-                "weight": item.weight,
-                "result": answer.result if answer else None,
-                "value": answer.value if answer else None,
-                "note": answer.note if answer else None,
-                "rule": answer.rule if answer else (item.rule.kind if item.rule else None),
-                "proposed_result": answer.proposed_result if answer else None,
-                "proposal_reason": (
-                    {"zh": answer.proposal_reason_zh, "en": answer.proposal_reason_en}
-                    if answer and answer.proposed_result
-                    else None
-                ),
-                "overridden": bool(answer and answer.overridden),
-                "answered_by": answer.answered_by if answer else None,
-                "answered_at": answer.answered_at.isoformat() if answer else None,
-                "version": answer.version if answer else 0,
-                "evidence": [evidence_json(e) for e in view.evidence.get(item.id, [])],
-                "follow_ups": [follow_up_ref(f) for f in view.follow_ups.get(item.id, [])],
-            }
-        )
-    return {
-        "id": a.id,
-        "uid": a.uid,
-        "status": a.status,
-        "revision": a.revision,
-        "previous_id": a.previous_id,
-        "vendor": view.vendor.name,
-        "selection": view.selection.name,
-        "started_by": a.started_by,
-        "started_at": a.started_at.isoformat(),
-        "signed_off_by": a.signed_off_by,
-        "signed_off_at": a.signed_off_at.isoformat() if a.signed_off_at else None,
-        "score": score_json(view.score),
-        "items": items,
-        "checklists": [
-            {"name": s.name, "id": s.checklist_id, "version": s.version, "sha256": s.sha256}
-            for s in view.snapshots
-        ],
-    }
-
-
-def follow_up_ref(f: Any) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "what": f.what,
-        "owed_by": f.owed_by,
-        "due_on": f.due_on.isoformat(),
-        "done": f.done,
-        "version": f.version,
-    }
-
-
-def evidence_json(e: Any) -> dict[str, Any]:
-    return {
-        "id": e.id,
-        "item": e.item_id,
-        "kind": e.kind,
-        "name": e.name,
-        "sha256": e.sha256,
-        "size": e.size,
-        "url": e.url,
-        "note": e.note,
-        "added_by": e.added_by,
-        "added_at": e.added_at.isoformat(),
-        "expires_on": e.expires_on.isoformat() if e.expires_on else None,
-    }
-
-
 def _show_item(ctx: Context, view: Any, item_id: str, as_json: bool) -> None:
     from vaudit.audits.service import NotFound
 
@@ -436,109 +311,6 @@ def answer(
     )
 
 
-@cli.group()
-def evidence() -> None:
-    """Evidence: files (stored by SHA-256), URLs and notes."""
-
-
-@evidence.command("add")
-@click.argument("audit", type=int)
-@click.argument("item")
-@click.argument("file_or_url")
-@click.option("--note", help="A note to go with a URL.")
-@pass_context
-def evidence_add(ctx: Context, audit: int, item: str, file_or_url: str, note: str | None) -> None:
-    """Attach a file or a URL to ITEM of AUDIT."""
-    if file_or_url.startswith(("http://", "https://")):
-        added = ctx.service.add_evidence_url(audit, item, file_or_url, note)
-        click.echo(f"evidence {added.id}: {added.url}")
-        return
-    added = ctx.service.add_evidence_file(audit, item, Path(file_or_url))
-    click.echo(f"evidence {added.id}: {added.name} ({added.size:,} bytes, sha256 {added.sha256})")
-
-
-@evidence.command("note")
-@click.argument("audit", type=int)
-@click.argument("item")
-@click.argument("text")
-@pass_context
-def evidence_note(ctx: Context, audit: int, item: str, text: str) -> None:
-    """Attach a written note to ITEM of AUDIT as evidence."""
-    added = ctx.service.add_evidence_note(audit, item, text)
-    click.echo(f"evidence {added.id}: note")
-
-
-@evidence.command("list")
-@click.argument("audit", type=int)
-@click.argument("item", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@pass_context
-def evidence_list(ctx: Context, audit: int, item: str | None, as_json: bool) -> None:
-    """List the evidence of AUDIT (or of one ITEM)."""
-    rows = ctx.service.evidence_list(audit, item)
-    if as_json:
-        echo_json([evidence_json(e) for e in rows])
-        return
-    echo_table(
-        ["id", "item", "kind", "name", "size", "expires", "sha256 / url"],
-        [
-            [
-                e.id,
-                e.item_id,
-                e.kind,
-                e.name,
-                f"{e.size:,}" if e.size else "",
-                e.expires_on.isoformat() if e.expires_on else "",
-                e.sha256 or e.url or "",
-            ]
-            for e in rows
-        ],
-        right=[0, 4],
-    )
-
-
-@evidence.command("expire")
-@click.argument("evidence_id", type=int)
-@click.argument("date", required=False)
-@click.option("--clear", is_flag=True, help="Remove the expiry date instead.")
-@pass_context
-def evidence_expire(ctx: Context, evidence_id: int, date: str | None, clear: bool) -> None:
-    """Record the DATE evidence EVIDENCE_ID stops being valid (a certificate's end, say)."""
-    from vaudit.audits.cli.followup_cmds import date_argument
-    from vaudit.audits.service import AuditError
-
-    if clear == (date is not None):
-        raise AuditError("give either a DATE (YYYY-MM-DD) or --clear")
-    expires_on = None if clear else date_argument(date or "", "DATE")
-    changed = ctx.service.set_evidence_expiry(evidence_id, expires_on)
-    when = f"expires {changed.expires_on}" if changed.expires_on else "has no expiry date"
-    click.echo(f"evidence {changed.id} ({changed.name}) {when}")
-
-
-@evidence.command("get")
-@click.argument("evidence_id", type=int)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=True),
-    help="File or folder to write to; a trailing / makes a folder (default: its name, here).",
-)
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@pass_context
-def evidence_get(ctx: Context, evidence_id: int, output: str | None, force: bool) -> None:
-    """Write an evidence file back out, checked against its SHA-256."""
-    row, content = ctx.service.evidence_content(evidence_id)
-    target = Path(output) if output else Path(Path(row.name).name)
-    if output and output.endswith(("/", os.sep)):
-        target.mkdir(parents=True, exist_ok=True)
-    if target.is_dir():
-        target = target / Path(row.name).name
-    if target.exists() and not force:
-        raise click.ClickException(f"{target} exists; use --force to overwrite it")
-    write_atomically(target, content)
-    click.echo(f"wrote {target} ({len(content):,} bytes, sha256 {row.sha256})")
-
-
 @cli.command()
 @click.argument("audit", type=int)
 @click.option("--by", "by", required=True, help="Who signs off.")
@@ -602,68 +374,3 @@ def score(ctx: Context, audit: int, as_json: bool) -> None:
     for gate in s.failed_gates:
         item = view.checklists.item(gate)
         click.echo(f"failed gate: {gate}  {item.title(ctx.lang) if item else ''}")
-
-
-@cli.command()
-@pass_context
-def verify(ctx: Context) -> None:
-    """Check the event log's hash chain, and every signed-off audit against the digest taken
-    at sign-off; exit 1 naming the first broken event and every changed answer."""
-    report = ctx.service.verify()
-    sealed = ctx.service.verify_signed_off()
-    if report.ok:
-        click.echo(f"event log intact: {report.events} events")
-    else:
-        click.echo(f"event log BROKEN at event {report.broken_at}: {report.reason}", err=True)
-        click.echo(f"({report.events} events checked before it)", err=True)
-    if sealed.ok:
-        line = f"signed-off audits intact: {sealed.checked} checked against their sign-off digest"
-        if sealed.undigested:
-            line += f" ({sealed.undigested} signed off before digests existed, not checked)"
-        click.echo(line)
-    else:
-        for finding in sealed.findings:
-            click.echo(f"CHANGED after sign-off: {finding}", err=True)
-    if not (report.ok and sealed.ok):
-        click.get_current_context().exit(1)
-
-
-@cli.command()
-@click.option(
-    "--within",
-    "within_days",
-    type=click.IntRange(min=0),
-    default=90,
-    show_default=True,
-    metavar="DAYS",
-    help="Show what falls due within this many days (overdue items always show).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@pass_context
-def watch(ctx: Context, within_days: int, as_json: bool) -> None:
-    """What is expired or will expire: licences and their renewal, MLPS re-evaluation,
-    licence annual reports, access codes, unfiled port changes, evidence with an expiry date
-    and open follow-ups; sorted by date."""
-    import datetime as dt
-
-    service = ctx.service
-    today = service.today or dt.date.today()
-    items = service.watch(within_days)
-    if as_json:
-        echo_json([item.as_json(today) for item in items])
-        return
-    if not items:
-        click.echo(f"nothing falls due within {within_days} days")
-        return
-    echo_table(
-        ["due", "", "vendor", "what"],
-        [
-            [
-                item.due.isoformat(),
-                "overdue" if item.overdue(today) else "",
-                item.vendor,
-                item.what(ctx.lang),
-            ]
-            for item in items
-        ],
-    )

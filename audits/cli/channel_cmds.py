@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from vaudit.audits.cli import Context, cli, pass_context
+from vaudit.audits.cli.group import Context, cli, pass_context
 from vaudit.audits.cli.output import echo_json, echo_table, fields
 
 PROGRESS_EVERY_S = 0.2
@@ -401,7 +401,7 @@ def channel_run(
     **options: Any,
 ) -> None:
     """Send the plan through the vendor's API and measure (Ctrl+C cancels, keeping results)."""
-    from vaudit.audits.channel import run_summary
+    from vaudit.audits.channel.metrics import summary_of_run as run_summary
     from vaudit.audits.channel.plan import messages
     from vaudit.audits.channel.runner import ChannelRunner, RunOptions
 
@@ -461,8 +461,8 @@ def channel_run(
 @pass_context
 def channel_show(ctx: Context, audit_id: int | None, run_id: int | None, as_json: bool) -> None:
     """List the channel runs (of one audit), or show one run's metrics."""
-    from vaudit.audits.channel import run_summary
     from vaudit.audits.channel.metrics import status_of
+    from vaudit.audits.channel.metrics import summary_of_run as run_summary
     from vaudit.audits.channel.store import runs_of
 
     if run_id is not None:

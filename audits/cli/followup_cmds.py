@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from vaudit.audits.cli import Context, cli, pass_context
+from vaudit.audits.cli.group import Context, cli, pass_context
 from vaudit.audits.cli.output import echo_json, echo_table
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from vaudit.audits.cli import Context, cli, pass_context
+from vaudit.audits.cli.group import Context, cli, pass_context
 from vaudit.audits.cli.output import cell_width, echo_json, echo_table, fields
 from vaudit.audits.scenario import COVERAGES, INDUSTRIES, MESSAGE_KINDS
 from vaudit.audits.vendor_fields import JSON_FIELDS, VENDOR_FIELDS, display_capital, field_text

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from vaudit.audits.cli import Context, cli, pass_context
+from vaudit.audits.cli.group import Context, cli, pass_context
 
 
 @cli.command()

@@ -1,4 +1,5 @@
-"""Pure validators for Chinese SMS-vendor regulatory facts.
+"""Pure validators for Chinese SMS-vendor regulatory facts: credit codes, licences, SMS access
+codes and their life, MLPS evaluations, mobile numbers, operating history, port changes.
 
 Every check takes plain values, never raises on odd input, and returns a Report of bilingual
 findings. Nothing here does I/O except reading the packaged holiday table.

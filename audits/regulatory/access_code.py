@@ -31,7 +31,8 @@ class _Row:
     body: Text
 
 
-# The allocation table of the 码号资源管理办法; Y is 5-8 and those own-use bases have 12 digits.
+# The allocation table of the 短消息类服务接入代码申请、分配、使用与收回管理办法 (MIIT); Y is 5-8
+# and those own-use bases have 12 digits.
 # Rows are disjoint, so order does not matter. 1065 is issued by both levels: scope unknown.
 CODE_TABLE: tuple[_Row, ...] = (
     _Row(re.compile(r"^1066\d{4}"), 8, "national", "commercial", MIIT),

@@ -1,10 +1,11 @@
 """An access code's life: when its validity ends, and what puts it at risk of being reclaimed.
 
-A commercial code lives as long as the licence; a non-commercial code five years (an agency
-page says so; unconfirmed). Reclamation: refusing to pay code fees is the one ground found in
-the regulation's text (码号资源管理办法 art. 38); not opening a code within a year, a year
-unused or suspended, a revoked licence or a missed annual report are named by the agency page
-but unconfirmed, so they only warn.
+Sources: the 短消息类服务接入代码申请、分配、使用与收回管理办法 (MIIT) as secondary pages
+summarise it: a commercial code lives as long as the licence; a non-commercial code five years
+(found on an agency page only: unconfirmed). Reclamation: refusing to pay code fees is the one
+ground found in a regulation's text (电信网码号资源管理办法 art. 38); not opening a code within a
+year, a year unused or suspended, a revoked licence or a missed annual report are named by those
+summaries but unconfirmed, so they only warn.
 """
 
 from __future__ import annotations

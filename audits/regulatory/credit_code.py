@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 
 from vaudit.audits.regulatory import Finding, Report, failed, passed, warned
 from vaudit.audits.text import Text
-from vaudit.audits.vendor_fields import CREDIT_CODE_PATTERN, credit_code_check_character
 
 CHECK_FORMAT = "credit_code.format"
 CHECK_DIGIT = "credit_code.check_character"
 CHECK_PREFIX = "credit_code.prefix"
 CHECK_ORG_CODE = "credit_code.organisation_code"
+
+# GB 32100-2015: 31 characters (digits and capitals without I, O, S, V, Z); 2 registration
+# characters, a 6-digit region code, 9 organisation-code characters and a check character.
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 COMPANY_PREFIX = "91"  # 9 = market regulator (工商), 1 = enterprise
 # Other market-regulator registrations: named so the warning says what the holder is.
@@ -31,6 +36,13 @@ def organisation_check_character(body8: str) -> str:
     total = sum(_ORG_ALPHABET.index(ch) * w for ch, w in zip(body8, ORG_CODE_WEIGHTS, strict=True))
     value = 11 - total % 11
     return {10: "X", 11: "0"}.get(value, str(value))
+
+
+def credit_code_check_character(first17: str) -> str:
+    """The GB 32100-2015 mod-31 check character for the first 17 characters."""
+    weights = [pow(3, i, 31) for i in range(17)]
+    total = sum(CREDIT_CODE_CHARS.index(ch) * w for ch, w in zip(first17, weights, strict=True))
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
 
 
 def normalise(raw: str) -> str | None:

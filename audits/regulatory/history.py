@@ -1,7 +1,7 @@
 """Operating history: how long the vendor has really traded, whether its tax
 certificates run unbroken, and what its association membership says.
 
-The known traps: a registration date is not the start of real business (check it against
+The usual traps: a registration date is not the start of real business (check it against
 the first customer contract); a bought shell has a long history but no tax paid (ask for five
 consecutive years of tax certificates); membership of the China Communications Enterprise
 Association needs three consecutive years of compliant operation.

@@ -20,11 +20,12 @@ try:  # optional: without it only the number's shape is checked
 except ImportError:  # pragma: no cover - exercised only where the package is missing
     PHONENUMBERS_INSTALLED = False
 
-# The CN mobile pattern from phonenumbers' own metadata, for when it is missing.
+# The CN mobile pattern from phonenumbers' own metadata, for when the package is missing.
 _FALLBACK_MOBILE = re.compile(
     r"^(?:1(?:610\d|740[0-5])\d{6}|1(?:[38]\d|4[57]|[59][0-35-9]|6[25-7]|7[0-35-8])\d{8})$"
 )
-# Virtual-operator ranges. 162/165 as MVNO is commonly cited but unconfirmed.
+# Virtual-operator ranges. 162/165 as MVNO is commonly cited but unconfirmed (phonenumbers
+# names no carrier for them).
 MVNO_PREFIXES = ("170", "171", "162", "165", "167")
 # 13-digit IoT numbers exist but phonenumbers does not cover them: report, do not fail.
 _IOT = re.compile(r"^(?:14[0-46-8]\d|1064)\d{9}$")

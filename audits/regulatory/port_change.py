@@ -1,6 +1,6 @@
 """A vendor's recorded sending-port (SPID) changes, each against the filing timeline.
 
-The timeline and its reading of the source's days are in working_days.py: the inquiry comes
+The timeline and its reading of the reported days are in working_days.py: the inquiry comes
 within 3 working days of an unfiled switch; "7 days" and "two more weeks" carry no "working",
 so throttling starts 7 calendar days after the inquiry deadline and suspension 14 calendar days
 after that.

@@ -10,8 +10,9 @@ from importlib import resources
 
 from vaudit.audits.regulatory import Finding, Report, failed, passed, report, warned
 
-# When a vendor changes the port it sends from, the inquiry comes within 3 *working* days;
-# "7 days" and "two more weeks" carry no "working", so they are read as calendar days.
+# The enforcement timeline after an unfiled port change, as industry accounts report it (no
+# regulation states it): the regulator's inquiry comes within 3 *working* days; "7 days" and
+# "two more weeks" carry no "working", so they are read as calendar days.
 INQUIRY_WORKING_DAYS = 3
 THROTTLE_AFTER_DAYS = 7  # calendar days after the inquiry deadline: volume cut by >= 50 %
 SUSPEND_AFTER_DAYS = 14  # calendar days after throttling: all 106 channels suspended

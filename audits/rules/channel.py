@@ -10,7 +10,15 @@ from decimal import Decimal
 from typing import Any
 
 from vaudit.audits.channel import CARRIERS, MAIN_CARRIERS
-from vaudit.audits.rules import NUMBER, RULES, Param, Proposal, Result, RuleContext, register
+from vaudit.audits.rules.registry import (
+    NUMBER,
+    RULES,
+    Param,
+    Proposal,
+    Result,
+    RuleContext,
+    register,
+)
 from vaudit.audits.text import Text
 from vaudit.audits.values import InputKind
 

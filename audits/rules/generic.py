@@ -1,101 +1,16 @@
-"""Rules propose a result and a reason from an item's value (and, later, the vendor's facts).
-
-A rule kind is registered once with the inputs it reads and the parameters it takes from
-the checklist data; the loader checks every `rule` table against this registry, so an unknown
-kind or a wrong parameter is a checklist error, not a crash at audit time. Named rules that read
-vendor facts register the same way (see `register`).
-"""
+"""The generic rules: judge the value the auditor entered (a number against a threshold, a date
+against today, a yes/no answer)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
+from vaudit.audits.rules.registry import NUMBER, Param, Proposal, Result, RuleContext, register
 from vaudit.audits.text import Text
-from vaudit.audits.values import InputKind, TypedValue
-
-
-class Result(StrEnum):
-    PASS = "pass"
-    PARTIAL = "partial"
-    FAIL = "fail"
-    NA = "na"
-
-
-@dataclass(frozen=True, slots=True)
-class Proposal:
-    result: Result
-    reason: Text
-
-
-@dataclass(frozen=True, slots=True)
-class RuleContext:
-    """What a rule may read. Vendor facts and the scenario are for named rules."""
-
-    value: TypedValue | None
-    today: dt.date
-    params: Mapping[str, Any]
-    facts: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Param:
-    type: type | tuple[type, ...]
-    required: bool = True
-
-
-RuleFn = Callable[[RuleContext], Proposal | None]
-
-
-@dataclass(frozen=True, slots=True)
-class RuleKind:
-    name: str
-    inputs: frozenset[InputKind]
-    params: Mapping[str, Param]
-    propose: RuleFn
-    check_params: Callable[[Mapping[str, Any]], str | None] | None = None
-    # Named rules read the vendor's facts and the scenario, so they can propose before the
-    # auditor enters anything; value rules wait for a value.
-    reads_facts: bool = False
-
-
-RULES: dict[str, RuleKind] = {}
-
-NUMBER = (int, float)
-
-
-def register(
-    name: str,
-    inputs: set[InputKind],
-    params: Mapping[str, Param] | None = None,
-    check_params: Callable[[Mapping[str, Any]], str | None] | None = None,
-    reads_facts: bool = False,
-) -> Callable[[RuleFn], RuleFn]:
-    def decorate(fn: RuleFn) -> RuleFn:
-        if name in RULES:
-            raise RuntimeError(f"rule kind {name!r} registered twice")
-        RULES[name] = RuleKind(
-            name, frozenset(inputs), dict(params or {}), fn, check_params, reads_facts
-        )
-        return fn
-
-    return decorate
-
-
-def evaluate(
-    kind: str,
-    params: Mapping[str, Any],
-    value: TypedValue | None,
-    today: dt.date,
-    facts: Mapping[str, Any] | None = None,
-) -> Proposal | None:
-    """Run a registered rule; None when it has nothing to say (e.g. no value yet)."""
-    rule = RULES[kind]
-    return rule.propose(RuleContext(value=value, today=today, params=params, facts=facts or {}))
+from vaudit.audits.values import InputKind
 
 
 def _num(x: Any) -> Decimal:
@@ -277,8 +192,3 @@ def _must_be_no(ctx: RuleContext) -> Proposal | None:
     if not ctx.value:
         return _say(Result.PASS, "回答为“否”", "answered no")
     return _say(Result.FAIL, "回答为“是”，这是不可接受的风险", "answered yes: an unacceptable risk")
-
-
-# The named rules over vendor facts register themselves on import; they need the names above.
-from vaudit.audits import named_rules  # noqa: E402, F401
-from vaudit.audits.channel import rules as channel_rules  # noqa: E402, F401

@@ -1,8 +1,9 @@
 """Named rules: propose a result from the vendor's recorded facts and the selection's scenario,
 using the regulatory parsers, so the auditor confirms instead of working it out by hand.
 
-Facts arrive in `RuleContext.facts` as the vendor's fields (see service._facts) plus the
-scenario's `coverage` and `message_kinds`.
+Facts arrive in `RuleContext.facts` as the vendor's recorded fields (named as in
+vendor_fields.VENDOR_FIELDS, JSON lists decoded, plus `code_records`) and the scenario's
+`coverage` and `message_kinds`.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from vaudit.audits.regulatory import Finding, Level, failed, passed, warned
-from vaudit.audits.rules import Param, Proposal, Result, RuleContext, register
+from vaudit.audits.rules.registry import Param, Proposal, Result, RuleContext, register
 from vaudit.audits.text import Text
 from vaudit.audits.values import InputKind
 
 LEVEL_RESULTS = {Level.PASS: Result.PASS, Level.WARN: Result.PARTIAL, Level.FAIL: Result.FAIL}
 REASONS_SHOWN = 3  # a proposal names at most this many findings, worst first
-# The 1069 preconditions (domain.md), named once.
+# The preconditions for holding a 1069 code, named once: the national registered-capital floor of
+# the 电信业务经营许可管理办法 (MIIT, 2017), and at least 3 staff with social insurance records.
 MIN_CAPITAL_1069 = 10_000_000  # yuan
 MIN_STAFF_1069 = 3
 

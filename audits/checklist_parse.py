@@ -1,0 +1,489 @@
+"""Parse and validate one checklist file or the scoring settings file.
+
+Every problem names its file, the line where it can be found, the item and the field, and the
+parser collects all problems of a file before it gives up, so `vaudit checklists validate` can
+list them in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from vaudit.audits.checklist_model import (
+    FORMAT_VERSION,
+    ID_SEGMENT,
+    ITEM_ID_MAX,
+    MAX_WEIGHT,
+    Checklist,
+    ChecklistError,
+    Choice,
+    Item,
+    Problem,
+    RuleSpec,
+    ScoringSettings,
+    Section,
+    Source,
+)
+from vaudit.audits.rules import RULES, Result
+from vaudit.audits.scenario import CONDITION_VOCABULARY
+from vaudit.audits.text import LANGS, Text
+from vaudit.audits.values import InputKind
+
+
+class _Collector:
+    """Gathers problems for one file and finds the line each one refers to."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.lines = source.text.splitlines()
+        self.problems: list[Problem] = []
+
+    def line_of(self, item_id: str | None, field_name: str | None = None) -> int | None:
+        start = 0
+        if item_id:
+            pattern = re.compile(r'^\s*id\s*=\s*["\']' + re.escape(item_id) + r'["\']')
+            found = next((n for n, text in enumerate(self.lines) if pattern.match(text)), None)
+            if found is None:
+                return None
+            # The item starts at its [[items]] header, above the id line.
+            start = found
+            while start > 0 and not self.lines[start].lstrip().startswith("[[items]]"):
+                start -= 1
+            if field_name is None:
+                return found + 1
+        if field_name:
+            key = field_name.split(".")[0]
+            pattern = re.compile(r"^\s*(\[+\s*(items\.)?)?" + re.escape(key) + r"\b")
+            for n in range(start + (1 if item_id else 0), len(self.lines)):
+                text = self.lines[n]
+                if item_id and text.lstrip().startswith("[[items]]"):
+                    break
+                if pattern.match(text):
+                    return n + 1
+        return None
+
+    def add(self, message: str, item: str | None = None, field_name: str | None = None) -> None:
+        self.problems.append(
+            Problem(
+                self.source.origin,
+                message,
+                line=self.line_of(item, field_name),
+                item=item,
+                field=field_name,
+            )
+        )
+
+
+def _parse_toml(source: Source) -> dict[str, Any]:
+    try:
+        return tomllib.loads(source.text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        message = getattr(exc, "msg", str(exc))
+        if line is None:
+            found = re.search(r"line (\d+)", str(exc))
+            line = int(found.group(1)) if found else None
+        raise ChecklistError(
+            [Problem(source.origin, f"TOML syntax error: {message}", line=line)]
+        ) from None
+
+
+def _text(
+    c: _Collector, table: Mapping[str, Any], key: str, item: str | None, prefix: str = ""
+) -> Text | None:
+    name = prefix + key
+    value = table.get(key)
+    if value is None:
+        c.add("is missing (needs zh and en)", item, name)
+        return None
+    if not isinstance(value, dict):
+        c.add("must be a table with zh and en", item, name)
+        return None
+    texts: dict[str, str] = {}
+    for lang in LANGS:
+        text = value.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            c.add(f"missing translation: {lang}", item, f"{name}.{lang}")
+        else:
+            texts[lang] = text.strip()
+    extra = set(value) - set(LANGS)
+    if extra:
+        c.add(f"unknown language key(s): {', '.join(sorted(extra))}", item, name)
+    if len(texts) != len(LANGS):
+        return None
+    return Text(zh=texts["zh"], en=texts["en"])
+
+
+def _unknown_keys(
+    c: _Collector, table: Mapping[str, Any], allowed: Iterable[str], item: str | None, where: str
+) -> None:
+    for key in sorted(set(table) - set(allowed)):
+        c.add(f"unknown key in {where}", item, key)
+
+
+def _positive_int(c: _Collector, value: Any, item: str | None, name: str) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        c.add("must be a whole number of at least 1", item, name)
+        return None
+    return value
+
+
+ITEM_KEYS = {
+    "id",
+    "title",
+    "guidance",
+    "evidence",
+    "weight",
+    "gate",
+    "input",
+    "unit",
+    "choices",
+    "when",
+    "rule",
+}
+
+
+def _parse_item(
+    c: _Collector, raw: Any, checklist_id: str, groups: Mapping[str, Text], index: int
+) -> Item | None:
+    if not isinstance(raw, dict):
+        c.add(f"items[{index}] must be a table")
+        return None
+    item_id = raw.get("id")
+    if not isinstance(item_id, str) or not item_id:
+        c.add(f"items[{index}] has no id", None, "id")
+        return None
+    ok = True
+    segments = item_id.split(".")
+    if len(segments) != 3 or not all(ID_SEGMENT.match(s) for s in segments):
+        c.add("id must be <checklist>.<group>.<name>, each of a-z 0-9 _", item_id, "id")
+        ok = False
+    elif len(item_id) > ITEM_ID_MAX:
+        c.add(f"id is {len(item_id)} characters; at most {ITEM_ID_MAX} fit", item_id, "id")
+        ok = False
+    elif segments[0] != checklist_id:
+        c.add(f"id must start with the checklist id '{checklist_id}.'", item_id, "id")
+        ok = False
+    elif segments[1] not in groups:
+        c.add(f"group '{segments[1]}' is not defined in [groups]", item_id, "id")
+        ok = False
+    _unknown_keys(c, raw, ITEM_KEYS, item_id, "the item")
+
+    title = _text(c, raw, "title", item_id)
+    guidance = _text(c, raw, "guidance", item_id)
+    evidence = _text(c, raw, "evidence", item_id)
+
+    weight = raw.get("weight")
+    if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= MAX_WEIGHT:
+        c.add(f"weight must be a whole number from 1 to {MAX_WEIGHT}", item_id, "weight")
+        ok = False
+
+    gate = raw.get("gate", False)
+    if not isinstance(gate, bool):
+        c.add("gate must be true or false", item_id, "gate")
+        ok = False
+
+    try:
+        input_kind = InputKind(raw.get("input"))
+    except ValueError:
+        allowed = ", ".join(k.value for k in InputKind)
+        c.add(f"input must be one of: {allowed}", item_id, "input")
+        input_kind = None
+        ok = False
+
+    unit = None
+    if "unit" in raw:
+        if input_kind is not InputKind.NUMBER:
+            c.add('unit is only for input = "number"', item_id, "unit")
+        unit = _text(c, raw, "unit", item_id)
+    elif input_kind is InputKind.NUMBER:
+        c.add("a number input needs a unit (zh and en)", item_id, "unit")
+        ok = False
+
+    choices = _parse_choices(c, raw, item_id, input_kind)
+    when = _parse_when(c, raw.get("when"), item_id)
+    rule = _parse_rule(c, raw.get("rule"), item_id, input_kind)
+
+    if not ok or None in (title, guidance, evidence, input_kind) or when is None:
+        return None
+    if "rule" in raw and rule is None:
+        return None
+    return Item(
+        id=item_id,
+        checklist=checklist_id,
+        group=segments[1],
+        title=title,  # type: ignore[arg-type]
+        guidance=guidance,  # type: ignore[arg-type]
+        evidence=evidence,  # type: ignore[arg-type]
+        weight=weight,  # type: ignore[arg-type]
+        gate=gate,
+        input=input_kind,  # type: ignore[arg-type]
+        unit=unit,
+        choices=choices,
+        when=when,
+        rule=rule,
+    )
+
+
+def _parse_choices(
+    c: _Collector, raw: Mapping[str, Any], item_id: str, input_kind: InputKind | None
+) -> tuple[Choice, ...]:
+    if "choices" not in raw:
+        if input_kind is InputKind.CHOICE:
+            c.add("a choice input needs at least two choices", item_id, "choices")
+        return ()
+    if input_kind is not InputKind.CHOICE:
+        c.add('choices are only for input = "choice"', item_id, "choices")
+    entries = raw["choices"]
+    if not isinstance(entries, list) or len(entries) < 2:
+        c.add("needs a list of at least two choices", item_id, "choices")
+        return ()
+    choices: list[Choice] = []
+    for n, entry in enumerate(entries):
+        name = f"choices[{n}]"
+        if not isinstance(entry, dict):
+            c.add("must be a table with value, zh and en", item_id, name)
+            continue
+        value = entry.get("value")
+        if not isinstance(value, str) or not ID_SEGMENT.match(value):
+            c.add("value must be of a-z 0-9 _", item_id, f"{name}.value")
+            continue
+        labels = {k: v for k, v in entry.items() if k != "value"}
+        label = _text(c, {"label": labels}, "label", item_id, prefix=f"{name}.")
+        if label is None:
+            continue
+        if any(ch.value == value for ch in choices):
+            c.add(f"duplicate choice value '{value}'", item_id, f"{name}.value")
+            continue
+        choices.append(Choice(value, label))
+    return tuple(choices)
+
+
+def _parse_when(c: _Collector, raw: Any, item_id: str) -> dict[str, frozenset[str]] | None:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        c.add("when must be a table of conditions", item_id, "when")
+        return None
+    when: dict[str, frozenset[str]] = {}
+    good = True
+    for key, values in raw.items():
+        vocabulary = CONDITION_VOCABULARY.get(key)
+        if vocabulary is None:
+            allowed = ", ".join(CONDITION_VOCABULARY)
+            c.add(f"unknown condition; use {allowed}", item_id, f"when.{key}")
+            good = False
+            continue
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, str) for v in values)
+        ):
+            c.add("must be a non-empty list of names", item_id, f"when.{key}")
+            good = False
+            continue
+        unknown = [v for v in values if v not in vocabulary]
+        if unknown:
+            c.add(
+                f"unknown value(s) {', '.join(unknown)}; use {', '.join(vocabulary)}",
+                item_id,
+                f"when.{key}",
+            )
+            good = False
+            continue
+        when[key] = frozenset(values)
+    return when if good else None
+
+
+def _parse_rule(
+    c: _Collector, raw: Any, item_id: str, input_kind: InputKind | None
+) -> RuleSpec | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("kind"), str):
+        c.add("rule must be a table with a kind", item_id, "rule")
+        return None
+    kind_name = raw["kind"]
+    kind = RULES.get(kind_name)
+    if kind is None:
+        c.add(
+            f"unknown rule kind '{kind_name}'; known: {', '.join(sorted(RULES))}",
+            item_id,
+            "rule.kind",
+        )
+        return None
+    good = True
+    if input_kind is not None and input_kind not in kind.inputs:
+        inputs = ", ".join(sorted(k.value for k in kind.inputs))
+        c.add(
+            f"rule '{kind_name}' reads {inputs} input, not {input_kind.value}", item_id, "rule.kind"
+        )
+        good = False
+    params = {k: v for k, v in raw.items() if k != "kind"}
+    for name in sorted(set(params) - set(kind.params)):
+        c.add(f"rule '{kind_name}' takes no parameter '{name}'", item_id, f"rule.{name}")
+        good = False
+    for name, spec in kind.params.items():
+        if name not in params:
+            if spec.required:
+                c.add(f"rule '{kind_name}' needs '{name}'", item_id, f"rule.{name}")
+                good = False
+            continue
+        value = params[name]
+        if isinstance(value, bool) or not isinstance(value, spec.type):
+            c.add("has the wrong type", item_id, f"rule.{name}")
+            good = False
+    if good and kind.check_params:
+        message = kind.check_params(params)
+        if message:
+            c.add(message, item_id, "rule")
+            good = False
+    return RuleSpec(kind_name, params) if good else None
+
+
+def parse_checklist(source: Source) -> Checklist:
+    """Parse and validate one checklist file; raise ChecklistError listing every problem."""
+    data = _parse_toml(source)
+    c = _Collector(source)
+    _unknown_keys(c, data, {"format", "checklist", "groups", "items"}, None, "the file")
+    if data.get("format") != FORMAT_VERSION:
+        c.add(f"format must be {FORMAT_VERSION}", None, "format")
+    head = data.get("checklist")
+    if not isinstance(head, dict):
+        c.add("the [checklist] table is missing", None, "checklist")
+        raise ChecklistError(c.problems)
+    _unknown_keys(c, head, {"id", "version", "title", "description"}, None, "[checklist]")
+    checklist_id = head.get("id")
+    if not isinstance(checklist_id, str) or not ID_SEGMENT.match(checklist_id):
+        c.add("checklist id must be of a-z 0-9 _", None, "checklist.id")
+        checklist_id = ""
+    version = _positive_int(c, head.get("version"), None, "checklist.version")
+    title = _text(c, head, "title", None, prefix="checklist.")
+    description = _text(c, head, "description", None, prefix="checklist.")
+
+    groups: dict[str, Text] = {}
+    raw_groups = data.get("groups")
+    if not isinstance(raw_groups, dict) or not raw_groups:
+        c.add("the [groups] table is missing or empty", None, "groups")
+    else:
+        for key, _value in raw_groups.items():
+            if not ID_SEGMENT.match(key):
+                c.add("group names must be of a-z 0-9 _", None, f"groups.{key}")
+                continue
+            label = _text(c, raw_groups, key, None, prefix="groups.")
+            if label:
+                groups[key] = label
+
+    raw_items = data.get("items")
+    items: list[Item] = []
+    if not isinstance(raw_items, list) or not raw_items:
+        c.add("a checklist needs at least one [[items]] entry", None, "items")
+    else:
+        seen: set[str] = set()
+        for index, raw in enumerate(raw_items):
+            item = _parse_item(c, raw, checklist_id, groups, index)
+            if item is None:
+                continue
+            if item.id in seen:
+                c.add("duplicate item id", item.id, "id")
+                continue
+            seen.add(item.id)
+            items.append(item)
+    if c.problems:
+        raise ChecklistError(c.problems)
+    return Checklist(
+        id=checklist_id,
+        version=version,  # type: ignore[arg-type]
+        title=title,  # type: ignore[arg-type]
+        description=description,  # type: ignore[arg-type]
+        groups=groups,
+        items=tuple(items),
+        source=source,
+    )
+
+
+def parse_scoring(source: Source) -> ScoringSettings:
+    data = _parse_toml(source)
+    c = _Collector(source)
+    _unknown_keys(c, data, {"format", "scoring", "sections"}, None, "the file")
+    if data.get("format") != FORMAT_VERSION:
+        c.add(f"format must be {FORMAT_VERSION}", None, "format")
+    head = data.get("scoring")
+    if not isinstance(head, dict):
+        c.add("the [scoring] table is missing", None, "scoring")
+        raise ChecklistError(c.problems)
+    _unknown_keys(
+        c, head, {"version", "default_section_weight", "results", "verdict"}, None, "[scoring]"
+    )
+    version = _positive_int(c, head.get("version"), None, "scoring.version")
+
+    def number(table: Any, key: str, name: str, low: float, high: float) -> float:
+        value = table.get(key) if isinstance(table, dict) else None
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not low <= value <= high
+        ):
+            c.add(f"must be a number from {low:g} to {high:g}", None, name)
+            return 0.0
+        return float(value)
+
+    results = head.get("results")
+    if not isinstance(results, dict):
+        c.add("the [scoring.results] table is missing", None, "scoring.results")
+        results = {}
+    else:
+        _unknown_keys(c, results, {"pass", "partial", "fail"}, None, "[scoring.results]")
+    points = {
+        Result.PASS: number(results, "pass", "scoring.results.pass", 0, 1),
+        Result.PARTIAL: number(results, "partial", "scoring.results.partial", 0, 1),
+        Result.FAIL: number(results, "fail", "scoring.results.fail", 0, 1),
+    }
+    verdict = head.get("verdict", {})
+    if isinstance(verdict, dict):
+        _unknown_keys(
+            c, verdict, {"recommended_at_least", "conditional_at_least"}, None, "[scoring.verdict]"
+        )
+    recommended = number(
+        verdict, "recommended_at_least", "scoring.verdict.recommended_at_least", 0, 100
+    )
+    conditional = number(
+        verdict, "conditional_at_least", "scoring.verdict.conditional_at_least", 0, 100
+    )
+    if conditional > recommended:
+        c.add("conditional_at_least must not exceed recommended_at_least", None, "scoring.verdict")
+    default_weight = number(
+        head, "default_section_weight", "scoring.default_section_weight", 0, MAX_WEIGHT
+    )
+    sections: list[Section] = []
+    raw_sections = data.get("sections")
+    if not isinstance(raw_sections, list) or not raw_sections:
+        c.add("needs at least one [[sections]] entry", None, "sections")
+    else:
+        for n, entry in enumerate(raw_sections):
+            name = f"sections[{n}]"
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                c.add("must be a table with id and weight", None, name)
+                continue
+            _unknown_keys(c, entry, {"id", "weight"}, None, name)
+            weight = number(entry, "weight", f"{name}.weight", 0, MAX_WEIGHT)
+            if any(s.id == entry["id"] for s in sections):
+                c.add(f"section '{entry['id']}' is listed twice", None, name)
+                continue
+            sections.append(Section(entry["id"], weight))
+    if sections and not any(s.weight > 0 for s in sections):
+        c.add("at least one section needs a weight above 0", None, "sections")
+    if c.problems:
+        raise ChecklistError(c.problems)
+    return ScoringSettings(
+        version=version,  # type: ignore[arg-type]
+        points=points,
+        recommended_at_least=recommended,
+        conditional_at_least=conditional,
+        default_section_weight=default_weight,
+        sections=tuple(sections),
+        source=source,
+    )

@@ -1,0 +1,128 @@
+"""An audit, its score, evidence and follow-ups as the JSON the CLI prints (`--json`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def score_json(score: Any) -> dict[str, Any]:
+    return {
+        "total": round(score.total, 2),
+        "completion": round(score.completion, 4),
+        "verdict": score.verdict.value,
+        "failed_gates": list(score.failed_gates),
+        "applicable": score.applicable,
+        "answered": score.answered,
+        "sections": [
+            {
+                "id": s.id,
+                "weight": s.weight,
+                "score": None if s.score is None else round(s.score, 2),
+                "applicable": s.applicable,
+                "answered": s.answered,
+                "failed_gates": list(s.failed_gates),
+            }
+            for s in score.sections
+        ],
+    }
+
+
+def summary_json(summary: Any) -> dict[str, Any]:
+    audit = summary.audit
+    return {
+        "id": audit.id,
+        "uid": audit.uid,
+        "vendor": summary.vendor.name,
+        "vendor_id": summary.vendor.id,
+        "selection": summary.selection.name,
+        "selection_id": summary.selection.id,
+        "stage": summary.stage,
+        "status": audit.status,
+        "revision": audit.revision,
+        "previous_id": audit.previous_id,
+        "completion": round(summary.score.completion, 4),
+        "score": round(summary.score.total, 2),
+        "verdict": summary.score.verdict.value,
+        "failed_gates": list(summary.score.failed_gates),
+        "started_by": audit.started_by,
+        "updated_at": audit.updated_at.isoformat(),
+        "signed_off_by": audit.signed_off_by,
+        "signed_off_at": audit.signed_off_at.isoformat() if audit.signed_off_at else None,
+    }
+
+
+def view_json(view: Any) -> dict[str, Any]:
+    a = view.audit
+    items = []
+    for item in view.checklists.items():
+        answer = view.answers.get(item.id)
+        items.append(
+            {
+                "id": item.id,
+                "applicable": item.applies_to(view.scenario),
+                "gate": item.gate,
+                "weight": item.weight,
+                "result": answer.result if answer else None,
+                "value": answer.value if answer else None,
+                "note": answer.note if answer else None,
+                "rule": answer.rule if answer else (item.rule.kind if item.rule else None),
+                "proposed_result": answer.proposed_result if answer else None,
+                "proposal_reason": (
+                    {"zh": answer.proposal_reason_zh, "en": answer.proposal_reason_en}
+                    if answer and answer.proposed_result
+                    else None
+                ),
+                "overridden": bool(answer and answer.overridden),
+                "answered_by": answer.answered_by if answer else None,
+                "answered_at": answer.answered_at.isoformat() if answer else None,
+                "version": answer.version if answer else 0,
+                "evidence": [evidence_json(e) for e in view.evidence.get(item.id, [])],
+                "follow_ups": [follow_up_ref(f) for f in view.follow_ups.get(item.id, [])],
+            }
+        )
+    return {
+        "id": a.id,
+        "uid": a.uid,
+        "status": a.status,
+        "revision": a.revision,
+        "previous_id": a.previous_id,
+        "vendor": view.vendor.name,
+        "selection": view.selection.name,
+        "started_by": a.started_by,
+        "started_at": a.started_at.isoformat(),
+        "signed_off_by": a.signed_off_by,
+        "signed_off_at": a.signed_off_at.isoformat() if a.signed_off_at else None,
+        "score": score_json(view.score),
+        "items": items,
+        "checklists": [
+            {"name": s.name, "id": s.checklist_id, "version": s.version, "sha256": s.sha256}
+            for s in view.snapshots
+        ],
+    }
+
+
+def follow_up_ref(f: Any) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "what": f.what,
+        "owed_by": f.owed_by,
+        "due_on": f.due_on.isoformat(),
+        "done": f.done,
+        "version": f.version,
+    }
+
+
+def evidence_json(e: Any) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "item": e.item_id,
+        "kind": e.kind,
+        "name": e.name,
+        "sha256": e.sha256,
+        "size": e.size,
+        "url": e.url,
+        "note": e.note,
+        "added_by": e.added_by,
+        "added_at": e.added_at.isoformat(),
+        "expires_on": e.expires_on.isoformat() if e.expires_on else None,
+    }
