@@ -7,9 +7,10 @@ the code is typed without `# type: ignore`.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table
+if TYPE_CHECKING:  # typing only: the TUI may name a row's id without loading the storage layer
+    from sqlalchemy import Table
 
 
 def row_id(row: Any) -> int:
@@ -22,4 +23,4 @@ def row_id(row: Any) -> int:
 
 def table_of(model: type[Any]) -> Table:
     """The Core table behind a SQLModel table class (for set-wise selects and inserts)."""
-    return cast(Table, model.__table__)
+    return cast("Table", model.__table__)

@@ -54,7 +54,6 @@ STORAGE = (
     "audits.db_guard",
     "audits.models",
     "audits.events",
-    "audits.rows",
     "audits.migrations",
     "audits.channel.models",
     "audits.channel.store",
