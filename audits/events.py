@@ -16,6 +16,11 @@ from typing import Any
 from sqlmodel import Session, select
 
 from vaudit.audits.models import ChainHead, Event, utcnow
+from vaudit.audits.rows import row_id
+
+# The event that records an audit restored from a report (its payload keeps the report's
+# digest and the channel measurements the report carried).
+IMPORT_ACTION = "audit.import"
 
 
 def canonical_json(data: Any) -> str:
@@ -88,7 +93,7 @@ def append(
     # through the same type so the hash we compute now is the one verify recomputes later.
     event.hash = event_hash(event)
     session.add(event)
-    head.last_event_id = event.id  # type: ignore[assignment]
+    head.last_event_id = row_id(event)
     head.last_hash = event.hash
     session.add(head)
     session.flush()
@@ -139,7 +144,7 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
             expected_id += 1
             count += 1
             last_id = row.id
-        offset_id = rows[-1].id  # type: ignore[assignment]
+        offset_id = row_id(rows[-1])
     head = session.get(ChainHead, 1)
     head_id = head.last_event_id if head else 0
     head_hash = head.last_hash if head else ""

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import tomli_w
 
 from vaudit.audits import __version__
+from vaudit.audits.events import IMPORT_ACTION
 from vaudit.audits.files import sync_folder, write_atomically
 from vaudit.audits.models import Audit, Candidate, Evidence, EvidenceKind, FollowUp
 from vaudit.audits.rules import Result
@@ -42,7 +43,6 @@ CHECKLIST_FOLDER = "checklists"  # inside the evidence folder: checklist snapsho
 DIGEST_MARK = "\n[digest]\n"
 SHARE_DECIMALS = 4  # item contributions: sums agree with the totals to within 0.001
 EXPIRY_HORIZON_DAYS = 90  # findings list what falls due within this many days of `as_of`
-IMPORT_ACTION = "audit.import"
 
 
 class ReportError(Exception):
@@ -68,12 +68,6 @@ class ReportSource:
 COLLECT_CHUNK = 200  # audits read per round of set-wise queries when exporting many
 
 
-def collect(service: Service, audit_ref: int | str) -> ReportSource:
-    with service.store.read() as session:
-        audit_id = service._audit(session, audit_ref).id
-    return next(collect_many(service, [audit_id]))  # type: ignore[list-item]
-
-
 def collect_many(service: Service, audit_ids: Sequence[int]) -> Iterator[ReportSource]:
     """Report sources in the order given, read a chunk of audits at a time."""
     for start in range(0, len(audit_ids), COLLECT_CHUNK):
@@ -84,7 +78,7 @@ def _collect_chunk(service: Service, audit_ids: Sequence[int]) -> Iterator[Repor
     from sqlmodel import col, select
 
     from vaudit.audits.models import Event
-    from vaudit.audits.service import _vendor_facts
+    from vaudit.audits.service.facts import vendor_facts
     from vaudit.audits.watch import watch
 
     today = service.today or dt.date.today()
@@ -130,7 +124,7 @@ def _collect_chunk(service: Service, audit_ids: Sequence[int]) -> Iterator[Repor
             if not record.get("intact", True):
                 imported_changed = record.get("digest")
         as_of = _as_of(audit, today)
-        vendor_row = {"id": view.vendor.id, **_vendor_facts(view.vendor)}
+        vendor_row = {"id": view.vendor.id, **vendor_facts(view.vendor)}
         yield ReportSource(
             view=view,
             candidate=candidates.get((audit.selection_id, audit.vendor_id)),
@@ -871,11 +865,12 @@ def export_audits(
 def _report_names(service: Service, audit_refs: Sequence[int | str]) -> dict[int, str]:
     """Audit id -> the report's file stem, in the order given; NotFound for a wrong id."""
     from vaudit.audits.models import Vendor
+    from vaudit.audits.service.lookups import audit_by_id
 
     names: dict[int, str] = {}
     with service.store.read() as session:
         for ref in audit_refs:
-            audit = service._audit(session, ref)
+            audit = audit_by_id(session, ref)
             vendor = session.get(Vendor, audit.vendor_id)
             assert audit.id is not None and vendor is not None
             names[audit.id] = report_name(vendor.name, audit.id, audit.revision)

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from vaudit.audits import events, tamper
 from vaudit.audits.checklist import ChecklistError, set_from_snapshot
+from vaudit.audits.events import IMPORT_ACTION
 from vaudit.audits.models import (
     Answer,
     Audit,
@@ -37,13 +38,15 @@ from vaudit.audits.models import (
 )
 from vaudit.audits.report import (
     COMPARE_FORMAT,
-    IMPORT_ACTION,
     ReportError,
     Verification,
     verify_file,
 )
 from vaudit.audits.rules import Result
 from vaudit.audits.scenario import Scenario
+from vaudit.audits.service.facts import vendor_facts
+from vaudit.audits.service.score_cache import cache_score
+from vaudit.audits.service.snapshots import snapshot_id
 from vaudit.audits.values import ValueError_, parse_value, to_canonical
 from vaudit.audits.vendor_fields import FieldError, parse_vendor_fields
 from vaudit.audits.vendor_records import (
@@ -201,7 +204,7 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
                 **sealed,
             },
         )
-        service._cache_score(session, audit, checklists)
+        cache_score(session, service.snapshots, audit, checklists)
         if not check.body_intact:
             notes.append("imported from a changed report: its later exports say so")
         return Imported(audit.id, False, check.body_intact, notes)  # type: ignore[arg-type]
@@ -283,15 +286,14 @@ def _snapshot_texts(
 
 def _snapshot(session: Session, name: str, text: str) -> int:
     from vaudit.audits.checklist import Source, parse_checklist, parse_scoring
-    from vaudit.audits.service import _snapshot_id
 
     source = Source(name=name, origin=f"import:{name}", text=text)
     try:
         checklist = parse_checklist(source)
-        return _snapshot_id(session, name, checklist.id, checklist.version, text)
+        return snapshot_id(session, name, checklist.id, checklist.version, text)
     except ChecklistError:
         scoring = parse_scoring(source)
-        return _snapshot_id(session, name, "scoring", scoring.version, text)
+        return snapshot_id(session, name, "scoring", scoring.version, text)
 
 
 def _vendor_text(value: Any) -> str:
@@ -332,15 +334,13 @@ def _vendor(
     vendor = Vendor(uid=uid, **values)
     session.add(vendor)
     session.flush()
-    from vaudit.audits.service import _vendor_facts
-
     events.append(
         session,
         actor=service.actor,
         action="vendor.add",
         entity="vendor",
         entity_id=vendor.id,
-        after=_vendor_facts(vendor) | {"imported": True},
+        after=vendor_facts(vendor) | {"imported": True},
     )
     return vendor
 
