@@ -163,9 +163,7 @@ def test_report_content_a_reader_relies_on(demo_service: Service, tmp_path: Path
 
 def test_an_override_of_a_rule_is_a_finding(service: Service, tmp_path: Path) -> None:
     vendor = service.add_vendor({"name": "甲"})
-    selection = service.add_selection(
-        "s", Scenario()
-    )
+    selection = service.add_selection("s", Scenario())
     audit = service.start_audit(vendor.id, selection.id)  # type: ignore[arg-type]
     service.record_answer(audit.id, "alpha.core.rate", value="90")  # type: ignore[arg-type]
     service.record_answer(
