@@ -245,7 +245,7 @@ def home_rows(ctx: ServiceContext) -> list[HomeRow]:
     )
     with ctx.store.read() as session:
         raw = session.connection().execute(query).all()
-    rows = [HomeRow(*r) for r in raw]
+    rows = [HomeRow(*tuple(r)) for r in raw]
     uncached = {r.audit_id for r in rows if r.audit_id is not None and r.verdict is None}
     if uncached:
         by_id = {x.audit.id: x.score for x in summaries(ctx) if x.audit.id in uncached}

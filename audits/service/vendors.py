@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from vaudit.audits import events
 from vaudit.audits.models import Vendor, utcnow
+from vaudit.audits.rows import row_id
 from vaudit.audits.service.context import ServiceContext
 from vaudit.audits.service.errors import AuditError, NotFound, StaleWrite
 from vaudit.audits.service.facts import vendor_facts
@@ -42,7 +43,7 @@ def add_vendor(ctx: ServiceContext, fields: Mapping[str, str | None]) -> Vendor:
             actor=ctx.actor,
             action="vendor.add",
             entity="vendor",
-            entity_id=vendor.id,
+            entity_id=row_id(vendor),
             after=vendor_facts(vendor),
         )
         return vendor
@@ -96,7 +97,7 @@ def _apply(
         actor=ctx.actor,
         action="vendor.edit",
         entity="vendor",
-        entity_id=vendor.id,
+        entity_id=row_id(vendor),
         before={k: before.get(k) for k in changed},
         after=changed,
     )
