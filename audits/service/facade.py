@@ -33,6 +33,7 @@ from vaudit.audits.models import (
     Selection,
     Vendor,
 )
+from vaudit.audits.rows import row_id
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.service.answers import UNSET
 from vaudit.audits.service.errors import check_person
@@ -89,7 +90,7 @@ class Service:
         """The id of the newest event on this audit: it changes with every write, by anyone."""
         with self.store.read() as session:
             audit = lookups.audit_by_id(session, audit_id)
-            return lookups.audit_stamp(session, audit.id or 0)
+            return lookups.audit_stamp(session, row_id(audit))
 
     # ------------------------------------------------------------------ vendors
 
