@@ -13,9 +13,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from vaudit.audits.models import ChainHead, Event, utcnow
+from vaudit.audits.rows import row_id
+
+# The event that records an audit restored from a report (its payload keeps the report's
+# digest and the channel measurements the report carried).
+IMPORT_ACTION = "audit.import"
 
 
 def canonical_json(data: Any) -> str:
@@ -52,7 +57,8 @@ def database_user(session: Session) -> str | None:
         session.info["db_user"] = (
             session.connection().exec_driver_sql("SELECT current_user").scalar_one()
         )
-    return session.info["db_user"]
+    user: str = session.info["db_user"]
+    return user
 
 
 def append(
@@ -88,7 +94,7 @@ def append(
     # through the same type so the hash we compute now is the one verify recomputes later.
     event.hash = event_hash(event)
     session.add(event)
-    head.last_event_id = event.id  # type: ignore[assignment]
+    head.last_event_id = row_id(event)
     head.last_hash = event.hash
     session.add(head)
     session.flush()
@@ -114,32 +120,31 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
     offset_id = 0
     while True:
         rows = session.exec(
-            select(Event).where(Event.id > offset_id).order_by(Event.id).limit(batch)
+            select(Event).where(col(Event.id) > offset_id).order_by(col(Event.id)).limit(batch)
         ).all()
         if not rows:
             break
         for row in rows:
-            if row.id != expected_id:
-                missing = expected_id if row.id > expected_id else row.id
+            ident = row_id(row)
+            if ident != expected_id:
+                missing = expected_id if ident > expected_id else ident
                 return ChainReport(
                     count, missing, f"event {missing} is missing (deleted from the log)"
                 )
             if row.prev_hash != previous_hash:
-                return ChainReport(
-                    count, row.id, f"event {row.id} does not follow event {row.id - 1}"
-                )
+                return ChainReport(count, ident, f"event {ident} does not follow event {ident - 1}")
             if event_hash(row) != row.hash:
                 return ChainReport(
                     count,
-                    row.id,
-                    f"event {row.id} ({row.action} {row.entity} {row.entity_id}) was changed "
+                    ident,
+                    f"event {ident} ({row.action} {row.entity} {row.entity_id}) was changed "
                     "after it was written",
                 )
             previous_hash = row.hash
             expected_id += 1
             count += 1
-            last_id = row.id
-        offset_id = rows[-1].id  # type: ignore[assignment]
+            last_id = ident
+        offset_id = row_id(rows[-1])
     head = session.get(ChainHead, 1)
     head_id = head.last_event_id if head else 0
     head_hash = head.last_hash if head else ""

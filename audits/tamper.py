@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from vaudit.audits.events import canonical_json
+from vaudit.audits.events import IMPORT_ACTION, canonical_json
 from vaudit.audits.models import Answer, Audit, AuditStatus, Event, Evidence
 
 # The fields of a row that a digest covers: everything a report shows about it.
@@ -47,7 +47,7 @@ EVIDENCE_DIGEST_FIELDS = (
 )
 DIGEST_KEY = "sign_off_digest"
 # Events whose payload may carry a digest: the sign-off, or the import of a signed-off audit.
-DIGEST_ACTIONS = ("audit.signed_off", "audit.import")
+DIGEST_ACTIONS = ("audit.signed_off", IMPORT_ACTION)
 
 
 def _row_hash(row: Any, fields: tuple[str, ...]) -> str:

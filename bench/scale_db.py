@@ -51,6 +51,7 @@ from vaudit.audits.rules import Result
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.scoring import score
 from vaudit.audits.service import Service, count_rows
+from vaudit.audits.service.facts import propose
 from vaudit.audits.values import parse_value, to_canonical
 from vaudit.audits.vendor_records import CodeRecord, code_records_from, records_json
 
@@ -214,11 +215,11 @@ def _scenario_of(row: Mapping[str, Any]) -> Scenario:
 def _made_up_answer(service: Service, item: Item, rng: random.Random) -> dict[str, Any]:
     """An answer for an item no demo audit answered (education/finance-only gates), as the
     demo would write it: a value meant to pass, and the rule's proposal accepted."""
-    raw = value_for(item, Result.PASS, service._date(), rng)
+    raw = value_for(item, Result.PASS, service.current_date(), rng)
     value = (
         None if raw is None or item.input.value == "none" else to_canonical(parse_value(item, raw))
     )
-    proposal = service._propose(item, value)
+    proposal = propose(item, value, service.current_date())
     return {
         "item_id": item.id,
         "result": proposal.result.value if proposal else Result.PASS.value,
@@ -277,7 +278,7 @@ def build_scaled_db(
         # Answer sources: the demo audits that answered most items, each with its own verdict style.
         sources = [a for a in demo_audits if len(answers_by_audit[a["id"]]) >= 30]
         template_links = links_by_audit[demo_audits[0]["id"]]
-        checklists: ChecklistSet = service._snapshot_set(
+        checklists: ChecklistSet = service.snapshots.checklist_set(
             [snapshots[link["snapshot_id"]] for link in template_links]
         )
 

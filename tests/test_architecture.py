@@ -27,9 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("audits", "tui", "checklists")  # installed as vaudit.audits, vaudit.tui, …
 STORAGE_LIBRARIES = frozenset({"sqlmodel", "sqlalchemy", "alembic"})
 
-# TEMPORARY until the svc branch merges: report and service import each other (through
-# function-level imports); the service split removes it. Delete this allowance then.
-ALLOWED_CYCLES: list[frozenset[str]] = [frozenset({"audits.report", "audits.service"})]
 
 # The pure domain: what an audit means, with no storage. Decided from what these modules
 # import: none of them reaches storage, directly or through another module.
@@ -243,7 +240,6 @@ def test_no_import_cycles() -> None:
     unexpected = [
         f"{' → '.join(cycle)}  (group: {', '.join(sorted(group))})"
         for group, cycle in import_cycles(MODULES)
-        if group not in ALLOWED_CYCLES
     ]
     assert not unexpected, "import cycles:\n" + "\n".join(unexpected)
 
@@ -354,6 +350,5 @@ def test_help_does_not_load_the_database_layer() -> None:
 if __name__ == "__main__":
     found = import_cycles(MODULES)
     for group, cycle in found:
-        allowed = "  (allowed for now)" if group in ALLOWED_CYCLES else ""
-        print(f"{len(group)} modules: {' → '.join(cycle)}{allowed}")
+        print(f"{len(group)} modules: {' → '.join(cycle)}")
     print(f"import cycles: {len(found)}")

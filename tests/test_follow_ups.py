@@ -12,8 +12,7 @@ from click.testing import CliRunner
 from vaudit.audits.cli import audit_cmds, cli, db_cmds, followup_cmds, party_cmds  # noqa: F401
 from vaudit.audits.db import open_store
 from vaudit.audits.models import FollowUp
-from vaudit.audits.report import export_audits
-from vaudit.audits.report_import import import_report
+from vaudit.audits.report import export_audits, import_report
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.service import AuditError, Locked, NotFound, Service, StaleWrite
 from vaudit.audits.watch import WatchedEvidence, WatchedFollowUp, watch

@@ -27,8 +27,7 @@ from vaudit.audits.checklist import (
 from vaudit.audits.cli import user_errors
 from vaudit.audits.db import Store, open_store
 from vaudit.audits.demo import load_demo
-from vaudit.audits.report import ReportError, export_audits
-from vaudit.audits.report_import import import_report
+from vaudit.audits.report import ReportError, export_audits, import_report
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.service import AuditError, Service
 from vaudit.audits.values import ValueError_, parse_value, to_canonical

@@ -22,9 +22,9 @@ from vaudit.audits.report import (
     ReportError,
     export_audits,
     export_comparison,
+    import_report,
     verify_file,
 )
-from vaudit.audits.report_import import import_report
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.service import Service
 

@@ -161,7 +161,7 @@ def test_the_wheel_installs_one_import_package(venv: Path) -> None:
         top = {name.split("/", 1)[0] for name in archive.namelist()}
         names = archive.namelist()
     assert top == {"vaudit", "vaudit-0.1.0.dist-info"}, top
-    assert "vaudit/audits/service.py" in names and "vaudit/tui/app.tcss" in names
+    assert "vaudit/audits/service/facade.py" in names and "vaudit/tui/app.tcss" in names
     assert any(n.startswith("vaudit/checklists/") and n.endswith(".toml") for n in names)
     entry = [n for n in names if n.endswith("entry_points.txt")]
     with zipfile.ZipFile(wheel) as archive:

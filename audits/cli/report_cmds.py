@@ -116,7 +116,7 @@ def report_verify(ctx: Context, files: tuple[Path, ...]) -> None:
 @pass_context
 def report_import(ctx: Context, file: Path, force: bool) -> None:
     """Restore the audit in FILE (with its vendor, selection, checklists and evidence)."""
-    from vaudit.audits.report_import import import_report
+    from vaudit.audits.report import import_report
 
     done = import_report(ctx.service, file, force=force)
     if done.already:

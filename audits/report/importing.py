@@ -10,6 +10,7 @@ An audit already here (same id) is not imported again.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,15 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, select
 
 from vaudit.audits import events, tamper
-from vaudit.audits.checklist import ChecklistError, set_from_snapshot
+from vaudit.audits.checklist import (
+    ChecklistError,
+    Item,
+    Source,
+    parse_checklist,
+    parse_scoring,
+    set_from_snapshot,
+)
+from vaudit.audits.events import IMPORT_ACTION
 from vaudit.audits.models import (
     Answer,
     Audit,
@@ -35,17 +44,16 @@ from vaudit.audits.models import (
     Stage,
     Vendor,
 )
-from vaudit.audits.report import (
-    COMPARE_FORMAT,
-    IMPORT_ACTION,
-    ReportError,
-    Verification,
-    verify_file,
-)
+from vaudit.audits.report.format import COMPARE_FORMAT, ReportError
+from vaudit.audits.report.verify import Verification, verify_file
+from vaudit.audits.rows import row_id
 from vaudit.audits.rules import Result
 from vaudit.audits.scenario import Scenario
+from vaudit.audits.service.facts import vendor_facts
+from vaudit.audits.service.score_cache import cache_score
+from vaudit.audits.service.snapshots import snapshot_id
 from vaudit.audits.values import ValueError_, parse_value, to_canonical
-from vaudit.audits.vendor_fields import FieldError, parse_vendor_fields
+from vaudit.audits.vendor_fields import FIELDS_BY_NAME, FieldError, parse_vendor_fields
 from vaudit.audits.vendor_records import (
     code_records_from,
     format_code_records,
@@ -122,7 +130,9 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
     with service.store.write() as session:
         existing = session.exec(select(Audit).where(Audit.uid == uid)).first()
         if existing is not None:
-            return Imported(existing.id, True, check.body_intact, ["already here: nothing changed"])  # type: ignore[arg-type]
+            return Imported(
+                row_id(existing), True, check.body_intact, ["already here: nothing changed"]
+            )
         vendor = _vendor(session, service, vendor_data, notes)
         selection = _selection(session, service, selection_data, notes)
         _candidate(session, service, selection, vendor, selection_data, notes)
@@ -136,8 +146,8 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
         scenario = Scenario(**_scenario_args(_table(audit_data, "scenario")))
         audit = Audit(
             uid=uid,
-            vendor_id=vendor.id,  # type: ignore[arg-type]
-            selection_id=selection.id,  # type: ignore[arg-type]
+            vendor_id=row_id(vendor),
+            selection_id=row_id(selection),
             status=AuditStatus.DRAFT,
             revision=int(audit_data["revision"]),
             previous_id=previous.id if previous else None,
@@ -147,10 +157,10 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
         )
         session.add(audit)
         session.flush()
-        for position, snapshot_id in enumerate(snapshot_ids):
+        for position, snapshot in enumerate(snapshot_ids):
             session.add(
-                AuditChecklist(audit_id=audit.id, position=position, snapshot_id=snapshot_id)
-            )  # type: ignore[arg-type]
+                AuditChecklist(audit_id=row_id(audit), position=position, snapshot_id=snapshot)
+            )
         answers = evidence_count = follow_up_count = 0
         for item_data in body.get("items", []):
             item_id = str(item_data["id"])
@@ -176,7 +186,7 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
         session.add(audit)
         session.flush()
         sealed = (
-            {tamper.DIGEST_KEY: tamper.audit_digest(session, audit.id)}  # type: ignore[arg-type]
+            {tamper.DIGEST_KEY: tamper.audit_digest(session, row_id(audit))}
             if audit.status == AuditStatus.SIGNED_OFF
             else {}
         )
@@ -185,7 +195,7 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
             actor=service.actor,
             action=IMPORT_ACTION,
             entity="audit",
-            entity_id=audit.id,
+            entity_id=row_id(audit),
             audit_id=audit.id,
             after={
                 "file": path.name,
@@ -201,10 +211,10 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
                 **sealed,
             },
         )
-        service._cache_score(session, audit, checklists)
+        cache_score(session, service.snapshots, audit, checklists)
         if not check.body_intact:
             notes.append("imported from a changed report: its later exports say so")
-        return Imported(audit.id, False, check.body_intact, notes)  # type: ignore[arg-type]
+        return Imported(row_id(audit), False, check.body_intact, notes)
 
 
 def _channel_facts(body: Mapping[str, Any]) -> Any:
@@ -246,8 +256,6 @@ def _snapshot_texts(
 ) -> list[tuple[str, str, str]]:
     """(file name, sha256, text) for each checklist the audit used: from this database, the
     installed checklists, or the copy exported beside the report, checked against its hash."""
-    import hashlib
-
     wanted = body.get("checklists", [])
     if not wanted:
         raise ReportError("the report lists no checklists")
@@ -282,16 +290,14 @@ def _snapshot_texts(
 
 
 def _snapshot(session: Session, name: str, text: str) -> int:
-    from vaudit.audits.checklist import Source, parse_checklist, parse_scoring
-    from vaudit.audits.service import _snapshot_id
 
     source = Source(name=name, origin=f"import:{name}", text=text)
     try:
         checklist = parse_checklist(source)
-        return _snapshot_id(session, name, checklist.id, checklist.version, text)
+        return snapshot_id(session, name, checklist.id, checklist.version, text)
     except ChecklistError:
         scoring = parse_scoring(source)
-        return _snapshot_id(session, name, "scoring", scoring.version, text)
+        return snapshot_id(session, name, "scoring", scoring.version, text)
 
 
 def _vendor_text(value: Any) -> str:
@@ -315,8 +321,6 @@ def _vendor(
             notes.append(f"vendor {vendor.name!r} was already here (added separately): kept as is")
     if vendor is not None:
         return vendor
-    from vaudit.audits.vendor_fields import FIELDS_BY_NAME
-
     raw = {k: _vendor_text(v) for k, v in data.items() if k in FIELDS_BY_NAME}
     # The record lists go back through the same text syntax the form and the CLI take.
     if "code_records" in data:
@@ -332,15 +336,13 @@ def _vendor(
     vendor = Vendor(uid=uid, **values)
     session.add(vendor)
     session.flush()
-    from vaudit.audits.service import _vendor_facts
-
     events.append(
         session,
         actor=service.actor,
         action="vendor.add",
         entity="vendor",
-        entity_id=vendor.id,
-        after=_vendor_facts(vendor) | {"imported": True},
+        entity_id=row_id(vendor),
+        after=vendor_facts(vendor) | {"imported": True},
     )
     return vendor
 
@@ -374,7 +376,7 @@ def _selection(
         actor=service.actor,
         action="selection.add",
         entity="selection",
-        entity_id=selection.id,
+        entity_id=row_id(selection),
         after={"name": name, "scenario": json.loads(scenario.to_json()), "imported": True},
     )
     return selection
@@ -401,8 +403,8 @@ def _candidate(
             )
         return
     candidate = Candidate(
-        selection_id=selection.id,  # type: ignore[arg-type]
-        vendor_id=vendor.id,  # type: ignore[arg-type]
+        selection_id=row_id(selection),
+        vendor_id=row_id(vendor),
         stage=Stage(stage),
         reason=_optional_text(data, "stage_reason", "candidate"),
         stage_changed_at=_moment(data["stage_changed_at"])
@@ -417,12 +419,12 @@ def _candidate(
         actor=service.actor,
         action="candidate.add",
         entity="candidate",
-        entity_id=candidate.id,
+        entity_id=row_id(candidate),
         after={"selection": selection.id, "vendor": vendor.id, "stage": stage, "imported": True},
     )
 
 
-def _answer(audit: Audit, item: Any, data: Mapping[str, Any]) -> Answer:
+def _answer(audit: Audit, item: Item, data: Mapping[str, Any]) -> Answer:
     where = f"item {item.id}"
     result = data.get("result")
     if result is not None:
@@ -439,7 +441,7 @@ def _answer(audit: Audit, item: Any, data: Mapping[str, Any]) -> Answer:
     stored = bool(proposal)
     reason = proposal.get("reason", {}) if stored else {}
     return Answer(
-        audit_id=audit.id,  # type: ignore[arg-type]
+        audit_id=row_id(audit),
         item_id=item.id,
         result=result,
         value=value,
@@ -459,7 +461,7 @@ def _evidence(
 ) -> Evidence:
     kind = EvidenceKind(str(entry["kind"]))
     evidence = Evidence(
-        audit_id=audit.id,  # type: ignore[arg-type]
+        audit_id=row_id(audit),
         item_id=item_id,
         kind=kind,
         name=str(entry["name"]),
@@ -503,7 +505,7 @@ def _follow_up(audit: Audit, item_id: str, entry: Mapping[str, Any]) -> FollowUp
     if due_on is None or not entry.get("what") or not entry.get("owed_by"):
         raise ReportError(f"a follow-up of item {item_id} lacks what, owed_by or due_on")
     return FollowUp(
-        audit_id=audit.id,  # type: ignore[arg-type]
+        audit_id=row_id(audit),
         item_id=item_id,
         what=str(entry["what"]),
         owed_by=str(entry["owed_by"]),
@@ -515,6 +517,3 @@ def _follow_up(audit: Audit, item_id: str, entry: Mapping[str, Any]) -> FollowUp
         created_at=_moment(entry["created_at"]),
         source_finding=entry.get("source_finding"),
     )
-
-
-__all__ = ["Imported", "import_report"]
