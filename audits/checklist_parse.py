@@ -187,7 +187,7 @@ def _parse_item(
         ok = False
 
     try:
-        input_kind = InputKind(raw.get("input"))
+        input_kind = InputKind(str(raw.get("input")))
     except ValueError:
         allowed = ", ".join(k.value for k in InputKind)
         c.add(f"input must be one of: {allowed}", item_id, "input")

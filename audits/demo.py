@@ -188,9 +188,9 @@ def reset_database(store: Store) -> str | None:
             session.connection().exec_driver_sql(f"TRUNCATE {names}")
         else:
             session.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-            session.exec(delete(Audit))  # type: ignore[call-overload]
+            session.exec(delete(Audit))
             for model in models:
-                session.exec(delete(model))  # type: ignore[call-overload]
+                session.exec(delete(model))
         head = session.get(ChainHead, 1)
         if head is not None:
             head.last_event_id, head.last_hash = 0, ""

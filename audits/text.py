@@ -36,3 +36,11 @@ def default_lang() -> Lang:
             return "zh" if value.lower().startswith("zh") else "en"
     code = locale.getlocale()[0] or ""
     return "zh" if code.lower().startswith("zh") else "en"
+
+
+def lang_or_default(value: str | None) -> Lang:
+    """The language a user named (`--lang`, a setting) if vaudit speaks it, else the default."""
+    for lang in LANGS:
+        if value == lang:
+            return lang
+    return default_lang()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from vaudit.audits import __version__
-from vaudit.audits.text import LANGS, Lang, default_lang
+from vaudit.audits.text import LANGS, Lang, lang_or_default
 
 if TYPE_CHECKING:
     from vaudit.audits.db import Store
@@ -190,9 +190,9 @@ def cli(
     context = Context(
         db=db,
         actor=(auditor or default_actor()).strip() or "unknown",
-        lang=lang or default_lang(),
+        lang=lang_or_default(lang),
         checklist_dirs=dirs,
-    )  # type: ignore[arg-type]
+    )
     ctx.obj = context
     ctx.call_on_close(context.close)
     if ctx.invoked_subcommand is None:
