@@ -26,6 +26,7 @@ from vaudit.audits.cli import (  # noqa: F401  (importing a command module regis
     report_cmds,
 )
 from vaudit.audits.db_guard import create_guards, guard_names
+from vaudit.audits.rows import row_id
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.service import Service
 
@@ -70,9 +71,7 @@ def start_audit(
     """A new vendor and selection, and an audit of the one in the other: the audit's id."""
     service.add_vendor({"name": vendor, **vendor_fields})
     service.add_selection(selection, scenario if scenario is not None else Scenario())
-    audit = service.start_audit(vendor, selection).id
-    assert audit is not None
-    return audit
+    return row_id(service.start_audit(vendor, selection))
 
 
 def signed_off_audit(service: Service) -> int:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import select
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -14,6 +16,7 @@ from tests.helpers import TODAY
 from vaudit.audits.db import open_store
 from vaudit.audits.service import Service
 from vaudit.tui.screens.compare import CompareScreen
+from vaudit.tui.screens.home import HomeScreen
 
 
 async def settle(pilot: Pilot[None], rounds: int = 200) -> None:
@@ -62,9 +65,8 @@ async def open_first_audit(pilot: Pilot[None]) -> Any:
     return await audit_shown(pilot)
 
 
-def stored(db: Path, model: type, **where: object) -> list:
-    from sqlmodel import select
-
+def stored(db: Path, model: type[Any], **where: object) -> list[Any]:
+    """The rows of `model` in the database at `db` (opened afresh) that match `where`."""
     service = open_service(db)
     with service.store.read() as session:
         query = select(model)
@@ -75,16 +77,20 @@ def stored(db: Path, model: type, **where: object) -> list:
     return rows
 
 
-def header(app) -> str:
+def header(app: App[None]) -> str:
+    """The audit screen's header line as shown."""
     return str(app.screen.query_one("#audit-header", Static).render())
 
 
-async def open_compare(pilot, rows: int = 2) -> CompareScreen:
+async def open_compare(pilot: Pilot[None], rows: int = 2) -> CompareScreen:
+    """From home: mark the first `rows` audits of selection 1 and open the comparison."""
     app = pilot.app
-    table = app.screen.query_one("#rows", DataTable)
+    home = app.screen
+    assert isinstance(home, HomeScreen)
+    table = home.query_one("#rows", DataTable)
     # Mark the first audits of the main selection (the rows are sorted by vendor).
     marked = 0
-    for index, row in enumerate(app.screen.shown):
+    for index, row in enumerate(home.shown):
         if marked == rows:
             break
         if row.audit_id is not None and row.selection_id == 1 and row.previous_id is None:
@@ -94,4 +100,6 @@ async def open_compare(pilot, rows: int = 2) -> CompareScreen:
     await pilot.press("c")
     await until(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.views)
     await settle(pilot)
-    return app.screen
+    compare = app.screen
+    assert isinstance(compare, CompareScreen)
+    return compare
