@@ -7,7 +7,7 @@ A small audit against the test checklists in tests/data/mini (five items, so the
 readable): a rule's proposal accepted, one overridden with a note, a failed answer, items that
 do not apply (the scenario has no marketing and is not finance), a file and a link as
 evidence, signed off. Ids and times are fixed, so the output is the same bytes every time;
-tests/test_report.py checks that the document holds it.
+tests/audits/test_report.py checks that the document holds it.
 """
 
 from __future__ import annotations

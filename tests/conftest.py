@@ -1,65 +1,21 @@
+"""Fixtures every test folder shares: isolated home folders, the mini checklist set, both
+database backends, a service over them, and an audit to work on. Plain helpers are in
+helpers.py."""
+
 from __future__ import annotations
 
-import datetime as dt
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from tests import pg_server
+from tests.helpers import GENERAL, MINI, TODAY, start_audit
+from tests.support import pg_server
 from vaudit.audits.checklist import ChecklistSet, build_set, sources_in
 from vaudit.audits.db import Store, open_store
-from vaudit.audits.db_guard import create_guards, guard_names
 from vaudit.audits.service import Service
 
-DATA = Path(__file__).parent / "data"
-TODAY = dt.date(2026, 11, 24)
 BACKENDS = ["sqlite", "postgresql"]
-
-
-@contextmanager
-def read_only(path: Path) -> Iterator[None]:
-    """The database file made read-only: by its mode, or (root ignores modes) `chattr +i`."""
-    if os.geteuid() != 0:
-        path.chmod(0o444)
-        try:
-            yield
-        finally:
-            path.chmod(0o644)
-        return
-    if shutil.which("chattr") is None:
-        pytest.skip("as root a read-only file needs chattr, which is not installed")
-    made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.skip(f"chattr +i is not allowed here: {made.stderr.strip()}")
-    try:
-        yield
-    finally:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
-
-
-def restore_guards(connection: sa.Connection) -> None:
-    if connection.dialect.name == "sqlite":
-        create_guards(connection)
-    else:
-        for table in ("answer", "evidence", "audit"):
-            connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-
-
-def drop_guards(connection: sa.Connection) -> None:
-    """Lift the signed-off guard in this transaction, as anyone with write access can: for
-    fixtures that fix timestamps of signed-off audits, and for tests that forge rows."""
-    if connection.dialect.name == "sqlite":
-        for name in sorted(guard_names(connection)):
-            connection.exec_driver_sql(f"DROP TRIGGER {name}")
-    else:
-        for table in ("answer", "evidence", "audit"):
-            connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +34,7 @@ def isolated_home(
 
 @pytest.fixture
 def mini_set() -> ChecklistSet:
-    return build_set(sources_in(DATA / "mini"))
+    return build_set(sources_in(MINI))
 
 
 @pytest.fixture
@@ -128,3 +84,16 @@ def service(store: Store, mini_set: ChecklistSet) -> Service:
 @pytest.fixture
 def shipped_service(store: Store) -> Service:
     return Service(store, "alice", today=TODAY)
+
+
+@pytest.fixture
+def audit_id(service: Service) -> int:
+    """A draft audit of 示例通信 (contact 李娜) in the selection 2026 选型, general scenario."""
+    return start_audit(
+        service,
+        "示例通信",
+        "2026 选型",
+        GENERAL,
+        credit_code="91310110666007217T",
+        contact_name="李娜",
+    )

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 from collections import Counter, defaultdict
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlmodel import select
 
+from tests.helpers import ROOT
 from vaudit.audits import db
 from vaudit.audits.cli import audit_cmds, cli, party_cmds  # noqa: F401
 from vaudit.audits.db import Store
@@ -21,14 +21,13 @@ from vaudit.audits.models import Answer, Event
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.service import Service
 
-ROOT = Path(__file__).parent.parent
 ROUNDS = 12
 
 
 def start_writer(db_target: str, audit_id: int, name: str, items: list[str]) -> subprocess.Popen:
     args = [db_target, str(audit_id), name, str(ROUNDS), *items]
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.concurrent_writer", *args],
+        [sys.executable, "-m", "tests.support.concurrent_writer", *args],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

@@ -20,22 +20,11 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlmodel import select
 
-from tests.conftest import TODAY, read_only
+from tests.helpers import ROOT, TODAY, read_only, start_audit
 from vaudit.audits.cli import audit_cmds, cli  # noqa: F401
 from vaudit.audits.db import DatabaseFull, DatabaseReadOnly, open_store
 from vaudit.audits.models import Answer, Event, Evidence
-from vaudit.audits.scenario import Scenario
 from vaudit.audits.service import Service
-
-ROOT = Path(__file__).parent.parent
-
-
-def start_audit(service: Service) -> int:
-    service.add_vendor({"name": "V"})
-    service.add_selection("S", Scenario())
-    audit = service.start_audit("V", "S").id
-    assert audit is not None
-    return audit
 
 
 def test_a_writer_killed_mid_stream_loses_no_acknowledged_write(
@@ -46,7 +35,7 @@ def test_a_writer_killed_mid_stream_loses_no_acknowledged_write(
     audit = start_audit(service)
     rng = random.Random()
     writer = subprocess.Popen(
-        [sys.executable, "-m", "tests.crash_writer", db_target, str(audit)],
+        [sys.executable, "-m", "tests.support.crash_writer", db_target, str(audit)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

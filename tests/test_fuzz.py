@@ -15,7 +15,7 @@ import tomli_w
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TODAY
+from tests.helpers import TODAY
 from vaudit.audits.checklist import (
     ChecklistError,
     ChecklistSet,

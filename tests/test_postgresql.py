@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
-from tests import pg_server
+from tests.helpers import ROOT, vaudit
+from tests.support import pg_server
 from vaudit.audits.cli import audit_cmds, cli, db_cmds, party_cmds  # noqa: F401
 from vaudit.audits.db import (
     DatabaseError,
@@ -27,12 +28,7 @@ from vaudit.audits.db import (
 )
 from vaudit.audits.migrations import HEAD_REVISION
 
-ROOT = Path(__file__).parent.parent
 TEAM_DOC = ROOT / "docs" / "team.md"
-
-
-def vaudit(db: str, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--db", db, *args], catch_exceptions=False)
 
 
 @pytest.fixture

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
+from tests.helpers import TODAY
 from vaudit.audits.db import open_store
 from vaudit.audits.demo import load_demo
 from vaudit.audits.service import Service
 from vaudit.tui.app import VauditApp, make_app
 
-TODAY = dt.date(2026, 11, 24)
 FIXED_TIME = "2026-11-24 09:30:00.000000"
 
 
@@ -53,49 +50,3 @@ def app_factory(config_file: Path) -> Callable[..., VauditApp]:
         )  # type: ignore[arg-type]
 
     return build
-
-
-async def settle(pilot: Pilot[None], rounds: int = 200) -> None:
-    """Wait until the writer has saved everything and the workers have finished."""
-    app = pilot.app
-    for _ in range(rounds):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        if app.writer.idle and not any(w.is_running for w in app.workers):  # type: ignore[attr-defined]
-            await pilot.pause()
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("the app did not settle")
-
-
-async def until(pilot: Pilot[None], check: Callable[[], bool], rounds: int = 300) -> None:
-    for _ in range(rounds):
-        if check():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("condition not met in time")
-
-
-async def home_ready(pilot: Pilot[None]) -> None:
-    await until(pilot, lambda: any(w == "home_loaded" for w, _ in pilot.app.timings))  # type: ignore[attr-defined]
-    await settle(pilot)
-
-
-def open_service(db: Path, actor: str = "check") -> Service:
-    return Service(open_store(str(db)), actor, today=TODAY)
-
-
-async def audit_shown(pilot: Pilot[None]) -> Any:
-    """Wait for the audit screen to show an audit; return the screen."""
-    from vaudit.tui.screens.audit import AuditScreen
-
-    app = pilot.app
-    await until(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.view is not None)
-    return app.screen
-
-
-async def open_first_audit(pilot: Pilot[None]) -> Any:
-    """From a fresh start: wait for home, open the audit on the first row."""
-    await home_ready(pilot)
-    await pilot.press("enter")
-    return await audit_shown(pilot)

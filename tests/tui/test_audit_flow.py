@@ -7,12 +7,13 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, Static
 
-from tests.tui.conftest import (
+from tests.tui.helpers import (
     audit_shown,
+    header,
     home_ready,
     open_first_audit,
-    open_service,
     settle,
+    stored,
     until,
 )
 from vaudit.audits.models import Answer, Audit, Vendor
@@ -21,23 +22,6 @@ from vaudit.tui.screens.home import HomeScreen
 from vaudit.tui.screens.vendor_form import VendorFormScreen
 
 VALID_CREDIT_CODE = "91350100M000100Y43"
-
-
-def stored(db: Path, model: type, **where: object) -> list:
-    from sqlmodel import select
-
-    service = open_service(db)
-    with service.store.read() as session:
-        query = select(model)
-        for key, value in where.items():
-            query = query.where(getattr(model, key) == value)
-        rows = list(session.exec(query).all())
-    service.store.dispose()
-    return rows
-
-
-def header(app) -> str:
-    return str(app.screen.query_one("#audit-header", Static).render())
 
 
 async def test_vendor_to_revision_from_the_keyboard(tmp_path: Path, app_factory) -> None:

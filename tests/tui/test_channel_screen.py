@@ -15,7 +15,8 @@ from sqlmodel import select
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Static
 
-from tests.tui.conftest import TODAY, audit_shown, home_ready, until
+from tests.helpers import TODAY
+from tests.tui.helpers import audit_shown, home_ready, until
 from vaudit.audits.channel.cards import add_card
 from vaudit.audits.channel.models import ChannelMessage, ChannelRun, HandsetReceipt
 from vaudit.audits.channel.simulator import SimProfile, Simulator

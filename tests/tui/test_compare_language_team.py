@@ -8,39 +8,22 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, Static
 
-from tests.tui.conftest import (
+from tests.tui.helpers import (
     audit_shown,
+    header,
     home_ready,
+    open_compare,
     open_first_audit,
     open_service,
     settle,
+    stored,
     until,
 )
-from tests.tui.test_audit_flow import header, stored
 from vaudit.audits.models import Answer, Candidate, Vendor
-from vaudit.tui.screens.compare import CompareScreen
 from vaudit.tui.screens.dialogs import ConfirmDialog, StaleDialog, TextDialog
 from vaudit.tui.screens.help import HelpScreen
 from vaudit.tui.screens.home import HomeScreen
 from vaudit.tui.screens.vendor_form import VendorFormScreen
-
-
-async def open_compare(pilot, rows: int = 2) -> CompareScreen:
-    app = pilot.app
-    table = app.screen.query_one("#rows", DataTable)
-    # Mark the first audits of the main selection (the rows are sorted by vendor).
-    marked = 0
-    for index, row in enumerate(app.screen.shown):
-        if marked == rows:
-            break
-        if row.audit_id is not None and row.selection_id == 1 and row.previous_id is None:
-            table.move_cursor(row=index)
-            await pilot.press("space")
-            marked += 1
-    await pilot.press("c")
-    await until(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.views)
-    await settle(pilot)
-    return app.screen
 
 
 async def test_compare_two_audits_and_move_candidates(demo_db: Path, app_factory) -> None:

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList, Static
 
-from tests.tui.conftest import open_first_audit, settle
-from tests.tui.test_audit_flow import stored
+from tests.tui.helpers import open_first_audit, settle, stored
 from vaudit.audits.models import Answer, Evidence
 from vaudit.tui.screens.audit import AuditScreen
 from vaudit.tui.screens.dialogs import EvidenceDialog, TextDialog

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Input, Static
 
-from tests.tui.conftest import home_ready, open_first_audit, settle, until
-from tests.tui.test_compare_language_team import open_compare
+from tests.tui.helpers import home_ready, open_compare, open_first_audit, settle, until
 from vaudit.audits.report import EVIDENCE_FOLDER, verify_file
 from vaudit.tui.screens.export import ExportDialog
 from vaudit.tui.screens.home import HomeScreen

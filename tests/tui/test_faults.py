@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import read_only
-from tests.tui.conftest import open_first_audit, settle
-from tests.tui.test_audit_flow import stored
+from tests.helpers import read_only
+from tests.tui.helpers import open_first_audit, settle, stored
 from vaudit.audits.models import Answer
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList, Static
 
-from tests.tui.conftest import TODAY, open_first_audit, settle
-from tests.tui.test_audit_flow import stored
+from tests.helpers import TODAY
+from tests.tui.helpers import open_first_audit, settle, stored
 from vaudit.audits.models import Evidence, FollowUp
 from vaudit.tui.screens.dialogs import EvidenceDialog, FollowUpDialog, TextDialog
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from textual.widgets import Static
 
-from tests import pg_server
-from tests.tui.conftest import open_first_audit, open_service, settle, until
+from tests.support import pg_server
+from tests.tui.helpers import open_first_audit, open_service, settle, until
 from vaudit.audits.models import Answer
 from vaudit.audits.scenario import Scenario
 from vaudit.tui.screens.dialogs import StaleDialog

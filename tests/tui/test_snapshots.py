@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable
 
-from tests.tui.conftest import home_ready, open_first_audit, settle, until
+from tests.tui.helpers import home_ready, open_first_audit, settle, until
 from vaudit.tui.screens.compare import CompareScreen
 
 SIZE = (120, 40)

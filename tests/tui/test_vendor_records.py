@@ -7,8 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Static, TextArea
 
-from tests.tui.conftest import audit_shown, home_ready, settle, until
-from tests.tui.test_audit_flow import stored
+from tests.tui.helpers import audit_shown, home_ready, settle, stored, until
 from vaudit.audits.models import Answer, Vendor
 from vaudit.tui.screens.home import HomeScreen
 from vaudit.tui.screens.vendor_form import VendorFormScreen

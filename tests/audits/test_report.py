@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import DATA, ROOT, TODAY, drop_guards, restore_guards
 from vaudit.audits.cli import cli, report_cmds  # noqa: F401  (registers the commands)
 from vaudit.audits.db import Store, open_store
 from vaudit.audits.demo import load_demo
@@ -28,12 +29,10 @@ from vaudit.audits.report import (
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.service import Service
 
-from .conftest import DATA, TODAY, drop_guards, restore_guards
-
 GENERATED_AT = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 FIXED = "2026-11-20 08:00:00.000000"
 GOLDEN = DATA / "golden"
-DOCS = Path(__file__).parent.parent / "docs" / "report-format.md"
+DOCS = ROOT / "docs" / "report-format.md"
 
 TIMESTAMPS = {
     "vendor": ["created_at", "updated_at"],
@@ -477,7 +476,7 @@ def test_comparison_ranks_disqualified_vendors_last(demo_service: Service, tmp_p
 def test_the_documented_example_is_what_vaudit_writes() -> None:
     import importlib.util
 
-    script = Path(__file__).parent.parent / "scripts" / "report_example.py"
+    script = ROOT / "scripts" / "report_example.py"
     spec = importlib.util.spec_from_file_location("report_example", script)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import MINI
 from vaudit.audits.checklist import (
     ChecklistError,
     Source,
@@ -13,7 +14,6 @@ from vaudit.audits.checklist import (
     sources_in,
 )
 
-MINI = Path(__file__).parent / "data" / "mini"
 ALPHA = (MINI / "alpha.toml").read_text(encoding="utf-8")
 
 

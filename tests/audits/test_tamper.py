@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-from click.testing import CliRunner
-
-from tests.conftest import drop_guards
-from vaudit.audits.cli import audit_cmds, cli  # noqa: F401
+from tests.helpers import drop_guards, signed_off_audit, vaudit
 from vaudit.audits.db import Store
-from vaudit.audits.scenario import Scenario
 from vaudit.audits.service import Service
-
-
-def signed_off_audit(service: Service) -> int:
-    service.add_vendor({"name": "V"})
-    service.add_selection("S", Scenario())
-    audit = service.start_audit("V", "S").id
-    assert audit is not None
-    service.record_answer(audit, "beta.misc.review", result="pass")
-    service.record_answer(audit, "alpha.core.rate", result="auto", value="99")
-    service.add_evidence_note(audit, "beta.misc.review", "seen the contract")
-    service.sign_off(audit, "Carol")
-    return audit
 
 
 def forge(store: Store, sql: str) -> None:
@@ -31,7 +15,7 @@ def forge(store: Store, sql: str) -> None:
 
 
 def verify(db_target: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["--db", db_target, "verify"], catch_exceptions=False)
+    result = vaudit(db_target, "verify")
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -1,6 +1,6 @@
 """A writer to be killed: records answers and evidence notes until SIGKILL, for test_faults.py.
 
-    python -m tests.crash_writer DB AUDIT
+    python -m tests.support.crash_writer DB AUDIT
 
 Each write is one committed service call; after it returns, the writer prints what it wrote as
 one JSON line (its acknowledgement). It never stops on its own.
@@ -11,13 +11,11 @@ from __future__ import annotations
 import itertools
 import json
 import sys
-from pathlib import Path
 
+from tests.helpers import MINI
 from vaudit.audits.checklist import build_set, sources_in
 from vaudit.audits.db import open_store
 from vaudit.audits.service import Service
-
-MINI = Path(__file__).parent / "data" / "mini"
 
 
 def main(argv: list[str]) -> int:

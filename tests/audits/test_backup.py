@@ -6,19 +6,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlmodel import select
 
-from tests.conftest import TODAY
-from tests.test_tamper import signed_off_audit
-from vaudit.audits.cli import cli, db_cmds  # noqa: F401
+from tests.helpers import TODAY, signed_off_audit, vaudit
 from vaudit.audits.db import open_store
 from vaudit.audits.models import Answer
 from vaudit.audits.service import Service
-
-
-def vaudit(db: str, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--db", db, *args], catch_exceptions=False)
 
 
 def results(db: Path) -> dict[str, str | None]:

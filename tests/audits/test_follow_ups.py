@@ -9,27 +9,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.helpers import TODAY
 from vaudit.audits.cli import audit_cmds, cli, db_cmds, followup_cmds, party_cmds  # noqa: F401
 from vaudit.audits.db import open_store
 from vaudit.audits.models import FollowUp
 from vaudit.audits.report import export_audits, import_report
-from vaudit.audits.scenario import Scenario
 from vaudit.audits.service import AuditError, Locked, NotFound, Service, StaleWrite
 from vaudit.audits.watch import WatchedEvidence, WatchedFollowUp, watch
 
-from .conftest import TODAY
-
-GENERAL = Scenario(
-    industry="general", coverage="national", message_kinds=frozenset({"verification"})
-)
 ITEM = "alpha.core.rate"
-
-
-@pytest.fixture
-def audit_id(service: Service) -> int:
-    service.add_vendor({"name": "示例通信", "contact_name": "李娜"})
-    service.add_selection("2026 选型", GENERAL)
-    return service.start_audit("示例通信", "2026 选型").id  # type: ignore[return-value]
 
 
 def test_a_follow_up_records_the_finding_and_survives_sign_off(

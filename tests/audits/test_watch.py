@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
+from tests.helpers import TODAY
 from vaudit.audits.watch import watch
-
-TODAY = dt.date(2026, 11, 24)
 
 
 def test_licence_mlps_and_annual_report_fall_due_in_date_order() -> None:

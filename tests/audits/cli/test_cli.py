@@ -1,30 +1,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from vaudit.audits.cli import audit_cmds, checklist_cmds, cli, db_cmds, party_cmds  # noqa: F401
-
-MINI = Path(__file__).parent / "data" / "mini"
+from tests.helpers import MINI, ROOT, vaudit
 
 
 @pytest.fixture
-def run(db_target: str):
-    runner = CliRunner()
+def run(db_target: str) -> Callable[..., Result]:
+    """`vaudit` on this test's database as alice; asserts success unless told `ok=False`."""
 
     def invoke(*args: str, input: str | None = None, ok: bool = True) -> Result:
-        result = runner.invoke(
-            cli,
-            ["--db", db_target, "--auditor", "alice", *args],
-            input=input,
-            catch_exceptions=False,
-        )
-        if ok:
-            assert result.exit_code == 0, result.output + result.stderr
-        return result
+        return vaudit(db_target, *args, auditor="alice", input=input, ok=ok)
 
     return invoke
 
@@ -188,7 +179,7 @@ def test_output_cut_short_by_a_closed_pipe_is_not_an_error(db_path: Path) -> Non
         shell=True,
         capture_output=True,
         text=True,
-        cwd=Path(__file__).parent.parent,
+        cwd=ROOT,
         check=True,
     )
     assert shell.stderr == ""

@@ -1,6 +1,6 @@
 """One auditor writing answers to one audit, for the two-process test in test_concurrency.py.
 
-    python -m tests.concurrent_writer DB AUDIT NAME ROUNDS ITEM [ITEM...]
+    python -m tests.support.concurrent_writer DB AUDIT NAME ROUNDS ITEM [ITEM...]
 
 Prints `ready`, waits for a line on stdin (so both processes start together), then for each
 round and item: reads the item's current version (as a screen would), and records a result with

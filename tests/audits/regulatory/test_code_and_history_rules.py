@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.helpers import TODAY
 from vaudit.audits.regulatory import Level
 from vaudit.audits.regulatory.code_life import check_code_validity, check_reclamation
 from vaudit.audits.regulatory.history import (
@@ -35,7 +36,6 @@ from vaudit.audits.vendor_records import (
 )
 from vaudit.audits.watch import watch
 
-TODAY = dt.date(2026, 11, 24)  # a Tuesday
 D = dt.date
 
 

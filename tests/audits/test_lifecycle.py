@@ -7,21 +7,9 @@ from sqlmodel import select
 
 from vaudit.audits.db import Store, open_store
 from vaudit.audits.models import Answer, AuditStatus, Blob, Evidence, Stage
-from vaudit.audits.scenario import Scenario
 from vaudit.audits.service import AuditError, Locked, Service, StaleWrite
 from vaudit.audits.values import ValueError_
 from vaudit.audits.vendor_fields import FieldError
-
-GENERAL = Scenario(
-    industry="general", coverage="national", message_kinds=frozenset({"verification"})
-)
-
-
-@pytest.fixture
-def audit_id(service: Service) -> int:
-    service.add_vendor({"name": "示例通信", "credit_code": "91310110666007217T"})
-    service.add_selection("2026 选型", GENERAL)
-    return service.start_audit("示例通信", "2026 选型").id  # type: ignore[return-value]
 
 
 def reopen(db_target: str) -> Store:

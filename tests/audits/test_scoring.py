@@ -1,20 +1,17 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import GENERAL, MINI
 from vaudit.audits.checklist import ChecklistSet, build_set, load_checklists, sources_in
 from vaudit.audits.rules import Result
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.scoring import Verdict, score
 
-GENERAL = Scenario(
-    industry="general", coverage="national", message_kinds=frozenset({"verification"})
-)
 FINANCE = Scenario(
     industry="finance", coverage="national", message_kinds=frozenset({"verification", "marketing"})
 )
@@ -81,7 +78,7 @@ def test_thresholds_come_from_the_scoring_file(mini_set: ChecklistSet) -> None:
 
 
 SHIPPED = load_checklists()
-MINI = build_set(sources_in(Path(__file__).parent / "data" / "mini"))
+MINI_SET = build_set(sources_in(MINI))
 ITEM_IDS = [item.id for item in SHIPPED.items()]
 results = st.sampled_from([Result.PASS, Result.PARTIAL, Result.FAIL, Result.NA, None])
 scenarios = st.builds(
@@ -138,7 +135,7 @@ def test_a_failed_gate_always_disqualifies(
     st.sampled_from([Result.PASS, Result.PARTIAL, Result.FAIL]),
 )
 def test_an_na_item_does_not_change_the_score(answers: dict, other: Result) -> None:
-    mini = MINI
+    mini = MINI_SET
     # In the general scenario the finance permit does not apply; marking it n/a explicitly,
     # or answering it at all, must leave the score as it is.
     base = score(mini, GENERAL, answers)

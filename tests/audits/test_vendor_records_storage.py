@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import Result
 from sqlmodel import select
 
-from vaudit.audits.cli import audit_cmds, cli, db_cmds, party_cmds  # noqa: F401
+from tests.helpers import vaudit
 from vaudit.audits.db import make_engine, open_store, to_url, upgrade
 from vaudit.audits.models import Event
 from vaudit.audits.service import NotFound, Service, StaleWrite
@@ -67,12 +67,8 @@ def test_one_code_at_a_time_keeps_the_list_in_step_and_is_logged(service: Servic
 
 
 def test_codes_and_port_changes_from_the_command_line(db_path: Path) -> None:
-    runner = CliRunner()
-
-    def run(*args: str, ok: bool = True):  # type: ignore[no-untyped-def]
-        result = runner.invoke(cli, ["--db", str(db_path), *args], catch_exceptions=False)
-        assert (result.exit_code == 0) is ok, result.output + result.stderr
-        return result
+    def run(*args: str, ok: bool = True) -> Result:
+        return vaudit(db_path, *args, ok=ok)
 
     run("vendors", "add", "码商", "--access-codes", "10690123", "--tax-years", "2021-2025")
     run("vendors", "codes", "add", "码商", "10690123", "--allocated", "2023-05-01",

@@ -29,8 +29,6 @@ from vaudit.audits.channel.models import ChannelMessage, DeliveryReport
 from vaudit.audits.channel.plan import messages, plan_for
 from vaudit.audits.channel.runner import ChannelRunner, Progress
 from vaudit.audits.db import Store
-from vaudit.audits.scenario import Scenario
-from vaudit.audits.service import Service
 
 FAKESMSC = Path("/usr/lib/kannel/test/fakesmsc")
 INSTALL_HINT = "Kannel is not installed: apt-get install kannel kannel-extras"
@@ -185,23 +183,6 @@ def kannel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kannel]:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-@pytest.fixture
-def audit_id(service: Service) -> int:
-    service.add_vendor({"name": "Kannel 网关"})
-    service.add_selection(
-        "网关选型",
-        Scenario(
-            industry="ecommerce",
-            coverage="national",
-            message_kinds=frozenset({"verification", "notification"}),
-            monthly_volume=1000,
-        ),
-    )
-    audit = service.start_audit("Kannel 网关", "网关选型")
-    assert audit.id is not None
-    return audit.id
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from tests.conftest import TODAY, drop_guards
-from tests.test_tamper import signed_off_audit
+from tests.helpers import TODAY, drop_guards, signed_off_audit
 from vaudit.audits.checklist import ChecklistSet
 from vaudit.audits.db import Store, open_store
 from vaudit.audits.db_guard import guard_names

@@ -5,11 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from tests.helpers import TODAY
 from vaudit.audits.checklist import ChecklistSet
 from vaudit.audits.rules import Result, evaluate
 from vaudit.audits.values import ValueError_, parse_value, to_canonical
-
-TODAY = dt.date(2026, 11, 24)
 
 
 def propose(kind: str, value: object, **params: object):

@@ -1,17 +1,15 @@
 from __future__ import annotations
 
-from vaudit.audits.scenario import Scenario
+from tests.helpers import start_audit
 from vaudit.audits.service import Service
 
 
 def populate(service: Service) -> int:
-    service.add_vendor({"name": "V"})
-    service.add_selection("S", Scenario())
-    audit = service.start_audit("V", "S").id
-    service.record_answer(audit, "beta.misc.review", result="pass")  # type: ignore[arg-type]
-    service.record_answer(audit, "alpha.core.rate", result="auto", value="99")  # type: ignore[arg-type]
-    service.sign_off(audit, "Carol")  # type: ignore[arg-type]
-    return audit  # type: ignore[return-value]
+    audit = start_audit(service)
+    service.record_answer(audit, "beta.misc.review", result="pass")
+    service.record_answer(audit, "alpha.core.rate", result="auto", value="99")
+    service.sign_off(audit, "Carol")
+    return audit
 
 
 def test_an_untouched_chain_verifies(service: Service) -> None:

@@ -173,7 +173,9 @@ def test_credit_code_never_raises(raw: str) -> None:
 # --- licence ------------------------------------------------------------------------------------
 
 
-TODAY = dt.date(2026, 6, 15)
+# Mid-2026: the 2025 annual report was due by 31 March, a 2026-06-01 expiry has just passed,
+# and a level-3 MLPS report of 2025-09-01 (valid 12 months) is still current.
+CHECKED_ON = dt.date(2026, 6, 15)
 VENDOR = "91310110666007217T"
 SP_SCOPE = "第二类增值电信业务中的信息服务业务（不含互联网信息服务）"
 
@@ -219,7 +221,7 @@ def licence(number: str | LicenceNumber = "B2-20150210", **overrides: object) ->
         vendor_credit_code=VENDOR,
         needs_cross_regional=True,
         annual_report_year=2025,
-        today=TODAY,
+        today=CHECKED_ON,
     )
     args.update(overrides)
     return check_licence(**args)  # type: ignore[arg-type]
@@ -308,10 +310,10 @@ def test_validity_term_expiry_and_renewal_window() -> None:
     assert "licence.validity" not in levels(ok)
     expired = licence(issue_date=dt.date(2021, 6, 1), expiry_date=dt.date(2026, 6, 1))
     assert levels(expired)["licence.expiry"] is Level.FAIL
-    soon = TODAY + dt.timedelta(days=RENEWAL_LEAD_DAYS - 1)
+    soon = CHECKED_ON + dt.timedelta(days=RENEWAL_LEAD_DAYS - 1)
     near = licence(issue_date=soon.replace(year=soon.year - 5), expiry_date=soon)
     assert levels(near)["licence.expiry"] is Level.WARN and near.level is Level.WARN
-    later = TODAY + dt.timedelta(days=RENEWAL_LEAD_DAYS)
+    later = CHECKED_ON + dt.timedelta(days=RENEWAL_LEAD_DAYS)
     assert (
         levels(licence(issue_date=later.replace(year=later.year - 5), expiry_date=later))[
             "licence.expiry"
@@ -575,7 +577,7 @@ def mlps(**overrides: object) -> Report:
         conclusion="符合",
         tested_credit_code=VENDOR,
         vendor_credit_code=VENDOR,
-        today=TODAY,
+        today=CHECKED_ON,
     )
     args.update(overrides)
     return check_mlps(**args)  # type: ignore[arg-type]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,23 +22,14 @@ from vaudit.audits.channel.runner import RATE_SLACK_S, ChannelRunner, RateLimite
 from vaudit.audits.channel.simulator import SimProfile, Simulator
 from vaudit.audits.channel.store import COMMIT_WINDOW_S, Recorder, create_run
 from vaudit.audits.db import Store, open_store
-from vaudit.audits.scenario import Scenario
-from vaudit.audits.service import Service
 
 
 @pytest.fixture
-def store(tmp_path: Any) -> Store:
-    opened = open_store(str(tmp_path / "speed.sqlite"))
+def store(db_path: Path) -> Iterator[Store]:
+    """SQLite only: what is measured is the runner's connections and commits, on one backend."""
+    opened = open_store(str(db_path))
     yield opened
     opened.dispose()
-
-
-@pytest.fixture
-def audit_id(store: Store) -> int:
-    service = Service(store, "alice", today=dt.date(2026, 3, 1))
-    service.add_vendor({"name": "Speedy SMS"})
-    service.add_selection("OTP", Scenario("ecommerce", "national", frozenset({"verification"}), 1))
-    return service.start_audit("Speedy SMS", "OTP").id  # type: ignore[return-value]
 
 
 @pytest.fixture

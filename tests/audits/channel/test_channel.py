@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner
 from sqlmodel import select
 
+from tests.helpers import vaudit
 from vaudit.audits.channel import ChannelError
 from vaudit.audits.channel.adapters import (
     GenericAdapter,
@@ -47,23 +47,6 @@ CARDS = [
 
 
 # ----------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-def audit_id(service: Service) -> int:
-    service.add_vendor({"name": "通道测试供应商"})
-    service.add_selection(
-        "通道选型",
-        Scenario(
-            industry="ecommerce",
-            coverage="national",
-            message_kinds=frozenset({"verification", "notification", "marketing"}),
-            monthly_volume=1000,
-        ),
-    )
-    audit = service.start_audit("通道测试供应商", "通道选型")
-    assert audit.id is not None
-    return audit.id
 
 
 @pytest.fixture
@@ -608,15 +591,8 @@ class ThreadedSimulator:
 def test_the_command_line_registers_cards_plans_runs_and_exports(
     db_path: Path, tmp_path: Path
 ) -> None:
-    from vaudit.audits.cli import audit_cmds, channel_cmds, cli, party_cmds  # noqa: F401
-
     def run(*args: str, ok: bool = True) -> Any:
-        result = CliRunner().invoke(
-            cli, ["--db", str(db_path), "--auditor", "alice", *args], catch_exceptions=False
-        )
-        if ok:
-            assert result.exit_code == 0, result.output + result.stderr
-        return result
+        return vaudit(db_path, *args, auditor="alice", ok=ok)
 
     run("vendors", "add", "CLI Vendor")
     run(

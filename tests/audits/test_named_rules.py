@@ -3,16 +3,15 @@ before anything is typed, is taken with "auto", and needs a note to be overridde
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 
+from tests.helpers import TODAY
 from vaudit.audits.rules import Result, evaluate
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.service import AuditError, Service
 
-TODAY = dt.date(2026, 11, 24)
 SP_SCOPE = "B25 信息服务业务（不含互联网信息服务）"
 
 
