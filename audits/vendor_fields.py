@@ -86,6 +86,8 @@ def parse_credit_code(raw: str) -> str:
 
 
 _MONEY_UNITS = {"亿": Decimal(100_000_000), "万": Decimal(10_000), "元": Decimal(1)}
+# Far above any company's registered capital, and well inside a 64-bit database integer.
+MAX_CAPITAL_YUAN = 10**15
 
 
 def parse_capital(raw: str) -> int:
@@ -107,6 +109,8 @@ def parse_capital(raw: str) -> int:
         ) from None
     if not amount.is_finite() or amount < 0:
         raise ValueError("the amount must be zero or more")
+    if amount > MAX_CAPITAL_YUAN:
+        raise ValueError("the amount is too large (at most 1,000,000,000,000,000 yuan)")
     if amount != amount.to_integral_value():
         raise ValueError("the amount must be whole yuan")
     return int(amount)

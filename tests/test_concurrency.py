@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from tests.helpers import ROOT
 from vaudit.audits import db
-from vaudit.audits.cli import audit_cmds, cli, party_cmds  # noqa: F401
+from vaudit.audits.cli import cli
 from vaudit.audits.db import Store
 from vaudit.audits.models import Answer, Event
 from vaudit.audits.scenario import Scenario

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from tests.helpers import ROOT, TODAY, read_only, start_audit
-from vaudit.audits.cli import audit_cmds, cli  # noqa: F401
+from vaudit.audits.cli import cli
 from vaudit.audits.db import DatabaseFull, DatabaseReadOnly, open_store
 from vaudit.audits.models import Answer, Event, Evidence
 from vaudit.audits.service import Service

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from tests.helpers import ROOT, vaudit
 from tests.support import pg_server
-from vaudit.audits.cli import audit_cmds, cli, db_cmds, party_cmds  # noqa: F401
+from vaudit.audits.cli import cli
 from vaudit.audits.db import (
     DatabaseError,
     current_revision,

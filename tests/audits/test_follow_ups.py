@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import TODAY
-from vaudit.audits.cli import audit_cmds, cli, db_cmds, followup_cmds, party_cmds  # noqa: F401
+from vaudit.audits.cli import cli
 from vaudit.audits.db import open_store
 from vaudit.audits.models import FollowUp
 from vaudit.audits.report import export_audits, import_report

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import DATA, ROOT, TODAY, drop_guards, restore_guards
-from vaudit.audits.cli import cli, report_cmds  # noqa: F401  (registers the commands)
+from vaudit.audits.cli import cli
 from vaudit.audits.db import Store, open_store
 from vaudit.audits.demo import load_demo
 from vaudit.audits.models import Answer, Audit, Blob, Event, Evidence, Selection, Vendor

@@ -128,7 +128,7 @@ def test_the_auditor_comes_from_the_option_the_config_file_or_the_login(
 
     from click.testing import CliRunner
 
-    from vaudit.audits.cli import cli, party_cmds  # noqa: F401
+    from vaudit.audits.cli import cli
 
     def add(name: str, *extra: str) -> None:
         done = CliRunner().invoke(cli, ["--db", str(db_path), *extra, "vendors", "add", name])

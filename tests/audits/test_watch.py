@@ -32,7 +32,7 @@ def test_licence_mlps_and_annual_report_fall_due_in_date_order() -> None:
 def test_vaudit_watch_on_the_demo(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
-    from vaudit.audits.cli import audit_cmds, cli, db_cmds, party_cmds  # noqa: F401
+    from vaudit.audits.cli import cli
 
     db = str(tmp_path / "w.sqlite")
     runner = CliRunner()

@@ -225,3 +225,12 @@ def test_a_credit_code_with_a_wrong_check_character_is_saved_with_a_warning(run)
     assert "forged" not in added.stderr
     clean = run("vendors", "add", "正常供应商", "--credit-code", "91310110666007217T")
     assert clean.stderr == ""
+
+
+def test_a_capital_too_large_to_store_is_one_error_and_stores_nothing(db_path: Path) -> None:
+    # 2**63 does not fit a database integer: it used to pass validation and fail in the driver.
+    refused = vaudit(db_path, "vendors", "add", "巨额", "--capital", str(2**63), ok=False)
+    assert refused.output.startswith("error:") and "too large" in refused.output
+    assert "Traceback" not in refused.output + refused.stderr
+    listing = vaudit(db_path, "vendors", "list", "--json", ok=True)
+    assert "巨额" not in listing.output
