@@ -77,7 +77,7 @@ async def until(pilot: Pilot[None], check: Callable[[], bool], rounds: int = 300
 
 
 async def home_ready(pilot: Pilot[None]) -> None:
-    await until(pilot, lambda: any(w == "home_loaded" for w, _ in pilot.app.timings))  # type: ignore[attr-defined]
+    await until(pilot, lambda: "home_loaded" in pilot.app.milestones)  # type: ignore[attr-defined]
     await settle(pilot)
 
 
