@@ -9,7 +9,8 @@ Prints, as medians over separate processes:
 and, in one process driving the real app:
 - opening an audit (Enter on home → the audit screen drawn with its items);
 - recording a result (key → saved by the writer → screen redrawn), p50 and p95.
-The timings are taken inside the app (`VauditApp.timings`), not around Pilot's own waits.
+The timings are taken inside the app, through its opt-in `VauditApp.timing` hook, not around
+Pilot's own waits.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 
 # Runs in a fresh interpreter: the clock starts before anything is imported, as for the bare app.
 PROBE = r"""
@@ -35,16 +36,18 @@ import json, sys
 from pathlib import Path
 from vaudit.tui.app import VauditApp
 
-class Probe(VauditApp):
-    def mark(self, what):
-        super().mark(what)
-        if what == "home_loaded":
-            self.exit()
+app = VauditApp(db_target=sys.argv[1], actor="bench", lang="en",
+                config_file=Path(sys.argv[2]), started_at=STARTED)
+figures = {}
 
-app = Probe(db_target=sys.argv[1], actor="bench", lang="en",
-            config_file=Path(sys.argv[2]), started_at=STARTED)
+def timing(what, seconds):
+    figures[what] = seconds
+    if what == "home_loaded":
+        app.exit()
+
+app.timing = timing
 app.run(headless=True, size=(120, 40))
-print(json.dumps({k: v for k, v in app.timings if k in ("home_shown", "home_loaded")}))
+print(json.dumps({k: v for k, v in figures.items() if k in ("home_shown", "home_loaded")}))
 """
 
 
@@ -72,14 +75,12 @@ def bare_runs(runs: int) -> list[float]:
 
 def vaudit_runs(db: Path, runs: int, config: Path) -> tuple[list[float], list[float]]:
     shown, loaded = [], []
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for _ in range(runs):
         out = subprocess.run(
             [sys.executable, "-c", PROBE, str(db), str(config)],
             capture_output=True,
             text=True,
-            check=True,
-            env=env,
+            check=True,  # the probe imports vaudit as this process does (same environment)
         ).stdout
         figures = json.loads(out.strip().splitlines()[-1])
         shown.append(figures["home_shown"])
@@ -88,7 +89,6 @@ def vaudit_runs(db: Path, runs: int, config: Path) -> tuple[list[float], list[fl
 
 
 async def drive(db: Path, config: Path, opens: int, records: int) -> dict[str, list[float]]:
-    sys.path.insert(0, str(ROOT))
     from textual.widgets import DataTable
 
     from vaudit.tui.app import make_app
@@ -96,9 +96,11 @@ async def drive(db: Path, config: Path, opens: int, records: int) -> dict[str, l
     from vaudit.tui.screens.home import HomeScreen
 
     app = make_app(db_target=str(db), actor="bench", lang="en", config_file=config)
+    timings: list[tuple[str, float]] = []
+    app.timing = lambda what, seconds: timings.append((what, seconds))
     async with app.run_test(size=(120, 40)) as pilot:
 
-        async def until(check) -> None:  # type: ignore[no-untyped-def]
+        async def until(check: Callable[[], bool]) -> None:
             # Plain sleeps: Pilot.pause would make every widget process a message each time,
             # and that work would land in the figures being measured.
             for _ in range(4000):
@@ -107,7 +109,7 @@ async def drive(db: Path, config: Path, opens: int, records: int) -> dict[str, l
                 await asyncio.sleep(0.005)
             raise RuntimeError("timed out")
 
-        await until(lambda: any(k == "home_loaded" for k, _ in app.timings))
+        await until(lambda: "home_loaded" in app.milestones)
         home = app.screen
         assert isinstance(home, HomeScreen)
         table = home.query_one("#rows", DataTable)
@@ -116,10 +118,10 @@ async def drive(db: Path, config: Path, opens: int, records: int) -> dict[str, l
         step = max(1, len(rows[:PAGE_LIMIT]) // opens)
         for index in rows[:PAGE_LIMIT:step][:opens]:
             table.move_cursor(row=index)
-            before = len([k for k, _ in app.timings if k == "open_audit"])
+            before = len([k for k, _ in timings if k == "open_audit"])
             app.simulate_key("enter")
             await until(
-                lambda before=before: len([k for k, _ in app.timings if k == "open_audit"]) > before
+                lambda before=before: len([k for k, _ in timings if k == "open_audit"]) > before
             )
             await pilot.press("escape")
             await until(lambda: isinstance(app.screen, HomeScreen))
@@ -139,21 +141,19 @@ async def drive(db: Path, config: Path, opens: int, records: int) -> dict[str, l
             # "p" on an item, then "u" on the same item to clear it: two recorded changes.
             screen._go_to(free[(n // 2) % len(free)])
             await asyncio.sleep(0.05)  # let the move (maybe to another section) be drawn first
-            done = len([k for k, _ in app.timings if k == "record"])
+            done = len([k for k, _ in timings if k == "record"])
             app.simulate_key("p" if n % 2 == 0 else "u")
             try:
-                await until(
-                    lambda done=done: len([k for k, _ in app.timings if k == "record"]) > done
-                )
+                await until(lambda done=done: len([k for k, _ in timings if k == "record"]) > done)
             except RuntimeError:
                 raise RuntimeError(
                     f"no record after key {n} on {screen.item_id} ({type(app.screen).__name__})"
                 ) from None
         await pilot.pause(0.1)
     return {
-        "open_audit": [v for k, v in app.timings if k == "open_audit"],
-        "record": [v for k, v in app.timings if k == "record"],
-        "record_write": [v for k, v in app.timings if k == "record_write"],
+        "open_audit": [v for k, v in timings if k == "open_audit"],
+        "record": [v for k, v in timings if k == "record"],
+        "record_write": [v for k, v in timings if k == "record_write"],
     }
 
 

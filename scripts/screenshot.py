@@ -32,7 +32,7 @@ async def shoot(lang: str, target: Path) -> None:
         db_target=str(db), actor="auditor", lang=lang, config_file=work / "tui.toml", today=TODAY
     )  # type: ignore[arg-type]
     async with app.run_test(size=(120, 40)) as pilot:
-        while not any(k == "home_loaded" for k, _ in app.timings):
+        while "home_loaded" not in app.milestones:
             await pilot.pause(0.02)
         await pilot.press("enter")
         while not (isinstance(app.screen, AuditScreen) and app.screen.view is not None):

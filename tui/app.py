@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 PROCESS_START = time.perf_counter()
 AUDIT_SCREEN = "audit"
+
+Timing = Callable[[str, float], None]  # (what, seconds)
 
 
 class VauditApp(App[None]):
@@ -65,8 +68,9 @@ class VauditApp(App[None]):
         self.service: Service | None = None
         self.service_error: str | None = None
         self.writer = Writer()
-        # (what, seconds): start-up and response times, read by bench/tui_timings.py.
-        self.timings: list[tuple[str, float]] = []
+        # Opt-in: bench/tui_timings.py sets it to collect start-up and response times.
+        self.timing: Timing | None = None
+        self.milestones: set[str] = set()  # what start-up has reached: home_shown, home_loaded
 
     # ------------------------------------------------------------------ start and stop
 
@@ -115,8 +119,20 @@ class VauditApp(App[None]):
             check()
 
     def mark(self, what: str) -> None:
-        """Record how long since `started_at` (start-up figures for the bench)."""
-        self.timings.append((what, time.perf_counter() - self.started_at))
+        """A start-up milestone reached; timed from `started_at` when a bench listens."""
+        self.milestones.add(what)
+        self.report_timing(what, time.perf_counter() - self.started_at)
+
+    def report_timing(self, what: str, seconds: float) -> None:
+        if self.timing is not None:
+            self.timing(what, seconds)
+
+    def time_until_drawn(self, what: str, started: float, widget: MessagePump) -> None:
+        """When a bench listens: report the seconds from `started` until `widget` has handled
+        its pending messages and the screen is redrawn."""
+        timing = self.timing
+        if timing is not None:
+            widget.call_after_refresh(lambda: timing(what, time.perf_counter() - started))
 
     async def action_quit(self) -> None:
         self.writer.stop()

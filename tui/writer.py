@@ -2,7 +2,8 @@
 
 Writes leave the UI thread so a slow disk never freezes a keystroke, and a single thread keeps
 their order: `p` then `f` on the same item ends as `f`, as typed. Results come back to the
-screen that asked, as messages (posting a message is thread-safe in Textual).
+screen that asked, as messages (posting a message is thread-safe in Textual): WriteDone and
+WriteFailed with the job's tag, or the typed messages the job names (`done`, `failed`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class _Job:
     run: Callable[[], Any]
     reply_to: MessagePump
     tag: str
+    done: Callable[[WriteDone], Message] | None = None
+    failed: Callable[[WriteFailed], Message] | None = None
     started: float = field(default_factory=time.perf_counter)
 
 
@@ -55,11 +58,21 @@ class Writer:
     def start(self) -> None:
         self._thread.start()
 
-    def submit(self, run: Callable[[], Any], reply_to: MessagePump, tag: str = "") -> None:
+    def submit(
+        self,
+        run: Callable[[], Any],
+        reply_to: MessagePump,
+        tag: str = "",
+        *,
+        done: Callable[[WriteDone], Message] | None = None,
+        failed: Callable[[WriteFailed], Message] | None = None,
+    ) -> None:
+        """Queue `run`; its outcome goes to `reply_to` as WriteDone/WriteFailed, or as the
+        message `done`/`failed` makes of it."""
         with self._lock:
             self._pending += 1
             self._idle.clear()
-        self._jobs.put(_Job(run, reply_to, tag))
+        self._jobs.put(_Job(run, reply_to, tag, done, failed))
 
     @property
     def idle(self) -> bool:
@@ -80,10 +93,12 @@ class Writer:
             try:
                 result = job.run()
             except Exception as error:  # every failure goes back to the screen to show
-                job.reply_to.post_message(WriteFailed(job.tag, error, job.started))
+                failure = WriteFailed(job.tag, error, job.started)
+                job.reply_to.post_message(job.failed(failure) if job.failed else failure)
             else:
                 ran = time.perf_counter() - began
-                job.reply_to.post_message(WriteDone(job.tag, result, job.started, ran))
+                success = WriteDone(job.tag, result, job.started, ran)
+                job.reply_to.post_message(job.done(success) if job.done else success)
             finally:
                 with self._lock:
                     self._pending -= 1

@@ -3,6 +3,7 @@ what it stored. The fixtures that build the app are in conftest.py."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,15 +34,20 @@ async def settle(pilot: Pilot[None], rounds: int = 200) -> None:
 
 
 async def until(pilot: Pilot[None], check: Callable[[], bool], rounds: int = 300) -> None:
-    for _ in range(rounds):
+    """Poll `check` every 10 ms. Give up after `rounds` polls, but never before 5× that many
+    10 ms ticks of wall time: on a loaded CI machine the app runs slower, not wrongly."""
+    deadline = time.monotonic() + rounds * 0.05
+    polls = 0
+    while polls < rounds or time.monotonic() < deadline:
         if check():
             return
+        polls += 1
         await pilot.pause(0.01)
     raise AssertionError("condition not met in time")
 
 
 async def home_ready(pilot: Pilot[None]) -> None:
-    await until(pilot, lambda: any(w == "home_loaded" for w, _ in pilot.app.timings))  # type: ignore[attr-defined]
+    await until(pilot, lambda: "home_loaded" in pilot.app.milestones)  # type: ignore[attr-defined]
     await settle(pilot)
 
 

@@ -265,7 +265,7 @@ class HomeScreen(AppScreen):
             with contextlib.suppress(Exception):
                 table.move_cursor(row=table.get_row_index(current), animate=False)
         self._render_status()
-        self.app.timings.append(("home_render", time.perf_counter() - start))
+        self.app.report_timing("home_render", time.perf_counter() - start)
 
     def _add_page(self, upto: int | None = None) -> None:
         table = self.query_one("#rows", DataTable)

@@ -1,0 +1,60 @@
+"""The audit screen's top lines: who and what is audited, with its score; and the banner a
+signed-off audit shows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text as RichText
+from textual.widgets import Static
+
+from vaudit.tui.screens.base import Words
+from vaudit.tui.widgets.format import percent, status_name, verdict_text
+
+if TYPE_CHECKING:
+    from vaudit.audits.models import Audit
+    from vaudit.audits.scoring import AuditScore
+    from vaudit.audits.service import AuditView
+
+
+class AuditHeader(Words, Static):
+    def show(self, view: AuditView, score: AuditScore) -> None:
+        lang = self.app.lang
+        status = status_name(view.audit.status, lang)
+        if view.audit.revision > 1:
+            status += f" r{view.audit.revision}"
+        self.update(
+            RichText.assemble(
+                (view.vendor.name, "bold"),
+                "  ·  ",
+                view.selection.name,
+                "  ·  ",
+                f"{self.t('Audit')} #{view.audit.id} {status}",
+                "  ·  ",
+                f"{self.t('Total')} ",
+                (f"{score.total:.1f}", "bold"),
+                "  ",
+                verdict_text(score.verdict.value, lang),
+                "  ·  ",
+                f"{self.t('Completion')} {score.answered}/{score.applicable} "
+                f"({percent(score.completion)})",
+            )
+        )
+
+
+class ReadOnlyBanner(Words, Static):
+    """Shown only while the audit is signed off."""
+
+    def show(self, audit: Audit) -> None:
+        self.display = audit.status == "signed_off"
+        if self.display:
+            self.update(read_only_note(self, audit))
+
+
+def read_only_note(words: Words, audit: Audit) -> str:
+    signed = audit.signed_off_at
+    return words.t(
+        "Signed off by {by} on {on}: read only. Press r to start a revision.",
+        by=audit.signed_off_by,
+        on=f"{signed:%Y-%m-%d}" if signed else "",
+    )
