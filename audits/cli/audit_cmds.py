@@ -9,8 +9,9 @@ from typing import Any
 import click
 
 from vaudit.audits.cli import Context, cli, pass_context
-from vaudit.audits.cli.output import echo_json, echo_table, fields, percent, points
+from vaudit.audits.cli.output import echo_json, echo_table, fields
 from vaudit.audits.files import write_atomically
+from vaudit.audits.present import percent, points
 
 RESULT_GLYPHS = {"pass": "✔", "partial": "◐", "fail": "✘", "na": "–", None: "·"}
 

@@ -14,16 +14,9 @@ import click
 
 from vaudit.audits.cli import Context, cli, pass_context
 from vaudit.audits.cli.output import echo_json, echo_table, fields
+from vaudit.audits.present import seconds
 
 PROGRESS_EVERY_S = 0.2
-
-
-def _pct(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
-
-
-def _secs(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}s"
 
 
 # ----------------------------------------------------------------------------- cards
@@ -304,45 +297,14 @@ async def _run_with_progress(runner: Any, tty: bool) -> Any:
 
 
 def summary_table(summary: dict[str, Any]) -> None:
-    rows = []
-    groups = [("all", "", summary["overall"])]
-    for split in ("by_carrier", "by_kind", "by_time_slot"):
-        groups += [(split[3:], name, data) for name, data in summary[split].items()]
-    for split, name, s in groups:
-        rows.append(
-            [
-                split,
-                name,
-                s["sent"],
-                _pct(s["acceptance_rate"]),
-                _pct(s["dlr_delivered_rate"]),
-                _pct(s["arrival_rate"]),
-                _pct(s["pseudo_success_rate"]),
-                _pct(s["dlr_without_final_rate"]),
-                _secs(s["latency_dlr_s"]["p50"]),
-                _secs(s["latency_handset_s"]["p50"]),
-                _secs(s["latency_handset_s"]["p90"]),
-                s["segments_billed"],
-            ]
-        )
-    echo_table(
-        [
-            "split",
-            "group",
-            "sent",
-            "accepted",
-            "DLR ok",
-            "arrived",
-            "pseudo",
-            "no final",
-            "DLR p50",
-            "hand p50",
-            "hand p90",
-            "billed",
-        ],
-        rows,
-        right=list(range(2, 12)),
-    )
+    from vaudit.audits.channel.present import METRIC_HEADINGS, metric_rows
+
+    rows = [
+        [row.split, row.group, *row.cells, row.stats["segments_billed"]]
+        for row in metric_rows(summary)
+    ]
+    headings = ["split", "group", *METRIC_HEADINGS, "billed"]
+    echo_table(headings, rows, right=list(range(2, len(headings))))
     overall = summary["overall"]
     if overall["sender_mismatch"] or overall["text_modified"]:
         click.echo(
@@ -353,8 +315,8 @@ def summary_table(summary: dict[str, Any]) -> None:
         f = summary["failover"]
         click.echo(
             f"failover: recovered {'yes' if f['recovered'] else 'no'} · "
-            f"time to recover {_secs(f['time_to_recover_s'])} · "
-            f"lost {f['messages_lost']} · longest gap {_secs(f['longest_gap_s'])}"
+            f"time to recover {seconds(f['time_to_recover_s'])} · "
+            f"lost {f['messages_lost']} · longest gap {seconds(f['longest_gap_s'])}"
         )
 
 
