@@ -27,22 +27,6 @@ def cards() -> None:
     """The auditor's test SIM cards."""
 
 
-def _card_json(info: Any) -> dict[str, Any]:
-    card = info.card
-    return {
-        "id": card.id,
-        "number": card.number,
-        "carrier": card.carrier,
-        "mvno": card.mvno,
-        "ported": card.ported,
-        "province": card.province,
-        "label": card.label,
-        "allocated_carrier": info.allocated_key,
-        "allocated": info.allocated.as_dict() if info.allocated else None,
-        "warnings": [w.as_dict() for w in info.warnings],
-    }
-
-
 def _echo_warnings(ctx: Context, info: Any) -> None:
     for warning in info.warnings:
         click.echo(f"warning: {info.card.number}: {warning(ctx.lang)}", err=True)
@@ -88,13 +72,14 @@ def cards_add(
 @pass_context
 def cards_list(ctx: Context, as_json: bool) -> None:
     """List the test cards, with the carrier each prefix was allocated to."""
-    from vaudit.audits.channel.cards import CARRIERS, coverage_warnings, list_cards
+    from vaudit.audits.channel import CARRIERS
+    from vaudit.audits.channel.cards import coverage_warnings, list_cards
 
     infos = list_cards(ctx.store())
     if as_json:
         echo_json(
             {
-                "cards": [_card_json(i) for i in infos],
+                "cards": [i.as_dict() for i in infos],
                 "coverage_warnings": [
                     w.as_dict() for w in coverage_warnings(i.card for i in infos)
                 ],
