@@ -130,7 +130,7 @@ class VauditApp(App[None]):
 
     # ------------------------------------------------------------------ language and theme
 
-    def t(self, text: str, **values: object) -> str:
+    def t(self, text: str, /, **values: object) -> str:
         return tr(text, self.lang, **values)
 
     def action_switch_language(self) -> None:

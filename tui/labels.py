@@ -267,7 +267,7 @@ ZH: dict[str, str] = {
 }
 
 
-def tr(text: str, lang: Lang, **values: object) -> str:
+def tr(text: str, lang: Lang, /, **values: object) -> str:
     """The label in the language, with {placeholders} filled in."""
     label = ZH.get(text, text) if lang == "zh" else text
     return label.format(**values) if values else label

@@ -280,7 +280,10 @@ async def test_the_receiver_listens_where_the_phones_can_reach_it(
     app = app_factory(channel_db)
     async with app.run_test(size=(140, 45)) as pilot:
         screen = await open_channel_screen(pilot)
-        fill(screen, target=simulator.url, receiver="0.0.0.0", repetitions="1")
+        fill(screen, target=simulator.url, receiver="the-lan", repetitions="1")
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: "the-lan is not an IP address" in status(screen))
+        fill(screen, receiver="0.0.0.0")
         await pilot.press("ctrl+r")
         await until(pilot, lambda: "LAN address itself" in status(screen))
         assert not screen.running and not stored(channel_db, ChannelRun)

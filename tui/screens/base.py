@@ -19,7 +19,7 @@ class Words:
 
     app: VauditApp
 
-    def t(self, text: str, **values: object) -> str:
+    def t(self, text: str, /, **values: object) -> str:
         return tr(text, self.app.lang, **values)
 
 
