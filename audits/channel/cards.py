@@ -8,7 +8,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import col, select
 
@@ -128,7 +128,18 @@ def describe(card: TestCard) -> CardInfo:
     return CardInfo(card, allocated, key, tuple(warnings))
 
 
-def coverage_warnings(cards: Iterable[TestCard]) -> list[Text]:
+class Covers(Protocol):
+    """What coverage looks at in a card: a stored TestCard or a plan's copy of one."""
+
+    @property
+    def carrier(self) -> str: ...
+    @property
+    def mvno(self) -> bool: ...
+    @property
+    def ported(self) -> bool: ...
+
+
+def coverage_warnings(cards: Iterable[Covers]) -> list[Text]:
     """What a plan over these cards leaves untested (domain §4: three carriers, MVNO, ported)."""
     cards = list(cards)
     warnings = []

@@ -7,14 +7,24 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from vaudit.audits.cli import Context, cli, pass_context
 from vaudit.audits.cli.output import echo_json, echo_table, fields
 from vaudit.audits.present import seconds
+
+if TYPE_CHECKING:
+    from vaudit.audits.channel.adapters import Adapter
+    from vaudit.audits.channel.cards import CardInfo
+    from vaudit.audits.channel.plan import Plan
+    from vaudit.audits.channel.runner import ChannelRunner, Progress
+    from vaudit.audits.channel.simulator import Simulator
+
+Command = TypeVar("Command", bound=Callable[..., Any])
 
 PROGRESS_EVERY_S = 0.2
 
@@ -27,7 +37,7 @@ def cards() -> None:
     """The auditor's test SIM cards."""
 
 
-def _echo_warnings(ctx: Context, info: Any) -> None:
+def _echo_warnings(ctx: Context, info: CardInfo) -> None:
     for warning in info.warnings:
         click.echo(f"warning: {info.card.number}: {warning(ctx.lang)}", err=True)
 
@@ -124,7 +134,7 @@ def cards_import(ctx: Context, path: Path) -> None:
 # ----------------------------------------------------------------------------- plans
 
 
-def plan_options(func: Any) -> Any:
+def plan_options(func: Command) -> Command:
     options = [
         click.option("--cards", "card_refs", metavar="ID,…", help="Card ids or numbers (all)."),
         click.option(
@@ -176,7 +186,7 @@ def plan_options(func: Any) -> Any:
     return func
 
 
-def _build_plan(ctx: Context, card_refs: str | None, kinds: str | None, **settings: Any) -> Any:
+def _build_plan(ctx: Context, card_refs: str | None, kinds: str | None, **settings: Any) -> Plan:
     from vaudit.audits.channel.cards import cards_by_ref
     from vaudit.audits.channel.plan import plan_for
 
@@ -246,7 +256,7 @@ def channel_plan(ctx: Context, audit_id: int, as_json: bool, **options: Any) -> 
 # ----------------------------------------------------------------------------- runs
 
 
-def _adapter(profile: Path | None, simulator: str | None, dlr: str) -> Any:
+def _adapter(profile: Path | None, simulator: str | None, dlr: str) -> Adapter:
     from vaudit.audits.channel import ChannelError
     from vaudit.audits.channel.adapters import SimulatorAdapter, load_adapter, simulator_profile
 
@@ -257,7 +267,7 @@ def _adapter(profile: Path | None, simulator: str | None, dlr: str) -> Any:
     return SimulatorAdapter(simulator_profile(str(simulator), dlr))
 
 
-def _progress_line(p: Any) -> str:
+def _progress_line(p: Progress) -> str:
     return (
         f"{p.phase}: sent {p.sent}/{p.planned} · accepted {p.accepted} · "
         f"errors {p.errors} · DLR {p.dlr_final} ({p.dlr_delivered} delivered) · "
@@ -265,7 +275,7 @@ def _progress_line(p: Any) -> str:
     )
 
 
-async def _run_with_progress(runner: Any, tty: bool) -> Any:
+async def _run_with_progress(runner: ChannelRunner, tty: bool) -> Progress:
     async def show() -> None:
         while True:
             if tty:
@@ -524,7 +534,7 @@ def simulate(host: str, port: int, profile: Path | None, seed: int | None) -> No
 
     settings = load_profile(profile, seed)
 
-    def ready(simulator: Any) -> None:
+    def ready(simulator: Simulator) -> None:
         click.echo(
             f"simulator on {simulator.url} (POST /send, GET /reports?ids=…, "
             f"GET /cgi-bin/sendsms), seed {settings.seed}; Ctrl+C stops",

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input, Static
 from tests.tui.conftest import TODAY, audit_shown, home_ready, until
 from vaudit.audits.channel.cards import add_card
 from vaudit.audits.channel.models import ChannelMessage, ChannelRun, HandsetReceipt
+from vaudit.audits.channel.present import metric_cells
 from vaudit.audits.channel.simulator import SimProfile, Simulator
 from vaudit.audits.db import open_store
 from vaudit.audits.scenario import Scenario
@@ -151,6 +152,9 @@ async def test_a_run_shows_live_counters_and_pseudo_success_per_carrier(
             expected = summary["by_carrier"][carrier]["pseudo_success_rate"]
             shown = str(table.get_cell(carrier, "pseudo"))
             assert shown == f"{expected * 100:.1f}%"
+            # Every figure of the row is the presenter's, the one `vaudit channel show` prints.
+            cells = [str(cell) for cell in table.get_row(carrier)[1:]]
+            assert cells == metric_cells(summary["by_carrier"][carrier])
         assert summary["overall"]["pseudo_success"] > 0  # the seed makes some
         # One bar per message with a final delivery report (delivered or failed).
         overall = summary["overall"]
