@@ -28,15 +28,13 @@ class CardPanel(Words, Vertical):
         super().__init__(id=id)
         self.cards: list[CardInfo] = []
         self.excluded: set[int] = set()  # card ids left out of the next plan
+        self.table: DataTable[RichText | str] = DataTable(id="ch-cards", cursor_type="row")
+        self.warnings = Static(id="ch-card-warnings")
 
     def compose(self) -> ComposeResult:
         yield Caption("Test cards (Space: in the plan)", id="ch-cards-title", classes="ch-title")
-        yield DataTable(id="ch-cards", cursor_type="row")
-        yield Static(id="ch-card-warnings")
-
-    @property
-    def table(self) -> DataTable[RichText | str]:
-        return self.query_one("#ch-cards", DataTable)
+        yield self.table
+        yield self.warnings
 
     def chosen(self) -> list[TestCard]:
         """The cards the next plan sends to."""
@@ -80,7 +78,7 @@ class CardPanel(Words, Vertical):
                     style="yellow",
                 )
             )
-        self.query_one("#ch-card-warnings", Static).update(RichText("\n").join(lines))
+        self.warnings.update(RichText("\n").join(lines))
 
     def toggle(self) -> None:
         """Take the card under the cursor out of the plan, or put it back."""

@@ -51,6 +51,10 @@ class MessageKinds(Words, SelectionList[str]):
 
 
 class RunForm(Words, Grid):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.adapter_line = Static(id="ch-adapter")
+
     def compose(self) -> ComposeResult:
         for field_id, label, _value in NUMBER_FIELDS:
             yield Caption(label, id=f"lbl-{field_id}")
@@ -74,7 +78,7 @@ class RunForm(Words, Grid):
         yield Caption("Declared fault", id="lbl-fault")
         yield Checkbox(id="fault", compact=True)
         yield Button(id="start", variant="primary", compact=True)
-        yield Static(id="ch-adapter")
+        yield self.adapter_line
 
     def on_mount(self) -> None:
         for field_id, _label, value in NUMBER_FIELDS:
@@ -158,4 +162,4 @@ class RunForm(Words, Grid):
         text = f"{adapter.kind}: {adapter.name}"
         if names:
             text += " · " + self.t("key from") + " " + ", ".join(f"${n}" for n in names)
-        self.query_one("#ch-adapter", Static).update(RichText(text, style="dim"))
+        self.adapter_line.update(RichText(text, style="dim"))

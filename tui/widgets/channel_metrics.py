@@ -38,16 +38,21 @@ class MetricsTable(Words, DataTable[RichText | str]):
 
 
 class LatencyPanel(Words, Vertical):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.bars = Sparkline([], id="ch-latency", summary_function=max)
+        self.figures = Static(id="ch-latency-figures")
+
     def compose(self) -> ComposeResult:
         yield Caption("Submit → DLR latency", id="ch-latency-title", classes="ch-title")
-        yield Sparkline([], id="ch-latency", summary_function=max)
-        yield Static(id="ch-latency-figures")
+        yield self.bars
+        yield self.figures
 
     def show(self, dlr: dict[str, Any], latencies: list[float]) -> None:
         """One bar per message with a final report; the run's p50 and p95 (of metrics) and
         the longest."""
-        self.query_one(Sparkline).data = latencies
-        self.query_one("#ch-latency-figures", Static).update(
+        self.bars.data = latencies
+        self.figures.update(
             f"p50 {seconds(dlr['p50'])} · p95 {seconds(dlr['p95'])} · "
             f"{self.t('max')} {seconds(max(latencies) if latencies else None)}"
         )
