@@ -207,7 +207,15 @@ def _parse_item(
     when = _parse_when(c, raw.get("when"), item_id)
     rule = _parse_rule(c, raw.get("rule"), item_id, input_kind)
 
-    if not ok or None in (title, guidance, evidence, input_kind) or when is None:
+    if (
+        not ok
+        or title is None
+        or guidance is None
+        or evidence is None
+        or input_kind is None
+        or when is None
+        or not isinstance(weight, int)
+    ):
         return None
     if "rule" in raw and rule is None:
         return None
@@ -215,12 +223,12 @@ def _parse_item(
         id=item_id,
         checklist=checklist_id,
         group=segments[1],
-        title=title,  # type: ignore[arg-type]
-        guidance=guidance,  # type: ignore[arg-type]
-        evidence=evidence,  # type: ignore[arg-type]
-        weight=weight,  # type: ignore[arg-type]
+        title=title,
+        guidance=guidance,
+        evidence=evidence,
+        weight=weight,
         gate=gate,
-        input=input_kind,  # type: ignore[arg-type]
+        input=input_kind,
         unit=unit,
         choices=choices,
         when=when,
@@ -392,13 +400,14 @@ def parse_checklist(source: Source) -> Checklist:
                 continue
             seen.add(item.id)
             items.append(item)
-    if c.problems:
+    # Every missing part added a problem, so with none of them all parts are there.
+    if c.problems or version is None or title is None or description is None:
         raise ChecklistError(c.problems)
     return Checklist(
         id=checklist_id,
-        version=version,  # type: ignore[arg-type]
-        title=title,  # type: ignore[arg-type]
-        description=description,  # type: ignore[arg-type]
+        version=version,
+        title=title,
+        description=description,
         groups=groups,
         items=tuple(items),
         source=source,
@@ -476,10 +485,10 @@ def parse_scoring(source: Source) -> ScoringSettings:
             sections.append(Section(entry["id"], weight))
     if sections and not any(s.weight > 0 for s in sections):
         c.add("at least one section needs a weight above 0", None, "sections")
-    if c.problems:
+    if c.problems or version is None:
         raise ChecklistError(c.problems)
     return ScoringSettings(
-        version=version,  # type: ignore[arg-type]
+        version=version,
         points=points,
         recommended_at_least=recommended,
         conditional_at_least=conditional,

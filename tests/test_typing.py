@@ -7,8 +7,6 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -20,7 +18,6 @@ def _typecheck_script() -> ModuleType:
     return module
 
 
-@pytest.mark.xfail(reason="TEMPORARY until the other issue-12 branches merge", strict=False)
 def test_mypy_strict_passes(tmp_path: Path) -> None:
     done = _typecheck_script().run_mypy(tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr

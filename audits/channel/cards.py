@@ -8,6 +8,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from sqlmodel import col, select
 
@@ -17,6 +18,7 @@ from vaudit.audits.channel.models import TestCard
 from vaudit.audits.db import Store
 from vaudit.audits.regulatory import Level
 from vaudit.audits.regulatory.mobile import check_mobile, is_mvno, national_number
+from vaudit.audits.rows import row_id
 from vaudit.audits.text import Text
 
 # phonenumbers' English carrier names ("China Mobile", …) → our keys.
@@ -32,6 +34,28 @@ class CardInfo:
     allocated: Text | None  # "… (allocated carrier, may be ported)"
     allocated_key: str | None
     warnings: tuple[Text, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The card with the carrier its range was allocated to and its warnings (JSON)."""
+        return {
+            "id": row_id(self.card),
+            **card_fields(self.card),
+            "allocated_carrier": self.allocated_key,
+            "allocated": self.allocated.as_dict() if self.allocated else None,
+            "warnings": [w.as_dict() for w in self.warnings],
+        }
+
+
+def card_fields(card: TestCard) -> dict[str, Any]:
+    """What the auditor registered for a card, as plain data."""
+    return {
+        "number": card.number,
+        "carrier": card.carrier,
+        "mvno": card.mvno,
+        "ported": card.ported,
+        "province": card.province,
+        "label": card.label,
+    }
 
 
 def carrier_key(raw: str) -> str:
@@ -104,7 +128,18 @@ def describe(card: TestCard) -> CardInfo:
     return CardInfo(card, allocated, key, tuple(warnings))
 
 
-def coverage_warnings(cards: Iterable[TestCard]) -> list[Text]:
+class Covers(Protocol):
+    """What coverage looks at in a card: a stored TestCard or a plan's copy of one."""
+
+    @property
+    def carrier(self) -> str: ...
+    @property
+    def mvno(self) -> bool: ...
+    @property
+    def ported(self) -> bool: ...
+
+
+def coverage_warnings(cards: Iterable[Covers]) -> list[Text]:
     """What a plan over these cards leaves untested: a channel test covers the three main
     carriers, an MVNO card and a ported number."""
     cards = list(cards)
@@ -172,15 +207,8 @@ def _save(store: Store, cards: Sequence[TestCard], actor: str) -> list[TestCard]
                 actor=actor,
                 action="card_add",
                 entity="test_card",
-                entity_id=card.id,  # type: ignore[arg-type]
-                after={
-                    "number": card.number,
-                    "carrier": card.carrier,
-                    "mvno": card.mvno,
-                    "ported": card.ported,
-                    "province": card.province,
-                    "label": card.label,
-                },
+                entity_id=row_id(card),
+                after=card_fields(card),
             )
     return list(cards)
 

@@ -10,6 +10,7 @@ from vaudit.audits.channel import ChannelError
 from vaudit.audits.channel.metrics import summary_in
 from vaudit.audits.channel.models import ChannelMessage, ChannelRun, DeliveryReport, HandsetReceipt
 from vaudit.audits.db import Store
+from vaudit.audits.rows import row_id
 
 
 def _iso(value: Any) -> Any:
@@ -27,7 +28,7 @@ def export_run(store: Store, run_id: int) -> dict[str, Any]:
             .where(ChannelMessage.run_id == run_id)
             .order_by(col(ChannelMessage.id))
         ).all()
-        ids = [m.id for m in messages]
+        ids = [row_id(m) for m in messages]
         reports = session.exec(
             select(DeliveryReport)
             .where(col(DeliveryReport.message_id).in_(ids))
@@ -38,26 +39,26 @@ def export_run(store: Store, run_id: int) -> dict[str, Any]:
             .where(col(HandsetReceipt.message_id).in_(ids))
             .order_by(col(HandsetReceipt.id))
         ).all()
-    by_message: dict[int, dict[str, list[Any]]] = {i: {"dlr": [], "rcpt": []} for i in ids}  # type: ignore[misc]
-    for r in reports:
-        by_message[r.message_id]["dlr"].append(
+    by_message: dict[int, dict[str, list[Any]]] = {i: {"dlr": [], "rcpt": []} for i in ids}
+    for report in reports:
+        by_message[report.message_id]["dlr"].append(
             {
-                "status": r.status,
-                "final": r.final,
-                "delivered": r.delivered,
-                "reported_at": _iso(r.reported_at),
-                "received_at": _iso(r.received_at),
-                "source": r.source,
+                "status": report.status,
+                "final": report.final,
+                "delivered": report.delivered,
+                "reported_at": _iso(report.reported_at),
+                "received_at": _iso(report.received_at),
+                "source": report.source,
             }
         )
-    for r in receipts:
-        by_message[r.message_id]["rcpt"].append(
+    for receipt in receipts:
+        by_message[receipt.message_id]["rcpt"].append(
             {
-                "received_at": _iso(r.received_at),
-                "sender": r.sender,
-                "text": r.text,
-                "source": r.source,
-                "recorded_by": r.recorded_by,
+                "received_at": _iso(receipt.received_at),
+                "sender": receipt.sender,
+                "text": receipt.text,
+                "source": receipt.source,
+                "recorded_by": receipt.recorded_by,
             }
         )
     return {
@@ -77,8 +78,8 @@ def export_run(store: Store, run_id: int) -> dict[str, Any]:
                 "accepted": m.accepted,
                 "vendor_message_id": m.vendor_message_id,
                 "error": m.error,
-                "delivery_reports": by_message[m.id]["dlr"],  # type: ignore[index]
-                "handset_receipts": by_message[m.id]["rcpt"],  # type: ignore[index]
+                "delivery_reports": by_message[row_id(m)]["dlr"],
+                "handset_receipts": by_message[row_id(m)]["rcpt"],
             }
             for m in messages
         ],

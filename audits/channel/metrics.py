@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 from vaudit.audits.channel import ChannelError
 from vaudit.audits.channel.models import ChannelMessage, ChannelRun, DeliveryReport, HandsetReceipt
 from vaudit.audits.db import Store
+from vaudit.audits.rows import row_id
 
 PERCENTILES = (50, 90, 95, 99)
 DIGITS = 6  # rates and seconds are rounded so summaries compare and serialise stably
@@ -52,7 +53,6 @@ class Outcome:
     error: str | None
     dlr_final_at: dt.datetime | None = None
     dlr_delivered: bool = False
-    dlr_count: int = 0
     receipt_at: dt.datetime | None = None
     receipt_sender: str | None = None
     receipt_text: str | None = None
@@ -136,30 +136,28 @@ def stats(outcomes: Iterable[Outcome], claimed_sender: str | None = None) -> dic
 
 
 def failover(outcomes: Iterable[Outcome]) -> dict[str, Any]:
+    # The sent messages with their submit times, in sending order.
     sent = sorted(
-        (o for o in outcomes if o.submitted_at is not None),
-        key=lambda o: o.submitted_at,  # type: ignore[arg-type, return-value]
+        ((o.submitted_at, o) for o in outcomes if o.submitted_at is not None),
+        key=lambda pair: pair[0],
     )
-    first_miss = next((n for n, o in enumerate(sent) if not o.arrived), None)
-    start = sent[first_miss].submitted_at if first_miss is not None else None
-    back = None
+    first_miss = next((n for n, (_, o) in enumerate(sent) if not o.arrived), None)
+    start = sent[first_miss][0] if first_miss is not None else None
+    back: dt.datetime | None = None  # when the first message that arrived again was sent
     if first_miss is not None:
-        back = next((o for o in sent[first_miss + 1 :] if o.arrived), None)
+        back = next((at for at, o in sent[first_miss + 1 :] if o.arrived), None)
     lost = 0
     if first_miss is not None:
-        until = back.submitted_at if back is not None else None
         lost = sum(
-            1
-            for o in sent[first_miss:]
-            if not o.arrived and (until is None or o.submitted_at < until)  # type: ignore[operator]
+            1 for at, o in sent[first_miss:] if not o.arrived and (back is None or at < back)
         )
-    arrivals = sorted(o.receipt_at for o in sent if o.arrived and o.receipt_at is not None)
-    marks = ([sent[0].submitted_at] if sent else []) + arrivals
+    arrivals = sorted(o.receipt_at for _, o in sent if o.arrived and o.receipt_at is not None)
+    marks = ([sent[0][0]] if sent else []) + arrivals
     gaps = [_seconds(b, a) or 0.0 for a, b in itertools.pairwise(marks)]
     return {
         "outage_started_at": start.isoformat() if start else None,
-        "recovered_at": back.submitted_at.isoformat() if back and back.submitted_at else None,
-        "time_to_recover_s": _round(_seconds(back.submitted_at, start) if back else None),
+        "recovered_at": back.isoformat() if back else None,
+        "time_to_recover_s": _round(_seconds(back, start) if back else None),
         "recovered": back is not None or first_miss is None,
         "messages_lost": lost,
         "longest_gap_s": _round(max(gaps)) if gaps else None,
@@ -186,7 +184,7 @@ def load_outcomes(session: Session, run: ChannelRun) -> list[Outcome]:
     ended = run.finished_at or run.cancelled_at
     by_id: dict[int, Outcome] = {}
     for m in messages:
-        by_id[m.id] = Outcome(  # type: ignore[index]
+        by_id[row_id(m)] = Outcome(
             token=m.token,
             carrier=carriers.get(m.card_id, "unknown"),
             kind=m.kind,
@@ -207,27 +205,26 @@ def load_outcomes(session: Session, run: ChannelRun) -> list[Outcome]:
         .where(ChannelMessage.run_id == run.id)
         .order_by(col(DeliveryReport.id))
     ).all()
-    for r in reports:
-        o = by_id[r.message_id]
-        o.dlr_count += 1
-        if r.final and o.dlr_final_at is None:
-            at = r.reported_at
+    for report in reports:
+        o = by_id[report.message_id]
+        if report.final and o.dlr_final_at is None:
+            at = report.reported_at
             if at is None or (o.submitted_at is not None and at < o.submitted_at):
-                at = r.received_at  # the vendor's clock is behind ours: use when we got it
-            o.dlr_final_at, o.dlr_delivered = at, r.delivered
+                at = report.received_at  # the vendor's clock is behind ours: use when we got it
+            o.dlr_final_at, o.dlr_delivered = at, report.delivered
     receipts = session.exec(
         select(HandsetReceipt)
         .join(ChannelMessage, col(ChannelMessage.id) == HandsetReceipt.message_id)
         .where(ChannelMessage.run_id == run.id)
         .order_by(col(HandsetReceipt.received_at), col(HandsetReceipt.id))
     ).all()
-    for r in receipts:
-        o = by_id[r.message_id]
+    for receipt in receipts:
+        o = by_id[receipt.message_id]
         if o.receipt_at is not None:
             continue
-        o.receipt_at, o.receipt_sender, o.receipt_text = r.received_at, r.sender, r.text
-        o.receipt_source = r.source
-        waited = _seconds(r.received_at, o.submitted_at)
+        o.receipt_at, o.receipt_sender = receipt.received_at, receipt.sender
+        o.receipt_text, o.receipt_source = receipt.text, receipt.source
+        waited = _seconds(receipt.received_at, o.submitted_at)
         o.arrived = (
             o.submitted_at is not None and waited is not None and (waited <= handset_timeout)
         )
@@ -286,7 +283,8 @@ def summarise(run: ChannelRun, outcomes: list[Outcome]) -> dict[str, Any]:
         "by_time_slot": _split(outcomes, "time_slot", run.claimed_sender),
         "failover": failover(outcomes) if run.declared_fault else None,
     }
-    return _sorted(summary)
+    ordered: dict[str, Any] = _sorted(summary)
+    return ordered
 
 
 def summary_in(session: Session, run: ChannelRun) -> dict[str, Any]:
@@ -324,7 +322,7 @@ def latest_runs(session: Session, audit_id: int) -> list[ChannelRun]:
 
 def audit_has_runs(session: Session, audit_id: int) -> bool:
     found = session.execute(
-        sa.select(ChannelRun.id).where(ChannelRun.audit_id == audit_id).limit(1)
+        sa.select(col(ChannelRun.id)).where(col(ChannelRun.audit_id) == audit_id).limit(1)
     ).first()
     return found is not None
 

@@ -65,7 +65,6 @@ class _State:
     message: PlannedMessage
     submitted_mono: float | None = None
     submitted_at: dt.datetime | None = None
-    done_sending: bool = False
     accepted: bool = False
     vendor_id: str | None = None
     final_dlr: bool = False
@@ -323,7 +322,6 @@ class ChannelRunner:
                     continue
                 return self._failed(s, attempts, 429, f"throttled (HTTP 429) {attempts} times")
             result = self.adapter.read_submit(response)
-            s.done_sending = True
             s.accepted = result.accepted
             s.vendor_id = result.vendor_id
             self.progress.sent += 1
@@ -345,7 +343,6 @@ class ChannelRunner:
         return self.dlr_url if self.adapter.pushes_dlr else None
 
     def _failed(self, s: _State, attempts: int, status: int | None, error: str) -> None:
-        s.done_sending = True
         self.progress.sent += 1
         self.progress.errors += 1
         self._record_submit(s, attempts, status, False, None, self.adapter.redact(short(error)))

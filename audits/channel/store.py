@@ -8,7 +8,6 @@ import datetime as dt
 import queue
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ from vaudit.audits.channel.models import ChannelMessage, ChannelRun, DeliveryRep
 from vaudit.audits.channel.plan import Plan, PlannedMessage
 from vaudit.audits.db import Store
 from vaudit.audits.models import Audit, AuditStatus, utcnow
+from vaudit.audits.rows import row_id, table_of
 
 BATCH_MAX = 2_000  # rows per transaction at most
 # How long the writer gathers rows after the first one before committing them together. Each
@@ -92,10 +92,10 @@ def create_run(
                 for m in planned
             ],
         )
-        ids = dict(
+        ids: dict[str, int] = dict(
             session.execute(
-                sa.select(ChannelMessage.token, ChannelMessage.id).where(
-                    ChannelMessage.run_id == run.id
+                sa.select(col(ChannelMessage.token), col(ChannelMessage.id)).where(
+                    col(ChannelMessage.run_id) == run.id
                 )
             ).all()
         )
@@ -127,13 +127,13 @@ def finish_run(store: Store, run_id: int, actor: str, *, cancelled: bool) -> Cha
         else:
             run.finished_at = now
         session.add(run)
-        counts = dict(
+        counts: dict[str, int] = dict(
             session.execute(
                 sa.select(
                     sa.case((col(ChannelMessage.submitted_at).is_(None), "unsent"), else_="sent"),
                     sa.func.count(),
                 )
-                .where(ChannelMessage.run_id == run_id)
+                .where(col(ChannelMessage.run_id) == run_id)
                 .group_by(sa.text("1"))
             ).all()
         )
@@ -217,7 +217,7 @@ class Recorder:
             by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for values in submits:
                 by_columns.setdefault(tuple(sorted(values)), []).append(values)
-            table = ChannelMessage.__table__  # type: ignore[attr-defined]
+            table = table_of(ChannelMessage)
             for columns, params in by_columns.items():
                 statement = (
                     table.update()
@@ -252,7 +252,7 @@ def record_manual_receipt(
         assert run is not None
         _writable_audit(session, run.audit_id)
         receipt = HandsetReceipt(
-            message_id=message.id,  # type: ignore[arg-type]
+            message_id=row_id(message),
             received_at=received_at or utcnow(),
             sender=sender,
             text=None,
@@ -266,7 +266,7 @@ def record_manual_receipt(
             actor=actor,
             action="channel_receipt",
             entity="handset_receipt",
-            entity_id=receipt.id,  # type: ignore[arg-type]
+            entity_id=row_id(receipt),
             audit_id=run.audit_id,
             after={"run": run_id, "token": message.token, "source": "manual"},
         )
@@ -279,14 +279,3 @@ def runs_of(store: Store, audit_id: int | None = None) -> list[ChannelRun]:
         if audit_id is not None:
             query = query.where(ChannelRun.audit_id == audit_id)
         return list(session.exec(query).all())
-
-
-def get_run(store: Store, run_id: int) -> ChannelRun:
-    with store.read() as session:
-        run = session.get(ChannelRun, run_id)
-    if run is None:
-        raise ChannelError(f"no channel run {run_id} (see `vaudit channel show`)")
-    return run
-
-
-Callback = Callable[[], None]

@@ -8,7 +8,9 @@ import click
 
 from vaudit.audits.cli.audit_json import score_json, summary_json, view_json
 from vaudit.audits.cli.group import Context, cli, pass_context
-from vaudit.audits.cli.output import echo_json, echo_table, fields, percent, points
+from vaudit.audits.cli.output import echo_json, echo_table, fields
+from vaudit.audits.present import percent, points
+from vaudit.audits.rows import row_id
 
 RESULT_GLYPHS = {"pass": "✔", "partial": "◐", "fail": "✘", "na": "–", None: "·"}
 
@@ -80,7 +82,7 @@ def audits_list(ctx: Context, selection: str | None, vendor: str | None, as_json
 def audits_start(ctx: Context, vendor: str, selection: str) -> None:
     """Start an audit of VENDOR in SELECTION against the current checklists."""
     audit = ctx.service.start_audit(vendor, selection)
-    view = ctx.service.view(audit.id)  # type: ignore[arg-type]
+    view = ctx.service.view(row_id(audit))
     click.echo(
         f"started audit {audit.id}: {view.vendor.name} in {view.selection.name}, "
         f"{view.score.applicable} applicable items"

@@ -7,23 +7,26 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from vaudit.audits.cli.group import Context, cli, pass_context
 from vaudit.audits.cli.output import echo_json, echo_table, fields
+from vaudit.audits.present import seconds
+
+if TYPE_CHECKING:
+    from vaudit.audits.channel.adapters import Adapter
+    from vaudit.audits.channel.cards import CardInfo
+    from vaudit.audits.channel.plan import Plan
+    from vaudit.audits.channel.runner import ChannelRunner, Progress
+    from vaudit.audits.channel.simulator import Simulator
+
+Command = TypeVar("Command", bound=Callable[..., Any])
 
 PROGRESS_EVERY_S = 0.2
-
-
-def _pct(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
-
-
-def _secs(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}s"
 
 
 # ----------------------------------------------------------------------------- cards
@@ -34,23 +37,7 @@ def cards() -> None:
     """The auditor's test SIM cards."""
 
 
-def _card_json(info: Any) -> dict[str, Any]:
-    card = info.card
-    return {
-        "id": card.id,
-        "number": card.number,
-        "carrier": card.carrier,
-        "mvno": card.mvno,
-        "ported": card.ported,
-        "province": card.province,
-        "label": card.label,
-        "allocated_carrier": info.allocated_key,
-        "allocated": info.allocated.as_dict() if info.allocated else None,
-        "warnings": [w.as_dict() for w in info.warnings],
-    }
-
-
-def _echo_warnings(ctx: Context, info: Any) -> None:
+def _echo_warnings(ctx: Context, info: CardInfo) -> None:
     for warning in info.warnings:
         click.echo(f"warning: {info.card.number}: {warning(ctx.lang)}", err=True)
 
@@ -95,13 +82,14 @@ def cards_add(
 @pass_context
 def cards_list(ctx: Context, as_json: bool) -> None:
     """List the test cards, with the carrier each prefix was allocated to."""
-    from vaudit.audits.channel.cards import CARRIERS, coverage_warnings, list_cards
+    from vaudit.audits.channel import CARRIERS
+    from vaudit.audits.channel.cards import coverage_warnings, list_cards
 
     infos = list_cards(ctx.store())
     if as_json:
         echo_json(
             {
-                "cards": [_card_json(i) for i in infos],
+                "cards": [i.as_dict() for i in infos],
                 "coverage_warnings": [
                     w.as_dict() for w in coverage_warnings(i.card for i in infos)
                 ],
@@ -146,7 +134,7 @@ def cards_import(ctx: Context, path: Path) -> None:
 # ----------------------------------------------------------------------------- plans
 
 
-def plan_options(func: Any) -> Any:
+def plan_options(func: Command) -> Command:
     options = [
         click.option("--cards", "card_refs", metavar="ID,…", help="Card ids or numbers (all)."),
         click.option(
@@ -198,7 +186,7 @@ def plan_options(func: Any) -> Any:
     return func
 
 
-def _build_plan(ctx: Context, card_refs: str | None, kinds: str | None, **settings: Any) -> Any:
+def _build_plan(ctx: Context, card_refs: str | None, kinds: str | None, **settings: Any) -> Plan:
     from vaudit.audits.channel.cards import cards_by_ref
     from vaudit.audits.channel.plan import plan_for
 
@@ -218,7 +206,7 @@ def channel() -> None:
 @plan_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
-def channel_plan(ctx: Context, audit_id: int, as_json: bool, **options: Any) -> None:
+def channel_plan(ctx: Context, /, audit_id: int, as_json: bool, **options: Any) -> None:
     """Show what a run would send (nothing is sent or stored)."""
     from vaudit.audits.channel.cards import coverage_warnings
     from vaudit.audits.channel.plan import messages
@@ -268,7 +256,7 @@ def channel_plan(ctx: Context, audit_id: int, as_json: bool, **options: Any) -> 
 # ----------------------------------------------------------------------------- runs
 
 
-def _adapter(profile: Path | None, simulator: str | None, dlr: str) -> Any:
+def _adapter(profile: Path | None, simulator: str | None, dlr: str) -> Adapter:
     from vaudit.audits.channel import ChannelError
     from vaudit.audits.channel.adapters import SimulatorAdapter, load_adapter, simulator_profile
 
@@ -279,7 +267,7 @@ def _adapter(profile: Path | None, simulator: str | None, dlr: str) -> Any:
     return SimulatorAdapter(simulator_profile(str(simulator), dlr))
 
 
-def _progress_line(p: Any) -> str:
+def _progress_line(p: Progress) -> str:
     return (
         f"{p.phase}: sent {p.sent}/{p.planned} · accepted {p.accepted} · "
         f"errors {p.errors} · DLR {p.dlr_final} ({p.dlr_delivered} delivered) · "
@@ -287,7 +275,7 @@ def _progress_line(p: Any) -> str:
     )
 
 
-async def _run_with_progress(runner: Any, tty: bool) -> Any:
+async def _run_with_progress(runner: ChannelRunner, tty: bool) -> Progress:
     async def show() -> None:
         while True:
             if tty:
@@ -304,45 +292,14 @@ async def _run_with_progress(runner: Any, tty: bool) -> Any:
 
 
 def summary_table(summary: dict[str, Any]) -> None:
-    rows = []
-    groups = [("all", "", summary["overall"])]
-    for split in ("by_carrier", "by_kind", "by_time_slot"):
-        groups += [(split[3:], name, data) for name, data in summary[split].items()]
-    for split, name, s in groups:
-        rows.append(
-            [
-                split,
-                name,
-                s["sent"],
-                _pct(s["acceptance_rate"]),
-                _pct(s["dlr_delivered_rate"]),
-                _pct(s["arrival_rate"]),
-                _pct(s["pseudo_success_rate"]),
-                _pct(s["dlr_without_final_rate"]),
-                _secs(s["latency_dlr_s"]["p50"]),
-                _secs(s["latency_handset_s"]["p50"]),
-                _secs(s["latency_handset_s"]["p90"]),
-                s["segments_billed"],
-            ]
-        )
-    echo_table(
-        [
-            "split",
-            "group",
-            "sent",
-            "accepted",
-            "DLR ok",
-            "arrived",
-            "pseudo",
-            "no final",
-            "DLR p50",
-            "hand p50",
-            "hand p90",
-            "billed",
-        ],
-        rows,
-        right=list(range(2, 12)),
-    )
+    from vaudit.audits.channel.present import METRIC_HEADINGS, metric_rows
+
+    rows = [
+        [row.split, row.group, *row.cells, row.stats["segments_billed"]]
+        for row in metric_rows(summary)
+    ]
+    headings = ["split", "group", *METRIC_HEADINGS, "billed"]
+    echo_table(headings, rows, right=list(range(2, len(headings))))
     overall = summary["overall"]
     if overall["sender_mismatch"] or overall["text_modified"]:
         click.echo(
@@ -353,8 +310,8 @@ def summary_table(summary: dict[str, Any]) -> None:
         f = summary["failover"]
         click.echo(
             f"failover: recovered {'yes' if f['recovered'] else 'no'} · "
-            f"time to recover {_secs(f['time_to_recover_s'])} · "
-            f"lost {f['messages_lost']} · longest gap {_secs(f['longest_gap_s'])}"
+            f"time to recover {seconds(f['time_to_recover_s'])} · "
+            f"lost {f['messages_lost']} · longest gap {seconds(f['longest_gap_s'])}"
         )
 
 
@@ -388,6 +345,7 @@ def summary_table(summary: dict[str, Any]) -> None:
 @pass_context
 def channel_run(
     ctx: Context,
+    /,
     audit_id: int,
     profile: Path | None,
     simulator: str | None,
@@ -577,7 +535,7 @@ def simulate(host: str, port: int, profile: Path | None, seed: int | None) -> No
 
     settings = load_profile(profile, seed)
 
-    def ready(simulator: Any) -> None:
+    def ready(simulator: Simulator) -> None:
         click.echo(
             f"simulator on {simulator.url} (POST /send, GET /reports?ids=…, "
             f"GET /cgi-bin/sendsms), seed {settings.seed}; Ctrl+C stops",

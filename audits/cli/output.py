@@ -53,11 +53,3 @@ def fields(pairs: Sequence[tuple[str, Any]]) -> str:
     return "\n".join(
         f"{pad(label, width)}  {'' if value is None else value}" for label, value in pairs
     )
-
-
-def percent(fraction: float) -> str:
-    return f"{fraction * 100:.0f}%"
-
-
-def points(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"

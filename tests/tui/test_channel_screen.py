@@ -19,6 +19,7 @@ from tests.helpers import TODAY
 from tests.tui.helpers import audit_shown, home_ready, until
 from vaudit.audits.channel.cards import add_card
 from vaudit.audits.channel.models import ChannelMessage, ChannelRun, HandsetReceipt
+from vaudit.audits.channel.present import metric_cells
 from vaudit.audits.channel.simulator import SimProfile, Simulator
 from vaudit.audits.db import open_store
 from vaudit.audits.scenario import Scenario
@@ -152,6 +153,9 @@ async def test_a_run_shows_live_counters_and_pseudo_success_per_carrier(
             expected = summary["by_carrier"][carrier]["pseudo_success_rate"]
             shown = str(table.get_cell(carrier, "pseudo"))
             assert shown == f"{expected * 100:.1f}%"
+            # Every figure of the row is the presenter's, the one `vaudit channel show` prints.
+            cells = [str(cell) for cell in table.get_row(carrier)[1:]]
+            assert cells == metric_cells(summary["by_carrier"][carrier])
         assert summary["overall"]["pseudo_success"] > 0  # the seed makes some
         # One bar per message with a final delivery report (delivered or failed).
         overall = summary["overall"]
@@ -281,7 +285,10 @@ async def test_the_receiver_listens_where_the_phones_can_reach_it(
     app = app_factory(channel_db)
     async with app.run_test(size=(140, 45)) as pilot:
         screen = await open_channel_screen(pilot)
-        fill(screen, target=simulator.url, receiver="0.0.0.0", repetitions="1")
+        fill(screen, target=simulator.url, receiver="the-lan", repetitions="1")
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: "the-lan is not an IP address" in status(screen))
+        fill(screen, receiver="0.0.0.0")
         await pilot.press("ctrl+r")
         await until(pilot, lambda: "LAN address itself" in status(screen))
         assert not screen.running and not stored(channel_db, ChannelRun)

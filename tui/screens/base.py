@@ -19,9 +19,16 @@ class _InVauditApp(Protocol):
     def app(self) -> VauditApp: ...
 
 
+class Speaks(Protocol):
+    """Anything that says a label in the app's language (a screen or widget with Words)."""
+
+    def t(self, text: str, /, **values: object) -> str: ...
+
+
 class Words:
-    """The app's labels in its current language (see tui/labels.py), for screens that declare
-    `app: VauditApp`."""
+    """The app's labels in its current language (see tui/labels.py). Mixed into screens and
+    widgets before their Textual base class; each such class declares `app: VauditApp` (its
+    Textual `app` is always this app), which also types its own uses of `self.app`."""
 
     def t(self: _InVauditApp, text: str, /, **values: object) -> str:
         return tr(text, self.app.lang, **values)

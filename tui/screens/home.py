@@ -16,9 +16,10 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
 
+from vaudit.audits.present import percent, points
 from vaudit.tui.messages import ServiceFailed, ServiceReady
 from vaudit.tui.screens.base import AppScreen
-from vaudit.tui.widgets.format import percent, points, stage_name, status_name, verdict_text, when
+from vaudit.tui.widgets.format import stage_name, status_name, verdict_text, when
 from vaudit.tui.writer import WriteDone, WriteFailed
 
 if TYPE_CHECKING:
@@ -297,8 +298,8 @@ class HomeScreen(AppScreen):
                 row.selection_name or "",
                 stage_name(row.stage, lang),
                 status,
-                percent(row.completion),
-                points(row.score),
+                percent(row.completion, blank=""),
+                points(row.score, blank=""),
                 verdict_text(row.verdict, lang),
                 when(row.updated_at),
                 row.auditor or "",

@@ -8,16 +8,19 @@ from typing import TYPE_CHECKING
 from rich.text import Text as RichText
 from textual.widgets import Static
 
-from vaudit.tui.screens.base import Words
+from vaudit.tui.screens.base import Speaks, Words
 from vaudit.tui.widgets.format import percent, status_name, verdict_text
 
 if TYPE_CHECKING:
     from vaudit.audits.models import Audit
     from vaudit.audits.scoring import AuditScore
     from vaudit.audits.service import AuditView
+    from vaudit.tui.app import VauditApp
 
 
 class AuditHeader(Words, Static):
+    app: VauditApp
+
     def show(self, view: AuditView, score: AuditScore) -> None:
         lang = self.app.lang
         status = status_name(view.audit.status, lang)
@@ -45,13 +48,15 @@ class AuditHeader(Words, Static):
 class ReadOnlyBanner(Words, Static):
     """Shown only while the audit is signed off."""
 
+    app: VauditApp
+
     def show(self, audit: Audit) -> None:
         self.display = audit.status == "signed_off"
         if self.display:
             self.update(read_only_note(self, audit))
 
 
-def read_only_note(words: Words, audit: Audit) -> str:
+def read_only_note(words: Speaks, audit: Audit) -> str:
     signed = audit.signed_off_at
     return words.t(
         "Signed off by {by} on {on}: read only. Press r to start a revision.",

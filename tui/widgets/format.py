@@ -6,6 +6,7 @@ import datetime as dt
 
 from rich.text import Text as RichText
 
+from vaudit.audits.present import percent as percent  # shared with the CLI (audits.present)
 from vaudit.audits.text import Lang
 from vaudit.tui.labels import tr
 
@@ -54,14 +55,6 @@ def status_name(status: str | None, lang: Lang) -> str:
     from vaudit.audits.vocabulary import STATUS_LABELS
 
     return STATUS_LABELS[status](lang) if status in STATUS_LABELS else (status or "")
-
-
-def percent(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.0f}%"
-
-
-def points(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
 
 
 def when(value: dt.datetime | None) -> str:

@@ -22,10 +22,13 @@ from vaudit.tui.widgets.item_records import EvidenceList, FollowUpList
 if TYPE_CHECKING:
     from vaudit.audits.checklist import Item
     from vaudit.audits.models import Answer
+    from vaudit.tui.app import VauditApp
     from vaudit.tui.sync import AuditSync
 
 
 class ItemDetail(Words, VerticalScroll):
+    app: VauditApp
+
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
         self.item: Item | None = None

@@ -15,9 +15,12 @@ from vaudit.tui.screens.base import Words
 
 if TYPE_CHECKING:
     from vaudit.audits.models import Evidence, FollowUp
+    from vaudit.tui.app import VauditApp
 
 
 class EvidenceList(Words, OptionList):
+    app: VauditApp
+
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
         self.rows: list[Evidence] = []
@@ -38,6 +41,8 @@ class EvidenceList(Words, OptionList):
 
 
 class FollowUpList(Words, OptionList):
+    app: VauditApp
+
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
         self.rows: list[FollowUp] = []

@@ -15,6 +15,7 @@ from vaudit.tui.widgets.format import result_glyph
 if TYPE_CHECKING:
     from vaudit.audits.checklist import Item
     from vaudit.audits.text import Lang
+    from vaudit.tui.app import VauditApp
     from vaudit.tui.sync import AuditSync, Section
 
 NARROW_BELOW = 110  # terminal columns under which the side panels shrink (see app.tcss)
@@ -24,6 +25,8 @@ COLUMNS = ("glyph", "title", "weight", "gate")
 
 
 class ItemTable(Words, DataTable[RenderableType]):
+    app: VauditApp
+
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id, cursor_type="row")
         self._columns_lang: Lang | None = None

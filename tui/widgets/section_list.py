@@ -14,10 +14,13 @@ from vaudit.tui.screens.base import Words
 
 if TYPE_CHECKING:
     from vaudit.audits.scoring import AuditScore
+    from vaudit.tui.app import VauditApp
     from vaudit.tui.sync import Section
 
 
 class SectionList(Words, OptionList):
+    app: VauditApp
+
     def show(self, sections: Sequence[Section], score: AuditScore, index: int) -> None:
         prompts = [self._prompt(section, score) for section in sections]
         if self.option_count == len(prompts):
