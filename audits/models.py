@@ -207,6 +207,20 @@ class Answer(SQLModel, table=True):
     version: int = 1
 
 
+# What an answer says, its author and time aside: what a revision copies, an event records and
+# the sign-off digest covers (with the item, the author, the time and the version).
+ANSWER_FIELDS = (
+    "result",
+    "value",
+    "note",
+    "rule",
+    "proposed_result",
+    "proposal_reason_zh",
+    "proposal_reason_en",
+    "overridden",
+)
+
+
 class Blob(SQLModel, table=True):
     """Evidence file content, stored once per SHA-256 whatever the number of links to it."""
 

@@ -17,23 +17,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from vaudit.audits.events import IMPORT_ACTION, canonical_json
-from vaudit.audits.models import Answer, Audit, AuditStatus, Event, Evidence
+from vaudit.audits.models import ANSWER_FIELDS, Answer, Audit, AuditStatus, Event, Evidence
 
 # The fields of a row that a digest covers: everything a report shows about it.
-ANSWER_DIGEST_FIELDS = (
-    "item_id",
-    "result",
-    "value",
-    "note",
-    "rule",
-    "proposed_result",
-    "proposal_reason_zh",
-    "proposal_reason_en",
-    "overridden",
-    "answered_by",
-    "answered_at",
-    "version",
-)
+ANSWER_DIGEST_FIELDS = ("item_id", *ANSWER_FIELDS, "answered_by", "answered_at", "version")
 EVIDENCE_DIGEST_FIELDS = (
     "item_id",
     "kind",

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import select
 
 from vaudit.audits import events
-from vaudit.audits.models import Answer, Vendor, utcnow
+from vaudit.audits.models import ANSWER_FIELDS, Answer, Vendor, utcnow
 from vaudit.audits.rows import row_id
 from vaudit.audits.rules import RULES, Result
 from vaudit.audits.service.context import ServiceContext
@@ -27,17 +27,6 @@ UNSET: Any = _Unset()  # a field record_answer leaves as it is
 AUTO = "auto"  # a result that takes the rule's proposal
 NOTE_MAX = 10_000
 
-# What an answer says (its author and time aside): what a revision copies and an event records.
-ANSWER_FIELDS = (
-    "result",
-    "value",
-    "note",
-    "rule",
-    "proposed_result",
-    "proposal_reason_zh",
-    "proposal_reason_en",
-    "overridden",
-)
 EMPTY_ANSWER: dict[str, Any] = {key: None for key in ANSWER_FIELDS} | {"overridden": False}
 
 

@@ -8,9 +8,16 @@ from typing import Any
 from sqlmodel import Session, select
 
 from vaudit.audits import events, tamper
-from vaudit.audits.models import Answer, Audit, AuditChecklist, AuditStatus, Evidence, utcnow
+from vaudit.audits.models import (
+    ANSWER_FIELDS,
+    Answer,
+    Audit,
+    AuditChecklist,
+    AuditStatus,
+    Evidence,
+    utcnow,
+)
 from vaudit.audits.rows import row_id
-from vaudit.audits.service.answers import ANSWER_FIELDS
 from vaudit.audits.service.context import ServiceContext
 from vaudit.audits.service.errors import AuditError, check_person
 from vaudit.audits.service.lookups import (
