@@ -21,7 +21,9 @@ from pathlib import Path
 
 def vaudit() -> list[str]:
     found = shutil.which("vaudit")
-    return [found] if found else [sys.executable, "-c", "from audits.cli import main; main()"]
+    return (
+        [found] if found else [sys.executable, "-c", "from vaudit.audits.cli import main; main()"]
+    )
 
 
 def timed(args: list[str], env: dict[str, str], cwd: Path) -> float:

@@ -196,3 +196,52 @@ class WriteRefused(Message):
     def __init__(self, error: Exception) -> None:
         super().__init__()
         self.error = error
+
+
+# ---------------------------------------------------------------- other screens' writes
+
+
+class SelectionAdded(Message):
+    """Home: a new selection was stored."""
+
+
+class AuditStarted(Message):
+    """Home: an audit was started; the app opens it."""
+
+    def __init__(self, audit_id: int) -> None:
+        super().__init__()
+        self.audit_id = audit_id
+
+
+class StageMoved(Message):
+    """Compare: a candidate moved to another stage of its selection."""
+
+    def __init__(self, vendor_name: str, stage: str) -> None:
+        super().__init__()
+        self.vendor_name = vendor_name
+        self.stage = stage
+
+
+class VendorSaved(Message):
+    """The vendor form: a vendor was added or its facts changed."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class ReceiptTicked(Message):
+    """The channel screen: a handset receipt the auditor ticked was stored."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+
+class ReceiptRefused(Message):
+    """The channel screen: a ticked receipt could not be stored; `error` says why."""
+
+    def __init__(self, token: str, error: Exception) -> None:
+        super().__init__()
+        self.token = token
+        self.error = error

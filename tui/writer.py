@@ -2,8 +2,9 @@
 
 Writes leave the UI thread so a slow disk never freezes a keystroke, and a single thread keeps
 their order: `p` then `f` on the same item ends as `f`, as typed. Results come back to the
-screen that asked, as messages (posting a message is thread-safe in Textual): WriteDone and
-WriteFailed with the job's tag, or the typed messages the job names (`done`, `failed`).
+screen that asked as the typed message the job names for its outcome (posting a message is
+thread-safe in Textual): `done` makes one of the write's result, `failed` of its error (by
+default WriteFailed, which a screen shows as "not saved").
 """
 
 from __future__ import annotations
@@ -19,30 +20,35 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 
 
-class WriteDone(Message):
-    def __init__(self, tag: str, result: Any, started: float, ran: float = 0.0) -> None:
-        super().__init__()
-        self.tag = tag
-        self.result = result
-        self.started = started
-        self.ran = ran  # seconds the write itself took, in the writer thread
+@dataclass(frozen=True)
+class WriteDone:
+    """A write that went through: what it returned, when it was asked for (perf_counter) and
+    how long it ran in the writer thread."""
+
+    result: Any
+    started: float
+    ran: float
 
 
 class WriteFailed(Message):
-    def __init__(self, tag: str, error: Exception, started: float) -> None:
+    """A write that was refused or failed; `error` says why, for the auditor."""
+
+    def __init__(self, error: Exception, started: float) -> None:
         super().__init__()
-        self.tag = tag
         self.error = error
         self.started = started
+
+
+def _default_failure(failure: WriteFailed) -> Message:
+    return failure
 
 
 @dataclass
 class _Job:
     run: Callable[[], Any]
     reply_to: MessagePump
-    tag: str
-    done: Callable[[WriteDone], Message] | None = None
-    failed: Callable[[WriteFailed], Message] | None = None
+    done: Callable[[WriteDone], Message]
+    failed: Callable[[WriteFailed], Message]
     started: float = field(default_factory=time.perf_counter)
 
 
@@ -62,17 +68,16 @@ class Writer:
         self,
         run: Callable[[], Any],
         reply_to: MessagePump,
-        tag: str = "",
         *,
-        done: Callable[[WriteDone], Message] | None = None,
-        failed: Callable[[WriteFailed], Message] | None = None,
+        done: Callable[[WriteDone], Message],
+        failed: Callable[[WriteFailed], Message] = _default_failure,
     ) -> None:
-        """Queue `run`; its outcome goes to `reply_to` as WriteDone/WriteFailed, or as the
-        message `done`/`failed` makes of it."""
+        """Queue `run`; its outcome goes to `reply_to` as the message `done` or `failed` makes
+        of it."""
         with self._lock:
             self._pending += 1
             self._idle.clear()
-        self._jobs.put(_Job(run, reply_to, tag, done, failed))
+        self._jobs.put(_Job(run, reply_to, done, failed))
 
     @property
     def idle(self) -> bool:
@@ -93,12 +98,10 @@ class Writer:
             try:
                 result = job.run()
             except Exception as error:  # every failure goes back to the screen to show
-                failure = WriteFailed(job.tag, error, job.started)
-                job.reply_to.post_message(job.failed(failure) if job.failed else failure)
+                job.reply_to.post_message(job.failed(WriteFailed(error, job.started)))
             else:
                 ran = time.perf_counter() - began
-                success = WriteDone(job.tag, result, job.started, ran)
-                job.reply_to.post_message(job.done(success) if job.done else success)
+                job.reply_to.post_message(job.done(WriteDone(result, job.started, ran)))
             finally:
                 with self._lock:
                     self._pending -= 1

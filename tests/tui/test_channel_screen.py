@@ -202,7 +202,9 @@ async def test_ticking_a_receipt_in_the_grid_stores_it_and_the_audit_proposes(
     app = app_factory(channel_db)
     async with Simulator(profile) as sim, app.run_test(size=(140, 45)) as pilot:
         screen = await open_channel_screen(pilot)
-        fill(screen, target=sim.url, rate="200", **{"dlr-timeout": "0.5", "handset-timeout": "4"})
+        # The tick must land while the run still waits for handsets: 8 s leaves room for a
+        # loaded machine (the run then ends when that wait runs out).
+        fill(screen, target=sim.url, rate="200", **{"dlr-timeout": "0.5", "handset-timeout": "8"})
         await pilot.press("ctrl+r")
         grid = screen.query_one("#ch-grid", DataTable)
         await until(pilot, lambda: "D" in str(grid.get_cell_at(Coordinate(0, 1))), rounds=WAIT)

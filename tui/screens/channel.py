@@ -20,14 +20,13 @@ from textual.message import Message
 from textual.widgets import Button, Footer, Input
 
 from vaudit.audits.channel.present import dlr_latencies
-from vaudit.tui.messages import ServiceReady
+from vaudit.tui.messages import ReceiptRefused, ReceiptTicked, ServiceReady
 from vaudit.tui.screens.base import AppScreen
 from vaudit.tui.widgets.channel_cards import CardPanel
 from vaudit.tui.widgets.channel_form import MessageKinds, RunForm
 from vaudit.tui.widgets.channel_grid import ReceiptGrid, ReceiptLegend
 from vaudit.tui.widgets.channel_metrics import LatencyPanel, MetricsTable
 from vaudit.tui.widgets.channel_status import Caption, ChannelHeader, RunStatus
-from vaudit.tui.writer import WriteDone, WriteFailed
 
 if TYPE_CHECKING:
     from vaudit.audits.channel.cards import CardInfo
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
     from vaudit.audits.service import Service
 
 REFRESH_SECONDS = 0.3  # how often a running test's counters and stored figures are redrawn
-RECEIPT_TAG = "receipt:"  # writer tag of a manual receipt, followed by the token
 
 
 class ChannelLoaded(Message):
@@ -378,19 +376,17 @@ class ChannelScreen(AppScreen):
         self.app.writer.submit(
             lambda: record_manual_receipt(store, run_id, token, actor),
             self,
-            tag=RECEIPT_TAG + token,
+            done=lambda _: ReceiptTicked(token),
+            failed=lambda f: ReceiptRefused(token, f.error),
         )
 
-    def on_write_done(self, message: WriteDone) -> None:
-        if not message.tag.startswith(RECEIPT_TAG):
-            return
-        token = message.tag.removeprefix(RECEIPT_TAG)
+    def on_receipt_ticked(self, message: ReceiptTicked) -> None:
+        token = message.token
         if self.running and self.runner is not None:
             self.runner.note_manual_receipt(token)
         self.notify(self.t("{token}: received on the phone, recorded", token=token))
         self._reading = False
         self._read_run()
 
-    def on_write_failed(self, message: WriteFailed) -> None:
-        if message.tag.startswith(RECEIPT_TAG):
-            self._show_error(str(message.error))
+    def on_receipt_refused(self, message: ReceiptRefused) -> None:
+        self._show_error(str(message.error))

@@ -13,9 +13,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from vaudit.audits.rows import row_id
+from vaudit.tui.messages import StageMoved
 from vaudit.tui.screens.base import AppScreen
 from vaudit.tui.widgets.format import result_glyph, stage_name, verdict_text
-from vaudit.tui.writer import WriteDone, WriteFailed
+from vaudit.tui.writer import WriteFailed
 
 if TYPE_CHECKING:
     from vaudit.audits.service import AuditView
@@ -327,19 +328,16 @@ class CompareScreen(AppScreen):
         service = self.app.service
         assert service is not None
         selection_id, vendor_id = row_id(view.selection), row_id(view.vendor)
+        vendor_name = view.vendor.name
         self.app.writer.submit(
             lambda: service.move_stage(selection_id, vendor_id, stage, reason),
             self,
-            tag=f"{view.vendor.name}\t{stage}",
+            done=lambda _: StageMoved(vendor_name, stage),
         )
 
-    def on_write_done(self, message: WriteDone) -> None:
-        vendor, stage = message.tag.split("\t")
-        self.notify(
-            self.t(
-                "Moved {vendor} to {stage}.", vendor=vendor, stage=stage_name(stage, self.app.lang)
-            )
-        )
+    def on_stage_moved(self, message: StageMoved) -> None:
+        stage = stage_name(message.stage, self.app.lang)
+        self.notify(self.t("Moved {vendor} to {stage}.", vendor=message.vendor_name, stage=stage))
         self.reload()
 
     def on_write_failed(self, message: WriteFailed) -> None:

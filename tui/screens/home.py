@@ -17,10 +17,11 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
 
 from vaudit.audits.present import percent, points
-from vaudit.tui.messages import ServiceFailed, ServiceReady
+from vaudit.audits.rows import row_id
+from vaudit.tui.messages import AuditStarted, SelectionAdded, ServiceFailed, ServiceReady
 from vaudit.tui.screens.base import AppScreen
 from vaudit.tui.widgets.format import stage_name, status_name, verdict_text, when
-from vaudit.tui.writer import WriteDone, WriteFailed
+from vaudit.tui.writer import WriteFailed
 
 if TYPE_CHECKING:
     from vaudit.audits.service import HomeRow, Service
@@ -457,7 +458,9 @@ class HomeScreen(AppScreen):
             if result is None:
                 return
             service = self.service
-            self.app.writer.submit(lambda: service.add_selection(**result), self, tag="selection")
+            self.app.writer.submit(
+                lambda: service.add_selection(**result), self, done=lambda _: SelectionAdded()
+            )
 
         self.app.push_screen(NewSelectionDialog(), created)
 
@@ -477,7 +480,9 @@ class HomeScreen(AppScreen):
         def start(vendor_id: int, selection_id: int) -> None:
             service = self.service
             self.app.writer.submit(
-                lambda: service.start_audit(vendor_id, selection_id), self, tag="start"
+                lambda: service.start_audit(vendor_id, selection_id),
+                self,
+                done=lambda d: AuditStarted(row_id(d.result)),
             )
 
         def chosen(choice: tuple[int, int] | None) -> None:
@@ -524,11 +529,11 @@ class HomeScreen(AppScreen):
             chosen,
         )
 
-    def on_write_done(self, message: WriteDone) -> None:
-        if message.tag == "start":
-            self.app.open_audit(message.result.id)
-        else:
-            self.reload()
+    def on_audit_started(self, message: AuditStarted) -> None:
+        self.app.open_audit(message.audit_id)
+
+    def on_selection_added(self, message: SelectionAdded) -> None:
+        self.reload()
 
     def on_write_failed(self, message: WriteFailed) -> None:
         self.notify(str(message.error), title=self.t("Not saved"), severity="error", timeout=10)

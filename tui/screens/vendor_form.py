@@ -22,8 +22,9 @@ from vaudit.audits.vendor_fields import (
     field_warnings,
     parse_vendor_fields,
 )
+from vaudit.tui.messages import VendorSaved
 from vaudit.tui.screens.base import AppScreen
-from vaudit.tui.writer import WriteDone, WriteFailed
+from vaudit.tui.writer import WriteFailed
 
 if TYPE_CHECKING:
     from vaudit.audits.models import Vendor
@@ -162,10 +163,10 @@ class VendorFormScreen(AppScreen):
             job: Any = lambda: service.add_vendor(fields)  # noqa: E731
         else:
             job = lambda: service.edit_vendor(vendor_id, fields, expected_version=version)  # noqa: E731
-        self.app.writer.submit(job, self, tag="vendor")
+        self.app.writer.submit(job, self, done=lambda d: VendorSaved(d.result.name))
 
-    def on_write_done(self, message: WriteDone) -> None:
-        self.notify(self.t("Saved vendor {name}.", name=message.result.name))
+    def on_vendor_saved(self, message: VendorSaved) -> None:
+        self.notify(self.t("Saved vendor {name}.", name=message.name))
         self.dismiss_form()
 
     def on_write_failed(self, message: WriteFailed) -> None:
