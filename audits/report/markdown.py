@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from vaudit.audits.present import percent, points
 from vaudit.audits.text import Lang, Text
 
 WORDS: dict[str, Text] = {
@@ -97,9 +98,9 @@ def render_markdown(body: Mapping[str, Any], digest: str, lang: Lang = "en") -> 
         ]
     out += ["", f"## {_w('score', lang)}", ""]
     out.append(
-        f"**{_w('total', lang)} {score['total']:.1f}** · {_w('verdict', lang)}: "
+        f"**{_w('total', lang)} {points(score['total'])}** · {_w('verdict', lang)}: "
         f"{_title(score['verdict_label'], lang)} · {_w('completion', lang)} "
-        f"{score['completion'] * 100:.0f}%"
+        f"{percent(score['completion'])}"
     )
     if score["failed_gates"]:
         out += ["", f"{_w('gates', lang)}: " + ", ".join(f"`{g}`" for g in score["failed_gates"])]
@@ -183,7 +184,7 @@ def render_comparison_markdown(body: Mapping[str, Any], digest: str, lang: Lang 
                 v["vendor"],
                 v["total"],
                 v["verdict"],
-                f"{v['completion'] * 100:.0f}%",
+                percent(v["completion"]),
                 v.get("stage", ""),
                 v["failed_gates"],
             ]
