@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TODAY
+from tests.helpers import TODAY
 from vaudit.audits.checklist import ChecklistSet
 from vaudit.audits.db import open_store
 from vaudit.audits.models import Answer
