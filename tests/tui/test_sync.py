@@ -30,19 +30,11 @@ LICENCE, RATE, PERMIT, REVIEW = (
 
 @pytest.fixture
 def service(tmp_path: Path, mini_set: ChecklistSet) -> Iterator[Service]:
+    """On SQLite only (the shared `service` runs on PostgreSQL too); `audit_id` builds on it."""
     store = open_store(str(tmp_path / "sync.sqlite"))
     opened = Service(store, "alice", checklists=mini_set, today=TODAY)
     yield opened
     opened.store.dispose()
-
-
-@pytest.fixture
-def audit_id(service: Service) -> int:
-    service.add_vendor({"name": "示例通信"})
-    service.add_selection("2026", GENERAL)
-    audit = service.start_audit("示例通信", "2026")
-    assert audit.id is not None
-    return audit.id
 
 
 def shown(service: Service, audit_id: int) -> AuditSync:
