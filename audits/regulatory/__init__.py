@@ -42,10 +42,6 @@ class Report:
     def by_check(self, check: str) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.check == check)
 
-    @property
-    def checks(self) -> frozenset[str]:
-        return frozenset(f.check for f in self.findings)
-
 
 def report(findings: Iterable[Finding]) -> Report:
     return Report(tuple(findings))

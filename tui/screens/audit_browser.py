@@ -286,9 +286,6 @@ class AuditBrowser(AppScreen):
             self.items.point_at(item_id)
         self._render_detail()
 
-    def _next_unanswered(self, after: str | None) -> str | None:
-        return self.sync.next_unanswered(after)
-
     def go_to_next_unanswered(self, after: str | None) -> None:
         target = self.sync.next_unanswered(after)
         if target:
