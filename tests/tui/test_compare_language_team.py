@@ -180,7 +180,7 @@ async def test_a_change_made_elsewhere_shows_on_screen(demo_db: Path, app_factor
     async with app.run_test(size=(120, 40)) as pilot:
         await open_first_audit(pilot)
         screen = app.screen
-        target = screen._next_unanswered(screen.item_id)
+        target = screen.sync.next_unanswered(screen.item_id)
         other = open_service(demo_db, actor="colleague")
         other.record_answer(screen.audit_id, target, result="partial", note="from the CLI")
         other.store.dispose()

@@ -51,7 +51,7 @@ async def test_two_auditors_on_postgresql(team_db: str, app_factory) -> None:
         assert saved is not None and (saved.result, saved.answered_by) == ("pass", "tester")
 
         # A colleague answers the next item from another process; F5 shows it.
-        target = screen._next_unanswered(first)
+        target = screen.sync.next_unanswered(first)
         colleague = open_service(team_db, actor="colleague")  # type: ignore[arg-type]
         colleague.record_answer(audit_id, target, result="partial", note="from the CLI")
         await pilot.press("f5")
