@@ -1,6 +1,6 @@
 """Names people read for the stages of a selection and the statuses of an audit.
 
-Kept apart from audits.models so that screens can name them without importing SQLModel.
+Kept apart from vaudit.audits.models so that screens can name them without importing SQLModel.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Channel-test tables: the auditor's test cards, runs, and what each message did.
 
-Rows are written while a run goes on (see runner.Recorder), each batch committed at once, so a
+Rows are written while a run goes on (see store.Recorder), each batch committed at once, so a
 crash mid-run loses nothing already measured. Timestamps are aware UTC like the rest.
 """
 

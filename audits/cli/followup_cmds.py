@@ -1,4 +1,5 @@
-"""Follow-up actions (what someone owes on an item, by when) and evidence expiry dates."""
+"""Follow-up actions (what someone owes on an item, by when): add, list, done; and the
+YYYY-MM-DD date argument that `vaudit evidence expire` (evidence_cmds.py) uses too."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection vaudit hands over (see audits.db.upgrade)."""
+"""Alembic environment: runs on the connection vaudit hands over (see vaudit.audits.db.upgrade)."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ def parse_calendar(text: str) -> Calendar:
 
 @cache
 def load_calendar() -> Calendar:
-    """The packaged holiday table (read once; the file ships inside audits.regulatory)."""
+    """The packaged holiday table (read once; the file ships inside vaudit.audits.regulatory)."""
     text = resources.files("vaudit.audits.regulatory").joinpath("holidays.toml").read_text("utf-8")
     return parse_calendar(text)
 

@@ -1,5 +1,5 @@
 """Storage: SQLite files (creation, backups, PRAGMAs: SQLite only) and what both backends share.
-PostgreSQL's own cases (roles, upgrades by the owner) are in test_postgresql.py."""
+PostgreSQL's own cases (roles, upgrades by the owner) are in tests/test_postgresql.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One auditor writing answers to one audit, for the two-process test in test_concurrency.py.
+"""One auditor writing answers to one audit, for the two-process test in tests/test_concurrency.py.
 
     python -m tests.support.concurrent_writer DB AUDIT NAME ROUNDS ITEM [ITEM...]
 

@@ -1,4 +1,4 @@
-"""A writer to be killed: records answers and evidence notes until SIGKILL, for test_faults.py.
+"""A writer to be killed (tests/test_faults.py): records answers and evidence notes until SIGKILL.
 
     python -m tests.support.crash_writer DB AUDIT
 

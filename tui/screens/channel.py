@@ -3,7 +3,7 @@ counters, metrics per carrier, a latency sparkline, and a grid of cards × messa
 auditor ticks by hand what a test phone showed. The panels are widgets (tui/widgets/channel_*);
 this screen keeps the run and what was read of it, and tells the panels what to show.
 
-The run is audits.channel's async runner in a Textual async worker: it shares the app's event
+The run is vaudit.audits.channel's async runner in a Textual async worker: it shares the app's event
 loop (its httpx client and its receiver are asyncio), so the UI stays live while it sends.
 Reads of the stored run go to thread workers; manual receipts go to the app's writer thread.
 """
