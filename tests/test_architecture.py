@@ -258,6 +258,33 @@ def test_no_module_is_too_long_to_read() -> None:
     assert not long, f"over {MODULE_MAX_LINES} lines (split by concern): {long}"
 
 
+def test_everything_imports_the_installed_package() -> None:
+    """Tests, benches and scripts import `vaudit.…`, never the folders by their own names:
+    from the repository root `audits` would load a second copy beside `vaudit.audits`."""
+    stray = []
+    for folder in ("tests", "bench", "scripts"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            for node in ast.walk(ast.parse(text)):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and not node.level:
+                    names = [node.module or ""]
+                else:
+                    continue
+                stray += [
+                    f"{path.relative_to(ROOT)}:{node.lineno} {name}"
+                    for name in names
+                    if name.split(".")[0] in PACKAGES
+                ]
+            stray += [
+                f"{path.relative_to(ROOT)}: -m {package}"
+                for package in PACKAGES
+                if f"-m {package}." in text or f'"-m", "{package}.' in text
+            ]
+    assert not stray, "imports a folder instead of vaudit.*: " + ", ".join(stray)
+
+
 def test_the_pure_domain_exists_as_listed() -> None:
     missing = [name for name in (*PURE_DOMAIN, *STORAGE) if name not in MODULES]
     assert not missing, f"no such module: {missing}"

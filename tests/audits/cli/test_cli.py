@@ -175,7 +175,8 @@ def test_output_cut_short_by_a_closed_pipe_is_not_an_error(db_path: Path) -> Non
     import sys
 
     shell = subprocess.run(
-        f'"{sys.executable}" -m vaudit.audits.cli --db "{db_path}" checklists show qualification | true',
+        f'"{sys.executable}" -m vaudit.audits.cli --db "{db_path}" '
+        "checklists show qualification | true",
         shell=True,
         capture_output=True,
         text=True,
