@@ -101,7 +101,7 @@ def audits_show(ctx: Context, audit: int, item_id: str | None, as_json: bool) ->
         _show_item(ctx, view, item_id, as_json)
         return
     if as_json:
-        echo_json(view_json(view))
+        echo_json(view_json(view, ctx.service.current_date()))
         return
     lang = ctx.lang
     a = view.audit
@@ -172,7 +172,9 @@ def _show_item(ctx: Context, view: Any, item_id: str, as_json: bool) -> None:
     item = view.checklists.item(item_id)
     if item is None:
         raise NotFound(f"audit {view.audit.id} has no item {item_id!r}")
-    data = next(i for i in view_json(view)["items"] if i["id"] == item_id)
+    data = next(
+        i for i in view_json(view, ctx.service.current_date())["items"] if i["id"] == item_id
+    )
     if as_json:
         echo_json(data)
         return

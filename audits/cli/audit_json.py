@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vaudit.audits.models import FollowUp
 
 
 def score_json(score: Any) -> dict[str, Any]:
@@ -51,7 +55,7 @@ def summary_json(summary: Any) -> dict[str, Any]:
     }
 
 
-def view_json(view: Any) -> dict[str, Any]:
+def view_json(view: Any, today: dt.date) -> dict[str, Any]:
     a = view.audit
     items = []
     for item in view.checklists.items():
@@ -77,7 +81,7 @@ def view_json(view: Any) -> dict[str, Any]:
                 "answered_at": answer.answered_at.isoformat() if answer else None,
                 "version": answer.version if answer else 0,
                 "evidence": [evidence_json(e) for e in view.evidence.get(item.id, [])],
-                "follow_ups": [follow_up_ref(f) for f in view.follow_ups.get(item.id, [])],
+                "follow_ups": [follow_up_json(f, today) for f in view.follow_ups.get(item.id, [])],
             }
         )
     return {
@@ -101,14 +105,21 @@ def view_json(view: Any) -> dict[str, Any]:
     }
 
 
-def follow_up_ref(f: Any) -> dict[str, Any]:
+def follow_up_json(follow_up: FollowUp, today: dt.date) -> dict[str, Any]:
+    """A follow-up as `followups list --json` and `audits show --json` print it: what its
+    events record, and who made it, whether it is overdue, and its version."""
+    from vaudit.audits.service.follow_ups import follow_up_state  # loaded by then: not for --help
+
     return {
-        "id": f.id,
-        "what": f.what,
-        "owed_by": f.owed_by,
-        "due_on": f.due_on.isoformat(),
-        "done": f.done,
-        "version": f.version,
+        "id": follow_up.id,
+        "audit": follow_up.audit_id,
+        **follow_up_state(follow_up),
+        "overdue": not follow_up.done and follow_up.due_on < today,
+        "done_at": follow_up.done_at.isoformat() if follow_up.done_at else None,
+        "done_by": follow_up.done_by,
+        "created_by": follow_up.created_by,
+        "created_at": follow_up.created_at.isoformat(),
+        "version": follow_up.version,
     }
 
 

@@ -4,10 +4,10 @@ YYYY-MM-DD date argument that `vaudit evidence expire` (evidence_cmds.py) uses t
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import click
 
+from vaudit.audits.cli.audit_json import follow_up_json
 from vaudit.audits.cli.group import Context, cli, pass_context
 from vaudit.audits.cli.output import echo_json, echo_table
 
@@ -21,25 +21,6 @@ def date_argument(raw: str, what: str) -> dt.date:
         return parse_date(raw)
     except ValueError as exc:
         raise AuditError(f"{what}: {exc}") from None
-
-
-def follow_up_json(follow_up: Any, today: dt.date) -> dict[str, Any]:
-    return {
-        "id": follow_up.id,
-        "audit": follow_up.audit_id,
-        "item": follow_up.item_id,
-        "what": follow_up.what,
-        "owed_by": follow_up.owed_by,
-        "due_on": follow_up.due_on.isoformat(),
-        "overdue": not follow_up.done and follow_up.due_on < today,
-        "done": follow_up.done,
-        "done_at": follow_up.done_at.isoformat() if follow_up.done_at else None,
-        "done_by": follow_up.done_by,
-        "created_by": follow_up.created_by,
-        "created_at": follow_up.created_at.isoformat(),
-        "source_finding": follow_up.source_finding,
-        "version": follow_up.version,
-    }
 
 
 @cli.group()
@@ -70,7 +51,7 @@ def followups_add(ctx: Context, audit: int, item: str, what: str, owed_by: str, 
 def followups_list(ctx: Context, audit: int | None, open_only: bool, as_json: bool) -> None:
     """List follow-ups by due date, across all audits."""
     service = ctx.service
-    today = service.today or dt.date.today()
+    today = service.current_date()
     rows = service.follow_ups(audit, open_only=open_only)
     if as_json:
         echo_json([follow_up_json(f, today) for f in rows])

@@ -145,6 +145,10 @@ def test_cli_followups_and_evidence_expiry(tmp_path: Path) -> None:
     new_id = int(added.stdout.split()[1].rstrip(":"))
     open_ones = json.loads(run(cli, ["--db", db, "followups", "list", "--open", "--json"]).stdout)
     assert new_id in [f["id"] for f in open_ones] and all(not f["done"] for f in open_ones)
+    # `audits show --json` lists an item's follow-ups exactly as `followups list --json` does.
+    shown_items = json.loads(run(cli, ["--db", db, "audits", "show", "3", "--json"]).stdout)
+    [on_item] = [f for i in shown_items["items"] for f in i["follow_ups"] if f["id"] == new_id]
+    assert on_item == next(f for f in open_ones if f["id"] == new_id)
     assert "done by zhao" in run(cli, ["--db", db, "--auditor", "zhao", "followups", "done",
                                        str(new_id)]).stdout  # fmt: skip
     assert "is open" in run(cli, ["--db", db, "followups", "done", str(new_id), "--reopen"]).stdout
