@@ -182,7 +182,7 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
         audit.status = AuditStatus(str(audit_data["status"]))
         if "signed_off_at" in audit_data:
             audit.signed_off_at = _moment(audit_data["signed_off_at"])
-        audit.signed_off_by = audit_data.get("signed_off_by")
+        audit.signed_off_by = _optional_text(audit_data, "signed_off_by", "audit")
         session.add(audit)
         session.flush()
         sealed = (

@@ -314,6 +314,22 @@ def test_a_changed_report_is_refused_unless_forced_and_then_marked(
     assert len(marks) == 1 and '"intact":false' in (marks[0].after or "").replace(" ", "")
 
 
+def test_a_forced_import_refuses_a_signer_that_is_not_text(
+    demo_service: Service, tmp_path: Path
+) -> None:
+    # Found by the fuzz test: a list where the signer's name belongs reached the database
+    # driver and failed there, instead of being refused in words.
+    path = export_one(demo_service, 1, tmp_path, with_evidence=True)
+    text = path.read_text("utf-8")
+    signer = re.search(r'^signed_off_by = ".*"$', text, flags=re.MULTILINE)
+    assert signer is not None
+    path.write_text(text.replace(signer.group(0), "signed_off_by = []"), encoding="utf-8")
+    other = fresh_service(tmp_path)
+    with pytest.raises(ReportError, match="signed_off_by should be text, not list"):
+        import_report(other, path, force=True)
+    assert count_rows(other.store)["Audit"] == 0
+
+
 def test_import_without_the_evidence_files_says_how_to_get_them(
     demo_service: Service, tmp_path: Path
 ) -> None:
