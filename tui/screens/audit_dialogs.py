@@ -118,8 +118,8 @@ def ask_follow_up(screen: AuditScreen, item: Item, contact: str) -> None:
 def show_evidence(screen: AuditScreen, evidence: Evidence) -> None:
     """The evidence in full; on a draft, it offers to change the expiry date."""
 
-    def closed(asked: str | None) -> None:
-        if asked == "expiry":
+    def closed(set_expiry: bool | None) -> None:
+        if set_expiry:
             ask_expiry(screen, evidence)
 
     screen.app.push_screen(EvidenceDialog(evidence, can_edit=not screen.read_only), closed)

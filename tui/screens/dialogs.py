@@ -202,8 +202,8 @@ def parse_day(text: str) -> dt.date | None:
         return None
 
 
-class EvidenceDialog(Dialog[str]):
-    """One evidence row; returns "expiry" when the auditor asks to set its expiry date."""
+class EvidenceDialog(Dialog[bool]):
+    """One evidence row; returns True when the auditor asks to set its expiry date."""
 
     BINDINGS = [
         Binding("escape,enter", "cancel", "Close"),
@@ -218,7 +218,7 @@ class EvidenceDialog(Dialog[str]):
 
     def action_expiry(self) -> None:
         if self.can_edit:
-            self.dismiss("expiry")
+            self.dismiss(True)
 
     def compose(self) -> ComposeResult:
         ev = self.evidence
