@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from vaudit.audits.checklist import ChecklistSet, Item
 from vaudit.audits.rules import Result
@@ -73,6 +74,17 @@ class AuditScore:
 
     def section(self, section_id: str) -> SectionScore | None:
         return next((s for s in self.sections if s.id == section_id), None)
+
+
+class _Answered(Protocol):
+    @property
+    def result(self) -> str | None: ...
+
+
+def results_of(answers: Mapping[str, _Answered]) -> dict[str, Result | None]:
+    """Each item's result as `score` reads it, from stored answers (a stored answer without a
+    result counts as unanswered)."""
+    return {item_id: Result(a.result) if a.result else None for item_id, a in answers.items()}
 
 
 def score(

@@ -211,12 +211,10 @@ class AuditSync:
         self.follow_ups[follow_up.item_id] = _upsert(rows, follow_up)
 
     def _rescore(self) -> None:
-        from vaudit.audits.rules import Result
-        from vaudit.audits.scoring import score
+        from vaudit.audits.scoring import results_of, score
 
         assert self.view is not None
-        results = {k: Result(a.result) if a.result else None for k, a in self.answers.items()}
-        self.score = score(self.view.checklists, self.view.scenario, results)
+        self.score = score(self.view.checklists, self.view.scenario, results_of(self.answers))
 
 
 class _Stored(Protocol):

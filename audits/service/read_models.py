@@ -26,7 +26,7 @@ from vaudit.audits.models import (
 from vaudit.audits.rows import row_id, table_of
 from vaudit.audits.rules import Result
 from vaudit.audits.scenario import Scenario
-from vaudit.audits.scoring import score
+from vaudit.audits.scoring import results_of, score
 from vaudit.audits.service.context import ServiceContext
 from vaudit.audits.service.errors import NotFound
 from vaudit.audits.service.facts import (
@@ -154,7 +154,7 @@ def _assemble(
     """One audit's view from its rows: scored, with what the fact rules propose."""
     checklists = ctx.snapshots.checklist_set(snapshots)
     scenario = Scenario.from_json(audit.scenario)
-    results = {k: Result(a.result) if a.result else None for k, a in answers.items()}
+    results = results_of(answers)
     on = proposals_on or ctx.current_date()
     return AuditView(
         audit,

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from rich.text import Text as RichText
 from textual.widgets import Static
 
+from vaudit.audits.present import percent
 from vaudit.tui.screens.base import Speaks, Words
-from vaudit.tui.widgets.format import percent, status_name, verdict_text
+from vaudit.tui.widgets.format import status_name, verdict_text
 
 if TYPE_CHECKING:
     from vaudit.audits.models import Audit

@@ -6,7 +6,6 @@ import datetime as dt
 
 from rich.text import Text as RichText
 
-from vaudit.audits.present import percent as percent  # shared with the CLI (vaudit.audits.present)
 from vaudit.audits.text import Lang
 from vaudit.tui.labels import tr
 
