@@ -3,7 +3,9 @@
     python bench/cli_timings.py [--runs N]
 
 Prints the median and min of: `vaudit --help`, `vaudit demo` on a fresh database,
-`vaudit audits list`, `vaudit audits list --json`, `vaudit score 1`, `vaudit verify`.
+`vaudit audits list`, `vaudit audits list --json`, `vaudit score 1`, `vaudit verify`; beside
+each, the median of a bare baseline (`python -c "import sqlmodel"`, what any command that reads
+the database must load) run alternately with it, and the ratio.
 """
 
 from __future__ import annotations
@@ -26,10 +28,22 @@ def vaudit() -> list[str]:
     )
 
 
-def timed(args: list[str], env: dict[str, str], cwd: Path) -> float:
+BASELINE = [sys.executable, "-c", "import sqlmodel"]
+
+
+def _run(command: list[str], env: dict[str, str], cwd: Path) -> float:
     started = time.perf_counter()
-    subprocess.run([*vaudit(), *args], env=env, cwd=cwd, check=True, capture_output=True)
+    subprocess.run(command, env=env, cwd=cwd, check=True, capture_output=True)
     return time.perf_counter() - started
+
+
+def timed(
+    args: list[str], env: dict[str, str], cwd: Path, bare: list[float] | None = None
+) -> float:
+    """One run of `vaudit ARGS`, preceded by one of the baseline (appended to `bare`)."""
+    if bare is not None:
+        bare.append(_run(BASELINE, env, cwd))
+    return _run([*vaudit(), *args], env, cwd)
 
 
 def main() -> None:
@@ -45,13 +59,19 @@ def main() -> None:
             "VAUDIT_LANG": "en",
         }
         env.pop("VAUDIT_DB", None)
-        results: dict[str, list[float]] = {}
-        results["vaudit --help"] = [timed(["--help"], env, root) for _ in range(runs)]
-        demo = []
+        results: dict[str, tuple[list[float], list[float]]] = {}
+
+        def measure(label: str, args: list[str]) -> None:
+            bare: list[float] = []
+            results[label] = ([timed(args, env, root, bare) for _ in range(runs)], bare)
+
+        measure("vaudit --help", ["--help"])
+        demo: list[float] = []
+        demo_bare: list[float] = []
         for n in range(runs):
             db = root / f"demo{n}.sqlite"
-            demo.append(timed(["--db", str(db), "demo"], env, root))
-        results["vaudit demo (fresh database)"] = demo
+            demo.append(timed(["--db", str(db), "demo"], env, root, demo_bare))
+        results["vaudit demo (fresh database)"] = (demo, demo_bare)
         db = str(root / "demo0.sqlite")
         for label, args in [
             ("vaudit audits list", ["audits", "list"]),
@@ -59,11 +79,15 @@ def main() -> None:
             ("vaudit score 1", ["score", "1"]),
             ("vaudit verify", ["verify"]),
         ]:
-            results[label] = [timed(["--db", db, *args], env, root) for _ in range(runs)]
+            measure(label, ["--db", db, *args])
     width = max(len(k) for k in results)
-    print(f"{'command':<{width}}  median    min   (runs={runs})")
-    for label, values in results.items():
-        print(f"{label:<{width}}  {statistics.median(values):6.3f}s {min(values):6.3f}s")
+    print(f"{'command':<{width}}  median    min   baseline  ratio   (runs={runs}, alternated)")
+    for label, (values, bare) in results.items():
+        mid, base = statistics.median(values), statistics.median(bare)
+        print(
+            f"{label:<{width}}  {mid:6.3f}s {min(values):6.3f}s  {base:6.3f}s  {mid / base:5.2f}×"
+        )
+    print('baseline: python -c "import sqlmodel"')
 
 
 if __name__ == "__main__":
