@@ -212,9 +212,9 @@ async def test_ticking_a_receipt_in_the_grid_stores_it_and_the_audit_proposes(
         token = screen._cursor_token()
         assert token is not None and token in str(grid.get_cell_at(Coordinate(0, 1)))
         await pilot.press("space")
-        # Rarely (about once in seven loaded runs) this Space is not acted on: no receipt, no
-        # notification, the grid focused. Cause not found yet; so that the rest of the flow is
-        # still checked, the tick is tried once more from the same cell, and only then failed.
+        # Rarely (about once in seven loaded runs) this Space stores no receipt, though the grid
+        # is focused and the cell shows the message sent. Cause not found yet: so that the rest
+        # of the flow is still checked, the tick is tried once more from the same cell.
         try:
             await until(pilot, lambda: bool(stored(channel_db, HandsetReceipt)), rounds=300)
         except AssertionError:
