@@ -144,9 +144,11 @@ def checklists_show(ctx: Context, checklist_id: str, as_json: bool) -> None:
 
 
 @checklists.command("validate")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def checklists_validate(paths: tuple[Path, ...]) -> None:
-    """Check checklist files (or folders of them); list every problem and exit 1 if any."""
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@pass_context
+def checklists_validate(ctx: Context, paths: tuple[Path, ...]) -> None:
+    """Check checklist files or folders (default: your checklist folders); list every problem
+    and exit 1 if any."""
     from vaudit.audits.checklist import (
         SCORING_FILE,
         ChecklistError,
@@ -158,8 +160,12 @@ def checklists_validate(paths: tuple[Path, ...]) -> None:
     )
 
     files: list[Path] = []
-    for path in paths:
+    for path in paths or [d for d in ctx.checklist_dirs if d.is_dir()]:
         files.extend(sorted(path.glob("*.toml")) if path.is_dir() else [path])
+    if not files and not paths:
+        folders = ", ".join(str(d) for d in ctx.checklist_dirs)
+        click.echo(f"ok: no checklist files of your own (looked in {folders})")
+        return
     if not files:
         raise click.ClickException("no .toml files found in the given paths")
     problems = []

@@ -147,6 +147,18 @@ def test_validate_names_file_item_and_field(run, tmp_path: Path) -> None:
     assert good.output == "ok: 3 file(s) valid\n"
 
 
+def test_validate_without_paths_checks_the_checklist_folders(run, tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    assert run("--checklists", str(folder), "checklists", "validate").output.startswith(
+        "ok: no checklist files of your own"
+    )
+    (folder / "broken.toml").write_text("format = 1\n", encoding="utf-8")
+    result = run("--checklists", str(folder), "checklists", "validate", ok=False)
+    assert result.exit_code == 1
+    assert f"{folder / 'broken.toml'}: field checklist" in result.stderr
+
+
 def test_db_path_and_upgrade(run, db_target: str, backend: str) -> None:
     shown = db_target if backend == "postgresql" else str(Path(db_target).resolve())
     assert run("db", "path").output.strip() == shown
