@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message_pump import MessagePump
@@ -17,6 +17,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from vaudit.audits.text import Lang, default_lang
+from vaudit.tui.key_order import KeyOrder
 from vaudit.tui.labels import tr, translate_bindings
 from vaudit.tui.messages import ServiceFailed, ServiceReady
 from vaudit.tui.settings import Settings, settings_path
@@ -71,6 +72,14 @@ class VauditApp(App[None]):
         # Opt-in: bench/tui_timings.py sets it to collect start-up and response times.
         self.timing: Timing | None = None
         self.milestones: set[str] = set()  # what start-up has reached: home_shown, home_loaded
+        self.key_order = KeyOrder(self, super().on_event)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys and pastes from the terminal go through KeyOrder, one settled before the next.
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            await self.key_order.receive(event)
+        else:
+            await super().on_event(event)
 
     # ------------------------------------------------------------------ start and stop
 
