@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from textual import events
 from textual.app import App
@@ -29,7 +30,7 @@ Forward = Callable[[events.Event], Awaitable[None]]
 class KeyOrder:
     """Holds keys and pastes back while the previous one is still being handled."""
 
-    def __init__(self, app: App[object], forward: Forward) -> None:
+    def __init__(self, app: App[Any], forward: Forward) -> None:
         self.app = app
         self.forward = forward
         self.held: deque[events.Event] = deque()
