@@ -12,6 +12,7 @@ failed or is still open ([scoring.critical]). Every verdict carries the reasons 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -333,3 +334,32 @@ def decide(
 REASON_LABELS: dict[ReasonKind, Text] = {
     ReasonKind.FAILED_GATE: Text("一票否决项不通过", "failed gate"),
 }
+
+
+# The home table's short form of the reasons: a count per kind that names items.
+REASON_SHORT: dict[str, Text] = {
+    ReasonKind.FAILED_GATE: Text("否决项 {n}", "gate {n}"),
+    ReasonKind.CRITICAL_FAILED: Text("关键项 {n}", "critical {n}"),
+    ReasonKind.CRITICAL_OPEN: Text("待澄清 {n}", "open {n}"),
+}
+
+
+def cached_reasons(audit_score: AuditScore) -> str:
+    """The reasons as kept beside a cached verdict: JSON, kind and item ids per reason."""
+    return json.dumps(
+        [{"kind": r.kind.value, "items": list(r.items)} for r in audit_score.verdict_reasons],
+        ensure_ascii=False,
+    )
+
+
+def reasons_summary(cached: str | None, lang: Lang) -> str:
+    """A few words on what holds a cached verdict down ("gate 1 · critical 2"); empty when
+    nothing names an item."""
+    if not cached:
+        return ""
+    parts = []
+    for reason in json.loads(cached):
+        short = REASON_SHORT.get(reason.get("kind", ""))
+        if short is not None and reason.get("items"):
+            parts.append(short(lang).format(n=len(reason["items"])))
+    return " · ".join(parts)
