@@ -146,11 +146,10 @@ def move_stage(
         note = check_override(ctx, session, selection, vendor, target, override)
         if (candidate.stage, candidate.reason, candidate.override_note) == (target, reason, note):
             return candidate
-        before = {
-            "stage": candidate.stage,
-            "reason": candidate.reason,
-            "override": candidate.override_note,
-        }
+        # "override" appears in the event only where there is one (older events have none).
+        before: dict[str, str | None] = {"stage": candidate.stage, "reason": candidate.reason}
+        if candidate.override_note:
+            before["override"] = candidate.override_note
         candidate.stage = target
         candidate.reason = reason
         candidate.override_note = note
@@ -167,7 +166,7 @@ def move_stage(
             after={
                 "stage": target.value,
                 "reason": reason,
-                "override": note,
+                **({"override": note} if note else {}),
                 "selection": selection.id,
                 "vendor": vendor.id,
             },
