@@ -13,6 +13,7 @@ from pathlib import Path
 
 from vaudit.audits.checklist_model import (
     FORMAT_VERSION,
+    FORMAT_VERSIONS,
     ID_SEGMENT,
     ITEM_ID_MAX,
     MAX_WEIGHT,
@@ -21,11 +22,13 @@ from vaudit.audits.checklist_model import (
     ChecklistError,
     ChecklistSet,
     Choice,
+    CriticalCap,
     Item,
     Problem,
     RuleSpec,
     ScoringSettings,
     Section,
+    Severity,
     Source,
 )
 from vaudit.audits.checklist_parse import parse_checklist, parse_scoring
@@ -33,6 +36,7 @@ from vaudit.audits.values import InputKind
 
 __all__ = [
     "FORMAT_VERSION",
+    "FORMAT_VERSIONS",
     "ID_SEGMENT",
     "ITEM_ID_MAX",
     "MAX_WEIGHT",
@@ -41,12 +45,14 @@ __all__ = [
     "ChecklistError",
     "ChecklistSet",
     "Choice",
+    "CriticalCap",
     "InputKind",
     "Item",
     "Problem",
     "RuleSpec",
     "ScoringSettings",
     "Section",
+    "Severity",
     "Source",
     "build_set",
     "load_checklists",
@@ -160,6 +166,17 @@ def build_set(sources: Sequence[Source], overrides: Sequence[Source] = ()) -> Ch
                     )
                 )
             seen_items[item.id] = checklist.source.origin
+    if scoring is not None and not scoring.critical_caps:
+        critical = next((i for cl in checklists.values() for i in cl.items if i.critical), None)
+        if critical is not None:
+            problems.append(
+                Problem(
+                    scoring.source.origin,
+                    f"item {critical.id} is critical, but this scoring file (format 1) has no "
+                    "[scoring.critical] caps: move it to format 2",
+                    field="scoring.critical",
+                )
+            )
     if scoring is not None:
         for section in scoring.sections:
             if section.id not in checklists:

@@ -8,6 +8,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from vaudit.audits.rules.registry import Result
@@ -15,7 +16,10 @@ from vaudit.audits.scenario import Scenario
 from vaudit.audits.text import Text
 from vaudit.audits.values import InputKind
 
-FORMAT_VERSION = 1
+# Format 2 makes every item decide its severity; format 1 files (older user checklists and the
+# snapshots of audits started before) still load, `gate = true` read as severity "gate".
+FORMAT_VERSION = 2
+FORMAT_VERSIONS = (1, 2)
 SCORING_FILE = "scoring.toml"
 ID_SEGMENT = re.compile(r"^[a-z0-9_]+$")
 # The event log names an answer "<audit id>:<item id>" in 64 characters (room for a 9-digit id).
@@ -49,6 +53,14 @@ class ChecklistError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class Severity(StrEnum):
+    """How much one item's failure weighs beyond its points."""
+
+    GATE = "gate"  # a fail disqualifies the vendor
+    CRITICAL = "critical"  # a fail or partial caps the verdict (scoring.toml [scoring.critical])
+    STANDARD = "standard"  # points only
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     value: str
@@ -70,12 +82,21 @@ class Item:
     guidance: Text
     evidence: Text
     weight: int
-    gate: bool
+    severity: Severity
     input: InputKind
     unit: Text | None = None
     choices: tuple[Choice, ...] = ()
     when: Mapping[str, frozenset[str]] = field(default_factory=dict)
     rule: RuleSpec | None = None
+    severity_reason: Text | None = None  # None only in a format 1 file
+
+    @property
+    def gate(self) -> bool:
+        return self.severity is Severity.GATE
+
+    @property
+    def critical(self) -> bool:
+        return self.severity is Severity.CRITICAL
 
     def applies_to(self, scenario: Scenario) -> bool:
         return scenario.matches(dict(self.when))
@@ -90,6 +111,7 @@ class Checklist:
     groups: Mapping[str, Text]
     items: tuple[Item, ...]
     source: Source
+    file_format: int = FORMAT_VERSION
 
     def item(self, item_id: str) -> Item | None:
         return next((i for i in self.items if i.id == item_id), None)
@@ -102,6 +124,16 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
+class CriticalCap:
+    """The best verdict an audit can reach while a critical item has this result, and what the
+    verdict says about it."""
+
+    result: Result
+    caps_at: str  # a verdict value: "conditional" or "not_recommended"
+    reason: Text
+
+
+@dataclass(frozen=True, slots=True)
 class ScoringSettings:
     version: int
     points: Mapping[Result, float]
@@ -110,6 +142,11 @@ class ScoringSettings:
     default_section_weight: float
     sections: tuple[Section, ...]
     source: Source
+    # Format 2's [scoring.critical]; empty in a format 1 file, which cannot serve critical items.
+    critical_caps: tuple[CriticalCap, ...] = ()
+
+    def cap_for(self, result: Result | None) -> CriticalCap | None:
+        return next((c for c in self.critical_caps if c.result is result), None)
 
     def section_weight(self, checklist_id: str) -> float:
         for section in self.sections:

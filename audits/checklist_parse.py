@@ -14,17 +14,20 @@ from typing import Any
 
 from vaudit.audits.checklist_model import (
     FORMAT_VERSION,
+    FORMAT_VERSIONS,
     ID_SEGMENT,
     ITEM_ID_MAX,
     MAX_WEIGHT,
     Checklist,
     ChecklistError,
     Choice,
+    CriticalCap,
     Item,
     Problem,
     RuleSpec,
     ScoringSettings,
     Section,
+    Severity,
     Source,
 )
 from vaudit.audits.rules import RULES, Result
@@ -137,7 +140,8 @@ ITEM_KEYS = {
     "guidance",
     "evidence",
     "weight",
-    "gate",
+    "severity",
+    "severity_reason",
     "input",
     "unit",
     "choices",
@@ -147,7 +151,12 @@ ITEM_KEYS = {
 
 
 def _parse_item(
-    c: _Collector, raw: Any, checklist_id: str, groups: Mapping[str, Text], index: int
+    c: _Collector,
+    raw: Any,
+    checklist_id: str,
+    groups: Mapping[str, Text],
+    index: int,
+    file_format: int,
 ) -> Item | None:
     if not isinstance(raw, dict):
         c.add(f"items[{index}] must be a table")
@@ -170,7 +179,14 @@ def _parse_item(
     elif segments[1] not in groups:
         c.add(f"group '{segments[1]}' is not defined in [groups]", item_id, "id")
         ok = False
-    _unknown_keys(c, raw, ITEM_KEYS, item_id, "the item")
+    if file_format < 2:
+        allowed_keys = (ITEM_KEYS - {"severity", "severity_reason"}) | {"gate"}
+    else:
+        allowed_keys = ITEM_KEYS
+        if "gate" in raw:
+            c.add('gate is format 1; in format 2 write severity = "gate"', item_id, "gate")
+            ok = False
+    _unknown_keys(c, raw, allowed_keys | {"gate"}, item_id, "the item")
 
     title = _text(c, raw, "title", item_id)
     guidance = _text(c, raw, "guidance", item_id)
@@ -181,9 +197,8 @@ def _parse_item(
         c.add(f"weight must be a whole number from 1 to {MAX_WEIGHT}", item_id, "weight")
         ok = False
 
-    gate = raw.get("gate", False)
-    if not isinstance(gate, bool):
-        c.add("gate must be true or false", item_id, "gate")
+    severity, severity_reason = _parse_severity(c, raw, item_id, file_format)
+    if severity is None:
         ok = False
 
     try:
@@ -215,6 +230,7 @@ def _parse_item(
         or input_kind is None
         or when is None
         or not isinstance(weight, int)
+        or severity is None
     ):
         return None
     if "rule" in raw and rule is None:
@@ -227,13 +243,39 @@ def _parse_item(
         guidance=guidance,
         evidence=evidence,
         weight=weight,
-        gate=gate,
+        severity=severity,
         input=input_kind,
         unit=unit,
         choices=choices,
         when=when,
         rule=rule,
+        severity_reason=severity_reason,
     )
+
+
+def _parse_severity(
+    c: _Collector, raw: Mapping[str, Any], item_id: str, file_format: int
+) -> tuple[Severity | None, Text | None]:
+    """Format 2: the item's severity and why, both required. Format 1: `gate = true` is a gate,
+    anything else standard (those files predate the decision)."""
+    if file_format < 2:
+        gate = raw.get("gate", False)
+        if not isinstance(gate, bool):
+            c.add("gate must be true or false", item_id, "gate")
+            return None, None
+        return (Severity.GATE if gate else Severity.STANDARD), None
+    allowed = ", ".join(s.value for s in Severity)
+    value = raw.get("severity")
+    severity = None
+    if value is None:
+        c.add(f"severity is missing: decide one of {allowed}", item_id, "severity")
+    else:
+        try:
+            severity = Severity(str(value))
+        except ValueError:
+            c.add(f"severity must be one of: {allowed}", item_id, "severity")
+    reason = _text(c, raw, "severity_reason", item_id)
+    return (severity, reason) if reason is not None else (None, None)
 
 
 def _parse_choices(
@@ -352,13 +394,24 @@ def _parse_rule(
     return RuleSpec(kind_name, params) if good else None
 
 
+def _file_format(c: _Collector, data: Mapping[str, Any]) -> int:
+    value = data.get("format")
+    if isinstance(value, bool) or value not in FORMAT_VERSIONS:
+        c.add(
+            f"format must be {FORMAT_VERSION} (format 1 is still read, without severities)",
+            None,
+            "format",
+        )
+        return FORMAT_VERSION
+    return int(value)
+
+
 def parse_checklist(source: Source) -> Checklist:
     """Parse and validate one checklist file; raise ChecklistError listing every problem."""
     data = _parse_toml(source)
     c = _Collector(source)
     _unknown_keys(c, data, {"format", "checklist", "groups", "items"}, None, "the file")
-    if data.get("format") != FORMAT_VERSION:
-        c.add(f"format must be {FORMAT_VERSION}", None, "format")
+    file_format = _file_format(c, data)
     head = data.get("checklist")
     if not isinstance(head, dict):
         c.add("the [checklist] table is missing", None, "checklist")
@@ -392,7 +445,7 @@ def parse_checklist(source: Source) -> Checklist:
     else:
         seen: set[str] = set()
         for index, raw in enumerate(raw_items):
-            item = _parse_item(c, raw, checklist_id, groups, index)
+            item = _parse_item(c, raw, checklist_id, groups, index, file_format)
             if item is None:
                 continue
             if item.id in seen:
@@ -411,6 +464,7 @@ def parse_checklist(source: Source) -> Checklist:
         groups=groups,
         items=tuple(items),
         source=source,
+        file_format=file_format,
     )
 
 
@@ -418,14 +472,14 @@ def parse_scoring(source: Source) -> ScoringSettings:
     data = _parse_toml(source)
     c = _Collector(source)
     _unknown_keys(c, data, {"format", "scoring", "sections"}, None, "the file")
-    if data.get("format") != FORMAT_VERSION:
-        c.add(f"format must be {FORMAT_VERSION}", None, "format")
+    file_format = _file_format(c, data)
     head = data.get("scoring")
     if not isinstance(head, dict):
         c.add("the [scoring] table is missing", None, "scoring")
         raise ChecklistError(c.problems)
+    head_keys = {"version", "default_section_weight", "results", "verdict"}
     _unknown_keys(
-        c, head, {"version", "default_section_weight", "results", "verdict"}, None, "[scoring]"
+        c, head, head_keys | ({"critical"} if file_format >= 2 else set()), None, "[scoring]"
     )
     version = _positive_int(c, head.get("version"), None, "scoring.version")
 
@@ -485,6 +539,7 @@ def parse_scoring(source: Source) -> ScoringSettings:
             sections.append(Section(entry["id"], weight))
     if sections and not any(s.weight > 0 for s in sections):
         c.add("at least one section needs a weight above 0", None, "sections")
+    caps = _parse_caps(c, head.get("critical")) if file_format >= 2 else ()
     if c.problems or version is None:
         raise ChecklistError(c.problems)
     return ScoringSettings(
@@ -495,4 +550,36 @@ def parse_scoring(source: Source) -> ScoringSettings:
         default_section_weight=default_weight,
         sections=tuple(sections),
         source=source,
+        critical_caps=caps,
     )
+
+
+# The verdicts a critical finding can cap at, best first (a cap never raises a verdict).
+CAP_VERDICTS = ("conditional", "not_recommended")
+
+
+def _parse_caps(c: _Collector, raw: Any) -> tuple[CriticalCap, ...]:
+    """[scoring.critical.fail] and [scoring.critical.partial]: the verdict each result of a
+    critical item caps at, and the reason the verdict gives."""
+    if not isinstance(raw, dict):
+        c.add("the [scoring.critical] table is missing (format 2)", None, "scoring.critical")
+        return ()
+    _unknown_keys(c, raw, {"fail", "partial"}, None, "[scoring.critical]")
+    caps: list[CriticalCap] = []
+    for result in (Result.FAIL, Result.PARTIAL):
+        name = f"scoring.critical.{result.value}"
+        table = raw.get(result.value)
+        if not isinstance(table, dict):
+            c.add(f"the [{name}] table is missing", None, name)
+            continue
+        _unknown_keys(c, table, {"caps_at", "reason"}, None, f"[{name}]")
+        caps_at = table.get("caps_at")
+        if caps_at not in CAP_VERDICTS:
+            c.add(f"caps_at must be one of: {', '.join(CAP_VERDICTS)}", None, f"{name}.caps_at")
+            continue
+        reason = _text(c, table, "reason", None, prefix=f"{name}.")
+        if reason is not None:
+            caps.append(CriticalCap(result, caps_at, reason))
+    if len(caps) == 2 and CAP_VERDICTS.index(caps[0].caps_at) < CAP_VERDICTS.index(caps[1].caps_at):
+        c.add("a failed critical item must cap at least as low as a partial one", None, "scoring")
+    return tuple(caps)

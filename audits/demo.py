@@ -119,6 +119,8 @@ def load_demo(service: Service, seed: int = 2026) -> DemoSummary:
             from vaudit.audits.channel.demo import load_channel_demo
 
             load_channel_demo(service.store, service.actor, audit.id)
+    # The two finalists: the recommended one first, the conditional one as its backup.
+    service.name_finalists(MAIN_SELECTION, vendors[0].facts["name"], vendors[1].facts["name"])
     # The finance selection: two candidates, one audit under way.
     service.add_candidate(FINANCE_SELECTION, vendors[1].facts["name"])
     finance = service.start_audit(vendors[0].facts["name"], FINANCE_SELECTION)

@@ -120,6 +120,8 @@ def _goal_for(item: Item, profile: Profile, rng: random.Random) -> Result:
         return Result.FAIL
     if item.gate:
         return Result.PASS
+    if item.critical:
+        return Result(profile.critical_findings.get(item.id, Result.PASS.value))
     roll = rng.random()
     if profile.verdict is Verdict.RECOMMENDED:
         return Result.PASS if roll < 0.9 else Result.PARTIAL
@@ -154,6 +156,10 @@ def answer_audit(
             value = None
         proposes = item.rule is not None and VALUE_FALLBACK.get(item.rule.kind, "") is not None
         result = "auto" if proposes and value is not None else goal.value
+        if item.id in profile.critical_findings:
+            # The finding the profile names is the auditor's word (a yes/no value cannot say
+            # "partial"), recorded with its note.
+            result = goal.value
         note = NOTES.get(goal)
         try:
             service.record_answer(audit_id, item.id, result=result, value=value, note=note)

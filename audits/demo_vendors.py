@@ -24,6 +24,9 @@ class Profile:
     verdict: Verdict
     answered_share: float = 1.0  # of applicable items
     failed_gate: str | None = None  # an item id (or a prefix) that fails
+    # Critical items pass unless named here (item id → "partial" or "fail"), so each verdict
+    # the demo shows has the reasons it is meant to show.
+    critical_findings: dict[str, str] = field(default_factory=dict)
     status: str = "draft"  # draft, in_review, signed_off
     revise: bool = False
     stage: str = "screening"
@@ -218,7 +221,9 @@ def _vendor_cards(today: dt.date) -> list[DemoVendor]:
                 "contact_email": "sales@lanjing-demo.example",
                 "website": "https://lanjing-demo.example",
             },
-            Profile(Verdict.RECOMMENDED, status="in_review", stage="finalist"),
+            # Its licence expires in 60 days (so do its codes) and a port change is planned but
+            # not filed: open critical findings that hold it at conditional.
+            Profile(Verdict.CONDITIONAL, status="in_review", stage="finalist"),
         ),
         DemoVendor(
             {
@@ -234,7 +239,12 @@ def _vendor_cards(today: dt.date) -> list[DemoVendor]:
                 "contact_phone": "020-5555-0303",
                 "website": "https://qinghe-demo.example",
             },
-            Profile(Verdict.CONDITIONAL, stage="negotiation"),
+            Profile(
+                Verdict.CONDITIONAL,
+                stage="negotiation",
+                # The entrusted-processing agreement is still being negotiated (PIPL art. 21).
+                critical_findings={"legal_compliance.data.processing_agreement": "partial"},
+            ),
         ),
         DemoVendor(
             {
@@ -284,7 +294,11 @@ def _vendor_cards(today: dt.date) -> list[DemoVendor]:
                 "founded_on": f"{y - 6}-09-01",
                 "contact_name": "孙洋（示例）",
             },
-            Profile(Verdict.NOT_RECOMMENDED, stage="technical_test"),
+            Profile(
+                Verdict.NOT_RECOMMENDED,
+                stage="technical_test",
+                critical_findings={"operating_history.standing.abnormal_list": "fail"},
+            ),
         ),
         DemoVendor(
             {

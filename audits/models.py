@@ -128,6 +128,11 @@ class Selection(SQLModel, table=True):
     notes: str | None = Field(default=None, sa_type=sa.Text)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
     version: int = 1
+    # The funnel (migration verdicts_reasons_funnel): targets as JSON (None: the defaults) and
+    # the finalists named primary and backup (vendor ids; checked by the service).
+    funnel_targets: str | None = Field(default=None, sa_type=sa.Text)
+    primary_vendor_id: int | None = None
+    backup_vendor_id: int | None = None
 
 
 class Candidate(SQLModel, table=True):
@@ -140,6 +145,8 @@ class Candidate(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_type=sa.Text)
     stage_changed_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
     stage_changed_by: str = Field(max_length=PERSON_MAX)
+    # Why a disqualified vendor stands past screening (its latest move there); None otherwise.
+    override_note: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class ChecklistSnapshot(SQLModel, table=True):
@@ -176,6 +183,8 @@ class Audit(SQLModel, table=True):
     verdict: str | None = Field(default=None, max_length=20)
     answered_count: int | None = None
     applicable_count: int | None = None
+    # Why the cached verdict (migration verdicts_reasons): JSON from scoring.cached_reasons.
+    verdict_reasons: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class AuditChecklist(SQLModel, table=True):

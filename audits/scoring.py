@@ -4,11 +4,16 @@ Item points come from the scoring settings (pass 1, partial 0.5, fail 0 by defau
 is not applicable (by its scenario conditions, or answered n/a) is left out of its section; an
 unanswered one counts 0 and lowers completion. A section's score is the weighted mean of its
 items × 100; the total is the weighted mean of the sections that have applicable items.
+
+The verdict: a failed gate disqualifies; an unanswered applicable item leaves it incomplete;
+otherwise the score's band (scoring.toml [scoring.verdict]), capped by any critical item that
+failed or is still open ([scoring.critical]). Every verdict carries the reasons that decided it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -16,7 +21,7 @@ from typing import Protocol
 from vaudit.audits.checklist import ChecklistSet, Item
 from vaudit.audits.rules import Result
 from vaudit.audits.scenario import Scenario
-from vaudit.audits.text import Text
+from vaudit.audits.text import Lang, Text
 
 
 class Verdict(StrEnum):
@@ -34,6 +39,48 @@ VERDICT_LABELS: dict[Verdict, Text] = {
     Verdict.CONDITIONAL: Text("有条件推荐", "conditional"),
     Verdict.NOT_RECOMMENDED: Text("不推荐", "not recommended"),
 }
+
+
+# From best to worst: a critical cap only ever lowers a verdict along this order.
+_RANKED = (Verdict.RECOMMENDED, Verdict.CONDITIONAL, Verdict.NOT_RECOMMENDED)
+
+
+class ReasonKind(StrEnum):
+    FAILED_GATE = "failed_gate"
+    CRITICAL_FAILED = "critical_failed"
+    CRITICAL_OPEN = "critical_open"
+    INCOMPLETE = "incomplete"
+    BELOW_THRESHOLD = "below_threshold"
+    SCORE = "score"  # nothing held the verdict back: the score reached the threshold
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictReason:
+    """One reason for a verdict: what it is, a one-line label in both languages and the items
+    it names (ids and titles)."""
+
+    kind: ReasonKind
+    label: Text
+    items: tuple[str, ...] = ()
+    titles: tuple[Text, ...] = ()
+    caps_at: Verdict | None = None  # for a critical finding: the best verdict it allows
+
+    def line(self, lang: Lang) -> str:
+        """The label and the titles of the items it names, on one line."""
+        if not self.titles:
+            return self.label(lang)
+        separator = "：" if lang == "zh" else ": "
+        joiner = "；" if lang == "zh" else "; "
+        return self.label(lang) + separator + joiner.join(t(lang) for t in self.titles)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind.value,
+            "label": self.label.as_dict(),
+            "items": list(self.items),
+            "caps_at": self.caps_at.value if self.caps_at else None,
+            "line": {"zh": self.line("zh"), "en": self.line("en")},
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +118,9 @@ class AuditScore:
     sections: tuple[SectionScore, ...]
     applicable: int
     answered: int
+    # Applicable critical items answered fail or partial, in checklist order.
+    critical_findings: tuple[str, ...] = ()
+    verdict_reasons: tuple[VerdictReason, ...] = ()
 
     def section(self, section_id: str) -> SectionScore | None:
         return next((s for s in self.sections if s.id == section_id), None)
@@ -110,6 +160,8 @@ def score(
     sections: list[SectionScore] = []
     weighted_total = 0.0
     all_gates: list[str] = []
+    critical: list[Item] = []
+    critical_results: dict[str, Result] = {}
     applicable_total = answered_total = 0
     for section_id, title, weight, rows in raw_sections:
         item_weight = sum(item.weight for item, _, app in rows if app)
@@ -131,6 +183,9 @@ def score(
             points = settings.points[result] if result is not None else 0.0
             if item.gate and result is Result.FAIL:
                 gates.append(item.id)
+            if item.critical and result in (Result.FAIL, Result.PARTIAL):
+                critical.append(item)
+                critical_results[item.id] = result
             share = 100.0 * item.weight * points / item_weight
             section_points += share
             items.append(
@@ -157,29 +212,154 @@ def score(
 
     completion = 1.0 if applicable_total == 0 else answered_total / applicable_total
     total = min(100.0, max(0.0, weighted_total))
+    gate_items = [i for i in (checklists.item(g) for g in all_gates) if i is not None]
+    verdict, reasons = decide(
+        checklists,
+        total,
+        answered_total,
+        applicable_total,
+        gate_items,
+        [(item, critical_results[item.id]) for item in critical],
+    )
     return AuditScore(
         total=total,
         completion=completion,
-        verdict=verdict_for(total, completion, bool(all_gates), checklists),
+        verdict=verdict,
         failed_gates=tuple(all_gates),
         sections=tuple(sections),
         applicable=applicable_total,
         answered=answered_total,
+        critical_findings=tuple(item.id for item in critical),
+        verdict_reasons=reasons,
     )
 
 
-def verdict_for(
-    total: float, completion: float, gate_failed: bool, checklists: ChecklistSet
-) -> Verdict:
-    if gate_failed:
-        return Verdict.DISQUALIFIED
-    if completion < 1.0:
-        return Verdict.INCOMPLETE
+def decide(
+    checklists: ChecklistSet,
+    total: float,
+    answered: int,
+    applicable: int,
+    failed_gates: Sequence[Item],
+    critical: Sequence[tuple[Item, Result]],
+) -> tuple[Verdict, tuple[VerdictReason, ...]]:
+    """The verdict and every reason that decided it (critical findings are named whatever the
+    verdict, so an incomplete or disqualified audit still shows what would cap it)."""
     settings = checklists.scoring
+    reasons: list[VerdictReason] = []
+    if failed_gates:
+        reasons.append(
+            VerdictReason(
+                ReasonKind.FAILED_GATE,
+                REASON_LABELS[ReasonKind.FAILED_GATE],
+                tuple(i.id for i in failed_gates),
+                tuple(i.title for i in failed_gates),
+            )
+        )
+    if answered < applicable:
+        missing = applicable - answered
+        reasons.append(
+            VerdictReason(
+                ReasonKind.INCOMPLETE,
+                Text(
+                    f"{applicable} 个适用项中有 {missing} 个未回答",
+                    f"{missing} of {applicable} applicable items unanswered",
+                ),
+            )
+        )
+    cap = Verdict.RECOMMENDED
+    for result, kind in (
+        (Result.FAIL, ReasonKind.CRITICAL_FAILED),
+        (Result.PARTIAL, ReasonKind.CRITICAL_OPEN),
+    ):
+        found = [item for item, r in critical if r is result]
+        spec = settings.cap_for(result)
+        if not found or spec is None:
+            continue
+        caps_at = Verdict(spec.caps_at)
+        cap = max(cap, caps_at, key=_RANKED.index)
+        reasons.append(
+            VerdictReason(
+                kind,
+                spec.reason,
+                tuple(i.id for i in found),
+                tuple(i.title for i in found),
+                caps_at,
+            )
+        )
+    if failed_gates:
+        return Verdict.DISQUALIFIED, tuple(reasons)
+    if answered < applicable:
+        return Verdict.INCOMPLETE, tuple(reasons)
     # Compare on the rounded score people see, so 79.996 shown as "80.0" is not "conditional".
     shown = round(total, 1)
     if shown >= settings.recommended_at_least:
-        return Verdict.RECOMMENDED
-    if shown >= settings.conditional_at_least:
-        return Verdict.CONDITIONAL
-    return Verdict.NOT_RECOMMENDED
+        band = Verdict.RECOMMENDED
+    elif shown >= settings.conditional_at_least:
+        band = Verdict.CONDITIONAL
+    else:
+        band = Verdict.NOT_RECOMMENDED
+    if band is not Verdict.RECOMMENDED:
+        floor = (
+            settings.recommended_at_least
+            if band is Verdict.CONDITIONAL
+            else settings.conditional_at_least
+        )
+        next_up = _RANKED[_RANKED.index(band) - 1]
+        reasons.insert(
+            0,
+            VerdictReason(
+                ReasonKind.BELOW_THRESHOLD,
+                Text(
+                    f"得分 {shown:.1f} 低于“{VERDICT_LABELS[next_up].zh}”的 {floor:g} 分",
+                    f"score {shown:.1f} below {floor:g} for {VERDICT_LABELS[next_up].en}",
+                ),
+            ),
+        )
+    verdict = max(band, cap, key=_RANKED.index)
+    if not reasons:
+        reasons.append(
+            VerdictReason(
+                ReasonKind.SCORE,
+                Text(
+                    f"得分 {shown:.1f} 达到 {settings.recommended_at_least:g} 分，"
+                    "无一票否决项或关键项问题",
+                    f"score {shown:.1f} at or above {settings.recommended_at_least:g}, "
+                    "no failed gate or critical finding",
+                ),
+            )
+        )
+    return verdict, tuple(reasons)
+
+
+REASON_LABELS: dict[ReasonKind, Text] = {
+    ReasonKind.FAILED_GATE: Text("一票否决项不通过", "failed gate"),
+}
+
+
+# The home table's short form of the reasons: a count per kind that names items.
+REASON_SHORT: dict[str, Text] = {
+    ReasonKind.FAILED_GATE: Text("否决项 {n}", "gate {n}"),
+    ReasonKind.CRITICAL_FAILED: Text("关键项 {n}", "critical {n}"),
+    ReasonKind.CRITICAL_OPEN: Text("待澄清 {n}", "open {n}"),
+}
+
+
+def cached_reasons(audit_score: AuditScore) -> str:
+    """The reasons as kept beside a cached verdict: JSON, kind and item ids per reason."""
+    return json.dumps(
+        [{"kind": r.kind.value, "items": list(r.items)} for r in audit_score.verdict_reasons],
+        ensure_ascii=False,
+    )
+
+
+def reasons_summary(cached: str | None, lang: Lang) -> str:
+    """A few words on what holds a cached verdict down ("gate 1 · critical 2"); empty when
+    nothing names an item."""
+    if not cached:
+        return ""
+    parts = []
+    for reason in json.loads(cached):
+        short = REASON_SHORT.get(reason.get("kind", ""))
+        if short is not None and reason.get("items"):
+            parts.append(short(lang).format(n=len(reason["items"])))
+    return " · ".join(parts)

@@ -16,6 +16,7 @@ from vaudit.audits.cli import (  # noqa: F401
     followup_cmds,
     party_cmds,
     report_cmds,
+    selection_cmds,
 )
 from vaudit.audits.cli.group import Context, cli, pass_context, user_errors
 

@@ -13,6 +13,8 @@ from vaudit.audits.present import percent, points
 from vaudit.audits.rows import row_id
 
 RESULT_GLYPHS = {"pass": "✔", "partial": "◐", "fail": "✘", "na": "–", None: "·"}
+# The severity column: a gate disqualifies, a critical item caps the verdict.
+SEVERITY_MARKS = {"gate": "⛔", "critical": "!", "standard": ""}
 
 
 def verdict_text(ctx: Context, verdict: Any) -> str:
@@ -125,6 +127,7 @@ def audits_show(ctx: Context, audit: int, item_id: str | None, as_json: bool) ->
                     ),
                 ),
                 ("score", f"{points(view.score.total)}  {verdict_text(ctx, view.score.verdict)}"),
+                ("why", "; ".join(r.line(lang) for r in view.score.verdict_reasons)),
                 (
                     "completion",
                     f"{percent(view.score.completion)} "
@@ -156,7 +159,7 @@ def audits_show(ctx: Context, audit: int, item_id: str | None, as_json: bool) ->
                     mark,
                     s.item.id,
                     s.item.title(lang),
-                    "⛔" if s.item.gate else "",
+                    SEVERITY_MARKS[s.item.severity.value],
                     s.item.weight,
                     result,
                     answer.value if answer else "",
@@ -164,6 +167,16 @@ def audits_show(ctx: Context, audit: int, item_id: str | None, as_json: bool) ->
                 ]
             )
         echo_table(["", "item", "title", "gate", "w", "result", "value", "rule"], rows, right=[4])
+
+
+def _severity_line(item: Any, lang: Any) -> str:
+    effect = {
+        "gate": "a fail disqualifies",
+        "critical": "a fail or partial caps the verdict",
+        "standard": "points only",
+    }[item.severity.value]
+    why = f" ({item.severity_reason(lang)})" if item.severity_reason else ""
+    return f"{item.severity.value}: {effect}{why}"
 
 
 def _show_item(ctx: Context, view: Any, item_id: str, as_json: bool) -> None:
@@ -184,7 +197,7 @@ def _show_item(ctx: Context, view: Any, item_id: str, as_json: bool) -> None:
         ("item", item.id),
         ("title", item.title(lang)),
         ("applies", "yes" if data["applicable"] else "no (scenario)"),
-        ("gate", "yes: a fail disqualifies" if item.gate else "no"),
+        ("severity", _severity_line(item, lang)),
         ("weight", item.weight),
         (
             "input",
@@ -350,7 +363,7 @@ def revise(ctx: Context, audit: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def score(ctx: Context, audit: int, as_json: bool) -> None:
-    """Score AUDIT: sections, total, completion, failed gates and verdict."""
+    """Score AUDIT: sections, total, completion, verdict and the reasons for it."""
     view = ctx.service.view(audit)
     s = view.score
     if as_json:
@@ -375,6 +388,7 @@ def score(ctx: Context, audit: int, as_json: bool) -> None:
         f"total {points(s.total)}  completion {percent(s.completion)}  "
         f"verdict {verdict_text(ctx, s.verdict)}"
     )
-    for gate in s.failed_gates:
-        item = view.checklists.item(gate)
-        click.echo(f"failed gate: {gate}  {item.title(ctx.lang) if item else ''}")
+    for reason in s.verdict_reasons:
+        click.echo(f"  - {reason.line(ctx.lang)}")
+        for item_id in reason.items:
+            click.echo(f"      {item_id}")

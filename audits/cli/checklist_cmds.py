@@ -43,6 +43,7 @@ def checklists_list(ctx: Context, as_json: bool) -> None:
                 "title": cl.title(ctx.lang),
                 "items": len(cl.items),
                 "gates": sum(i.gate for i in cl.items),
+                "critical": sum(i.critical for i in cl.items),
                 "weight": loaded.scoring.section_weight(cl.id),
                 "source": cl.source.origin,
                 "sha256": cl.source.sha256,
@@ -113,6 +114,10 @@ def checklists_show(ctx: Context, checklist_id: str, as_json: bool) -> None:
                         "evidence": i.evidence.as_dict(),
                         "weight": i.weight,
                         "gate": i.gate,
+                        "severity": i.severity.value,
+                        "severity_reason": (
+                            i.severity_reason.as_dict() if i.severity_reason else None
+                        ),
                         "input": i.input.value,
                         "unit": i.unit.as_dict() if i.unit else None,
                         "choices": [{"value": c.value, **c.label.as_dict()} for c in i.choices],
@@ -126,13 +131,13 @@ def checklists_show(ctx: Context, checklist_id: str, as_json: bool) -> None:
         return
     click.echo(f"{found.title(lang)} ({found.id} v{found.version})\n{found.description(lang)}\n")
     echo_table(
-        ["item", "title", "w", "gate", "input", "when", "rule"],
+        ["item", "title", "w", "level", "input", "when", "rule"],
         [
             [
                 i.id,
                 i.title(lang),
                 i.weight,
-                "⛔" if i.gate else "",
+                {"gate": "⛔ gate", "critical": "! critical"}.get(i.severity.value, ""),
                 i.input.value,
                 " ".join(f"{k}={','.join(sorted(v))}" for k, v in i.when.items()),
                 i.rule.kind if i.rule else "",
@@ -173,7 +178,14 @@ def checklists_validate(ctx: Context, paths: tuple[Path, ...]) -> None:
     for file in files:
         try:
             source = read_source(file)
-            parse_scoring(source) if source.name == SCORING_FILE else parse_checklist(source)
+            if source.name == SCORING_FILE:
+                parse_scoring(source)
+            elif parse_checklist(source).file_format < 2:
+                click.echo(
+                    f"warning: {source.origin}: format 1 decides no severities (gate = true is "
+                    "read as a gate, every other item as standard); move it to format 2",
+                    err=True,
+                )
             sources.append(source)
         except ChecklistError as exc:
             problems.extend(exc.problems)

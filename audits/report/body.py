@@ -216,11 +216,31 @@ def _score_table(view: AuditView, audit_score: AuditScore) -> dict[str, Any]:
         "answered": audit_score.answered,
         "applicable": audit_score.applicable,
         "failed_gates": list(audit_score.failed_gates),
+        "critical_findings": list(audit_score.critical_findings),
+        "verdict_reasons": verdict_reasons_table(audit_score),
         "points": {result.value: settings.points[result] for result in settings.points},
         "recommended_at_least": settings.recommended_at_least,
         "conditional_at_least": settings.conditional_at_least,
         "sections": sections,
     }
+
+
+def verdict_reasons_table(audit_score: AuditScore) -> list[dict[str, Any]]:
+    """Why the verdict is what it is, one entry per reason: `kind` (failed_gate,
+    critical_failed, critical_open, incomplete, below_threshold, score), `label` and `line`
+    ({zh, en}: the label alone, and the label with the titles of the items it names), `items`
+    (item ids) and, for a critical finding, `caps_at` (the best verdict it allows)."""
+    reasons = []
+    for reason in audit_score.verdict_reasons:
+        entry: dict[str, Any] = {
+            "kind": reason.kind.value,
+            "label": bilingual(reason.label),
+            "line": {"zh": reason.line("zh"), "en": reason.line("en")},
+            "items": list(reason.items),
+        }
+        put(entry, "caps_at", reason.caps_at.value if reason.caps_at else None)
+        reasons.append(entry)
+    return reasons
 
 
 _STATIC: dict[int, tuple[Any, dict[str, dict[str, Any]]]] = {}
@@ -239,6 +259,7 @@ def _static_fields(checklists: Any) -> dict[str, dict[str, Any]]:
                 "title": bilingual(item.title),
                 "weight": item.weight,
                 "gate": item.gate,
+                "severity": item.severity.value,
             }
             for item in checklists.items()
         }
@@ -341,6 +362,19 @@ def _findings(view: AuditView, source: ReportSource) -> list[dict[str, Any]]:
         }
         put(entry, "note", answer.note if answer else None)
         found.append(entry)
+    for reason in view.score.verdict_reasons:
+        if reason.caps_at is None:
+            continue
+        for item_id, title in zip(reason.items, reason.titles, strict=True):
+            answer = view.answers.get(item_id)
+            entry = {"kind": reason.kind.value, "severity": "caps_verdict", "item": item_id}
+            entry["caps_at"] = reason.caps_at.value
+            entry["reason"] = {
+                "zh": f"{reason.label.zh}：{title.zh}",
+                "en": f"{reason.label.en}: {title.en}",
+            }
+            put(entry, "note", answer.note if answer else None)
+            found.append(entry)
     for section in view.score.sections:
         for item_score in section.items:
             item = item_score.item

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from vaudit.audits import __version__
+from vaudit.audits.report.body import verdict_reasons_table
 from vaudit.audits.report.format import (
     COMPARE_FORMAT,
     FORMAT_VERSION,
@@ -17,20 +18,33 @@ from vaudit.audits.report.format import (
     utc,
 )
 from vaudit.audits.report.source import ReportSource
+from vaudit.audits.scoring import Verdict
 from vaudit.audits.text import Text
+
+# Among complete audits without a failed gate, the better verdict ranks first.
+VERDICT_ORDER = (Verdict.RECOMMENDED, Verdict.CONDITIONAL, Verdict.NOT_RECOMMENDED)
 
 
 def build_comparison(
     sources: Sequence[ReportSource], *, generated_at: dt.datetime, generated_by: str
 ) -> dict[str, Any]:
     """One document for the final decision: ranking, verdicts, sections side by side, gates
-    and stages. Disqualified vendors rank last whatever their total."""
+    and stages. Disqualified vendors rank last whatever their total, incomplete ones before
+    them; among the rest the verdict ranks first (a critical finding that caps a high score
+    ranks it below a lower score without one), then the total."""
     if len(sources) < 2:
         raise ReportError("a comparison needs at least two audits")
 
-    def rank_key(source: ReportSource) -> tuple[int, int, float, str]:
+    def rank_key(source: ReportSource) -> tuple[int, int, int, float, str]:
         s = source.view.score
-        return (bool(s.failed_gates), s.completion < 1.0, -s.total, source.view.vendor.name)
+        order = VERDICT_ORDER.index(s.verdict) if s.verdict in VERDICT_ORDER else 0
+        return (
+            bool(s.failed_gates),
+            s.completion < 1.0,
+            order,
+            -s.total,
+            source.view.vendor.name,
+        )
 
     ranked = sorted(sources, key=rank_key)
     section_ids: list[str] = []
@@ -54,6 +68,8 @@ def build_comparison(
             "verdict": view.score.verdict.value,
             "completion": rounded(view.score.completion),
             "failed_gates": list(view.score.failed_gates),
+            "critical_findings": list(view.score.critical_findings),
+            "verdict_reasons": verdict_reasons_table(view.score),
         }
         put(entry, "stage", source.candidate.stage if source.candidate else None)
         put(entry, "selection", view.selection.name)

@@ -13,6 +13,9 @@ from typing import Any
 from vaudit.audits.present import percent, points
 from vaudit.audits.text import Lang, Text
 
+# Beside an item's title: a gate disqualifies, a critical item caps the verdict.
+SEVERITY_MARKS = {"gate": " ⛔", "critical": " ❗"}
+
 WORDS: dict[str, Text] = {
     "report": Text("供应商审核报告", "Vendor audit report"),
     "comparison": Text("供应商比较报告", "Vendor comparison"),
@@ -35,6 +38,7 @@ WORDS: dict[str, Text] = {
     "verdict": Text("结论", "Verdict"),
     "completion": Text("完成度", "Completion"),
     "gates": Text("未通过的一票否决项", "Failed gates"),
+    "why": Text("结论依据", "Why this verdict"),
     "evidence": Text("证据", "Evidence"),
     "proposal": Text("规则建议", "Rule proposal"),
     "overridden": Text("（审核员已推翻）", "(overridden by the auditor)"),
@@ -102,7 +106,12 @@ def render_markdown(body: Mapping[str, Any], digest: str, lang: Lang = "en") -> 
         f"{_title(score['verdict_label'], lang)} · {_w('completion', lang)} "
         f"{percent(score['completion'])}"
     )
-    if score["failed_gates"]:
+    # Reports exported before verdicts explained themselves have no reasons: show their gates.
+    reasons = score.get("verdict_reasons", [])
+    if reasons:
+        out += ["", f"{_w('why', lang)}:", ""]
+        out += [f"- {_title(r['line'], lang)}" for r in reasons]
+    elif score["failed_gates"]:
         out += ["", f"{_w('gates', lang)}: " + ", ".join(f"`{g}`" for g in score["failed_gates"])]
     out += ["", f"### {_w('sections', lang)}", ""]
     out += _table(
@@ -135,7 +144,7 @@ def render_markdown(body: Mapping[str, Any], digest: str, lang: Lang = "en") -> 
         if item["section"] != current:
             current = item["section"]
             out += ["", f"### {current}", ""]
-        mark = " ⛔" if item["gate"] else ""
+        mark = SEVERITY_MARKS.get(item.get("severity") or ("gate" if item["gate"] else ""), "")
         result = item.get("result", "—" if item["applicable"] else "n/a")
         out.append(f"- **{_title(item['title'], lang)}**{mark} `{item['id']}`: {result}")
         if "value" in item:
@@ -177,6 +186,7 @@ def render_comparison_markdown(body: Mapping[str, Any], digest: str, lang: Lang 
             _w("completion", lang),
             _w("stage", lang),
             _w("gates", lang),
+            _w("why", lang),
         ],
         [
             [
@@ -187,6 +197,7 @@ def render_comparison_markdown(body: Mapping[str, Any], digest: str, lang: Lang 
                 percent(v["completion"]),
                 v.get("stage", ""),
                 v["failed_gates"],
+                "; ".join(_title(r["line"], lang) for r in v.get("verdict_reasons", [])),
             ]
             for v in vendors
         ],

@@ -14,6 +14,7 @@ from pathlib import Path
 import vaudit.audits.service.answers as answers
 import vaudit.audits.service.evidence as evidence
 import vaudit.audits.service.follow_ups as follow_ups
+import vaudit.audits.service.funnel as funnel
 import vaudit.audits.service.integrity as integrity
 import vaudit.audits.service.lifecycle as lifecycle
 import vaudit.audits.service.lookups as lookups
@@ -132,9 +133,28 @@ class Service:
         selections.remove_candidate(self, selection_ref, vendor_ref)
 
     def move_stage(
-        self, selection_ref: str | int, vendor_ref: str | int, stage: str, reason: str | None = None
+        self,
+        selection_ref: str | int,
+        vendor_ref: str | int,
+        stage: str,
+        reason: str | None = None,
+        override: str | None = None,
     ) -> Candidate:
-        return selections.move_stage(self, selection_ref, vendor_ref, stage, reason)
+        return selections.move_stage(self, selection_ref, vendor_ref, stage, reason, override)
+
+    def funnel(self, selection_ref: str | int) -> funnel.Funnel:
+        return funnel.funnel(self, selection_ref)
+
+    def set_funnel_targets(self, selection_ref: str | int, targets: dict[str, int]) -> None:
+        funnel.set_targets(self, selection_ref, targets)
+
+    def name_finalists(
+        self,
+        selection_ref: str | int,
+        primary_ref: str | int,
+        backup_ref: str | int | None = None,
+    ) -> None:
+        funnel.name_finalists(self, selection_ref, primary_ref, backup_ref)
 
     # ------------------------------------------------------------------ read models
 

@@ -216,8 +216,8 @@ def summaries(ctx: ServiceContext) -> list[AuditSummary]:
 def home_rows(ctx: ServiceContext) -> list[HomeRow]:
     """Every audit, and every vendor without one, for the home table: one joined query.
 
-    Scores come from the audit row's cache; an audit written before the cache existed is
-    scored here from its answers (and not written back: reading never writes).
+    Scores come from the audit row's cache; an audit written before the cache (or its
+    reasons) existed is scored here from its answers (and not written back: reading never writes).
     """
     a, v, s, c = (table_of(m) for m in (Audit, Vendor, Selection, Candidate))
     query = (
@@ -236,6 +236,7 @@ def home_rows(ctx: ServiceContext) -> list[HomeRow]:
             a.c.updated_at,
             a.c.started_by,
             a.c.previous_id,
+            a.c.verdict_reasons,
         )
         .select_from(v)
         .outerjoin(a, a.c.vendor_id == v.c.id)
@@ -246,7 +247,11 @@ def home_rows(ctx: ServiceContext) -> list[HomeRow]:
     with ctx.store.read() as session:
         raw = session.connection().execute(query).all()
     rows = [HomeRow(*tuple(r)) for r in raw]
-    uncached = {r.audit_id for r in rows if r.audit_id is not None and r.verdict is None}
+    uncached = {
+        r.audit_id
+        for r in rows
+        if r.audit_id is not None and (r.verdict is None or r.reasons is None)
+    }
     if uncached:
         by_id = {x.audit.id: x.score for x in summaries(ctx) if x.audit.id in uncached}
         rows = [r if r.audit_id not in by_id else r.with_score(by_id[r.audit_id]) for r in rows]

@@ -9,7 +9,7 @@ from vaudit.audits.models import Answer, Audit
 from vaudit.audits.rows import row_id
 from vaudit.audits.rules import Result
 from vaudit.audits.scenario import Scenario
-from vaudit.audits.scoring import AuditScore, score
+from vaudit.audits.scoring import AuditScore, cached_reasons, score
 from vaudit.audits.service.snapshots import SnapshotCache
 
 
@@ -33,6 +33,7 @@ def cache_score(
     audit.score_total = audit_score.total
     audit.completion = audit_score.completion
     audit.verdict = audit_score.verdict.value
+    audit.verdict_reasons = cached_reasons(audit_score)
     audit.answered_count = audit_score.answered
     audit.applicable_count = audit_score.applicable
     session.add(audit)

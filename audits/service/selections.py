@@ -12,6 +12,7 @@ from vaudit.audits.rows import row_id
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.service.context import ServiceContext
 from vaudit.audits.service.errors import AuditError, NotFound
+from vaudit.audits.service.funnel import check_override
 from vaudit.audits.service.lookups import candidate_of, selection_by_ref, vendor_by_ref
 
 NAME_MAX = 200
@@ -124,7 +125,10 @@ def move_stage(
     vendor_ref: str | int,
     stage: str,
     reason: str | None = None,
+    override: str | None = None,
 ) -> Candidate:
+    """Move a candidate to a stage; a disqualified vendor goes past screening only with an
+    `override` note, kept on the candidate and in the event."""
     try:
         target = Stage(stage)
     except ValueError:
@@ -132,17 +136,23 @@ def move_stage(
             f"unknown stage {stage!r}; one of {', '.join(s.value for s in Stage)}"
         ) from None
     reason = (reason or "").strip() or None
+    override = (override or "").strip() or None
     if target is Stage.REJECTED and not reason:
         raise AuditError("rejecting a candidate needs a reason")
     with ctx.store.write() as session:
         selection = selection_by_ref(session, selection_ref)
         vendor = vendor_by_ref(session, vendor_ref)
         candidate = _existing_candidate(session, selection, vendor)
-        if candidate.stage == target and candidate.reason == reason:
+        note = check_override(ctx, session, selection, vendor, target, override)
+        if (candidate.stage, candidate.reason, candidate.override_note) == (target, reason, note):
             return candidate
-        before = {"stage": candidate.stage, "reason": candidate.reason}
+        # "override" appears in the event only where there is one (older events have none).
+        before: dict[str, str | None] = {"stage": candidate.stage, "reason": candidate.reason}
+        if candidate.override_note:
+            before["override"] = candidate.override_note
         candidate.stage = target
         candidate.reason = reason
+        candidate.override_note = note
         candidate.stage_changed_at = utcnow()
         candidate.stage_changed_by = ctx.actor
         session.add(candidate)
@@ -156,6 +166,7 @@ def move_stage(
             after={
                 "stage": target.value,
                 "reason": reason,
+                **({"override": note} if note else {}),
                 "selection": selection.id,
                 "vendor": vendor.id,
             },

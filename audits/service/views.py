@@ -19,7 +19,7 @@ from vaudit.audits.models import (
 )
 from vaudit.audits.rules import Proposal, Result
 from vaudit.audits.scenario import Scenario
-from vaudit.audits.scoring import AuditScore
+from vaudit.audits.scoring import AuditScore, cached_reasons
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,7 @@ class HomeRow:
     updated_at: dt.datetime | None
     auditor: str | None
     previous_id: int | None
+    reasons: str | None = None  # the cached verdict's reasons (scoring.cached_reasons)
 
     def with_score(self, audit_score: AuditScore) -> HomeRow:
         return replace(
@@ -89,4 +90,5 @@ class HomeRow:
             completion=audit_score.completion,
             score=audit_score.total,
             verdict=audit_score.verdict.value,
+            reasons=cached_reasons(audit_score),
         )

@@ -158,13 +158,14 @@ def _write(folder: Path, name: str, text: str) -> None:
 def test_user_file_with_higher_version_replaces_shipped(tmp_path: Path) -> None:
     shipped = load_checklists()
     billing = next(cl for cl in shipped.checklists if cl.id == "billing")
-    text = billing.source.text.replace("version = 1", "version = 2", 1)
+    higher = billing.version + 1
+    text = billing.source.text.replace(f"version = {billing.version}", f"version = {higher}", 1)
     first = billing.items[0]
     text = text.replace(first.title.en, "Replaced title", 1)
     _write(tmp_path / "user", "my-billing.toml", text)
     loaded = load_checklists([tmp_path / "user"])
     replaced = next(cl for cl in loaded.checklists if cl.id == "billing")
-    assert replaced.version == 2 and replaced.items[0].title.en == "Replaced title"
+    assert replaced.version == higher and replaced.items[0].title.en == "Replaced title"
     assert replaced.source.origin.endswith("my-billing.toml")
 
 
@@ -172,7 +173,7 @@ def test_user_file_with_same_version_is_ignored_with_a_warning(tmp_path: Path) -
     billing = next(cl for cl in load_checklists().checklists if cl.id == "billing")
     _write(tmp_path / "user", "billing.toml", billing.source.text)
     loaded = load_checklists([tmp_path / "user"])
-    assert any("does not replace version 1" in w for w in loaded.warnings)
+    assert any(f"does not replace version {billing.version}" in w for w in loaded.warnings)
 
 
 def test_user_checklist_adds_a_section_with_the_default_weight(tmp_path: Path) -> None:

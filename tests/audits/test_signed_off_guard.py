@@ -105,10 +105,19 @@ def test_upgrading_a_0007_database_guards_its_signed_off_audits_and_keeps_the_ch
 ) -> None:
     store = open_store(str(db_path))
     audit = signed_off_audit(Service(store, "alice", checklists=mini_set, today=TODAY))
-    # Take the file back to what 0007 left: no guard, no db_user column.
+    # Take the file back to what 0007 left: no guard, no db_user column (nor the later
+    # verdicts_reasons_funnel columns).
     with store.engine.begin() as conn:
         drop_guards(conn)
         conn.exec_driver_sql("ALTER TABLE event DROP COLUMN db_user")
+        for table, column in (
+            ("audit", "verdict_reasons"),
+            ("selection", "funnel_targets"),
+            ("selection", "primary_vendor_id"),
+            ("selection", "backup_vendor_id"),
+            ("candidate", "override_note"),
+        ):
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")
     store.dispose()
 

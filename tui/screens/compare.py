@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from vaudit.audits.rows import row_id
+from vaudit.audits.scoring import Verdict, cached_reasons, reasons_summary
 from vaudit.tui.messages import StageMoved
 from vaudit.tui.screens.base import AppScreen
 from vaudit.tui.widgets.format import result_glyph, stage_name, verdict_text
@@ -154,6 +155,17 @@ class CompareScreen(AppScreen):
                 tuple(len(v.score.failed_gates) for v in views),
             )
         )
+        rows.append(
+            Row(
+                "why",
+                RichText(self.t("Why this verdict"), style="bold"),
+                [
+                    RichText(reasons_summary(cached_reasons(v.score), lang) or "—", style="red")
+                    for v in views
+                ],
+                tuple(len(v.score.critical_findings) + len(v.score.failed_gates) for v in views),
+            )
+        )
         for checklist in views[0].checklists.checklists:
             sections = [v.score.section(checklist.id) for v in views]
             values = [s.score if s and s.score is not None else None for s in sections]
@@ -191,6 +203,8 @@ class CompareScreen(AppScreen):
                         cell.stylize("bold reverse")
                     if item.gate and result == "fail":
                         cell = RichText("✘ ⛔", style="bold white on red")
+                    elif item.critical and result in ("fail", "partial"):
+                        cell = RichText(f"{cell.plain} ❗", style="bold red")
                     if not item.applies_to(view.scenario):
                         cell = RichText("○", style="dim")
                     cells.append(cell)
@@ -288,6 +302,9 @@ class CompareScreen(AppScreen):
         view = self._cursor_view()
         if view is None:
             return
+        if view.score.verdict is Verdict.DISQUALIFIED and stage != "screening":
+            self._override(view, stage)
+            return
         if self.stages.get(row_id(view.audit)) != "rejected":
             self._move(view, stage, None)
             return
@@ -308,6 +325,24 @@ class CompareScreen(AppScreen):
             decided,
         )
 
+    def _override(self, view: AuditView, stage: str) -> None:
+        """A disqualified vendor goes past screening only with a note saying why (recorded)."""
+        from vaudit.tui.screens.dialogs import TextDialog
+
+        def note_given(note: str | None) -> None:
+            if note:
+                self._move(view, stage, None, override=note)
+
+        gates = ", ".join(view.score.failed_gates)
+        self.app.push_screen(
+            TextDialog(
+                self.t("Override: why move a disqualified vendor on?"),
+                f"{view.vendor.name} ({gates})",
+                required=True,
+            ),
+            note_given,
+        )
+
     def action_reject(self) -> None:
         from vaudit.tui.screens.dialogs import TextDialog
 
@@ -324,13 +359,15 @@ class CompareScreen(AppScreen):
             reason_given,
         )
 
-    def _move(self, view: AuditView, stage: str, reason: str | None) -> None:
+    def _move(
+        self, view: AuditView, stage: str, reason: str | None, override: str | None = None
+    ) -> None:
         service = self.app.service
         assert service is not None
         selection_id, vendor_id = row_id(view.selection), row_id(view.vendor)
         vendor_name = view.vendor.name
         self.app.writer.submit(
-            lambda: service.move_stage(selection_id, vendor_id, stage, reason),
+            lambda: service.move_stage(selection_id, vendor_id, stage, reason, override),
             self,
             done=lambda _: StageMoved(vendor_name, stage),
         )

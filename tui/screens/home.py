@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from vaudit.audits.present import percent, points
 from vaudit.audits.rows import row_id
+from vaudit.audits.scoring import reasons_summary
 from vaudit.tui.messages import AuditStarted, SelectionAdded, ServiceFailed, ServiceReady
 from vaudit.tui.screens.base import AppScreen
 from vaudit.tui.widgets.format import stage_name, status_name, verdict_text, when
@@ -38,6 +39,8 @@ COLUMNS: tuple[tuple[str, int, Callable[[HomeRow], Any]], ...] = (
     ("Done", 4, lambda r: r.completion if r.completion is not None else -1),
     ("Score", 5, lambda r: r.score if r.score is not None else -1),
     ("Verdict", 15, lambda r: r.verdict or ""),
+    # What holds the verdict down: failed gates, critical findings (counts; details on the audit).
+    ("Why", 18, lambda r: r.reasons or ""),
     ("Changed", 11, lambda r: r.updated_at.isoformat() if r.updated_at else ""),
     ("Auditor", 8, lambda r: r.auditor or ""),
 )
@@ -217,10 +220,29 @@ class HomeScreen(AppScreen):
         self.query_one("#expiring", Static).update(RichText("\n").join(lines))
 
     def _render_funnels(self) -> None:
+        from vaudit.audits.service.funnel import STEPS, targets_of
+
         lines = [f"[b]{self.t('Selections')}[/b]"]
+        names = {r.vendor_id: r.vendor_name for r in self.rows}
         for selection, counts in self.funnel_data:
+            # Reached / target per step of the funnel (30 → 5 → 2 unless the selection says).
+            targets = targets_of(selection)
+            steps = " → ".join(
+                f"{stage_name(step, self.app.lang)} "
+                f"{sum(counts.get(st.value, 0) for st in stages)}/{targets[step]}"
+                for step, stages in STEPS.items()
+            )
+            rejected = counts.get("rejected", 0)
+            finalists = [
+                f"{self.t(label)}: {_escape(names[vendor_id])}"
+                for label, vendor_id in (
+                    ("Primary", selection.primary_vendor_id),
+                    ("Backup", selection.backup_vendor_id),
+                )
+                if vendor_id in names
+            ]
             parts = " · ".join(
-                f"{stage_name(stage, self.app.lang)} {counts.get(stage, 0)}" for stage in STAGES
+                [steps, f"{stage_name('rejected', self.app.lang)} {rejected}", *finalists]
             )
             lines.append(f"[b]{_escape(selection.name)}[/b]  {parts}")
         if len(lines) == 1:
@@ -241,6 +263,7 @@ class HomeScreen(AppScreen):
                 row.status or "",
                 row.verdict or "",
                 verdict_text(row.verdict, lang).plain,
+                reasons_summary(row.reasons, lang),
                 row.auditor or "",
                 f"#{row.audit_id}" if row.audit_id else "",
             ]
@@ -286,6 +309,7 @@ class HomeScreen(AppScreen):
                     "",
                     "",
                     "",
+                    "",
                 ]
                 table.add_row(*cells, key=_key(row))
                 continue
@@ -302,6 +326,7 @@ class HomeScreen(AppScreen):
                 percent(row.completion, blank=""),
                 points(row.score, blank=""),
                 verdict_text(row.verdict, lang),
+                RichText(reasons_summary(row.reasons, lang), style="red"),
                 when(row.updated_at),
                 row.auditor or "",
                 key=_key(row),

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from vaudit.audits.models import Audit
     from vaudit.audits.scoring import AuditScore
     from vaudit.audits.service import AuditView
+    from vaudit.audits.text import Lang
     from vaudit.tui.app import VauditApp
 
 
@@ -42,8 +43,29 @@ class AuditHeader(Words, Static):
                 "  ·  ",
                 f"{self.t('Completion')} {score.answered}/{score.applicable} "
                 f"({percent(score.completion)})",
+                "\n",
+                (f"{self.t('Why')}: ", "bold"),
+                *_reason_parts(score, lang),
             )
         )
+
+
+# How each kind of reason reads: what disqualifies or caps stands out.
+REASON_STYLES = {
+    "failed_gate": "bold red",
+    "critical_failed": "red",
+    "critical_open": "yellow",
+    "below_threshold": "yellow",
+}
+
+
+def _reason_parts(score: AuditScore, lang: Lang) -> list[str | tuple[str, str]]:
+    parts: list[str | tuple[str, str]] = []
+    for n, reason in enumerate(score.verdict_reasons):
+        if n:
+            parts.append("  ·  ")
+        parts.append((reason.line(lang), REASON_STYLES.get(reason.kind.value, "")))
+    return parts
 
 
 class ReadOnlyBanner(Words, Static):
