@@ -76,6 +76,9 @@ class Item:
     choices: tuple[Choice, ...] = ()
     when: Mapping[str, frozenset[str]] = field(default_factory=dict)
     rule: RuleSpec | None = None
+    # The vendor fact the item asks for (item_facts.ITEM_FACTS): shown as its value, and
+    # written back when a value is typed into the item.
+    fact: str | None = None
 
     def applies_to(self, scenario: Scenario) -> bool:
         return scenario.matches(dict(self.when))

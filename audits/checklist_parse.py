@@ -27,6 +27,7 @@ from vaudit.audits.checklist_model import (
     Section,
     Source,
 )
+from vaudit.audits.item_facts import ITEM_FACTS
 from vaudit.audits.rules import RULES, Result
 from vaudit.audits.scenario import CONDITION_VOCABULARY
 from vaudit.audits.text import LANGS, Text
@@ -143,6 +144,10 @@ ITEM_KEYS = {
     "choices",
     "when",
     "rule",
+    "fact",
+    # The severity model's keys (a level and its reason), read by the scoring that knows them.
+    "severity",
+    "severity_reason",
 }
 
 
@@ -206,6 +211,7 @@ def _parse_item(
     choices = _parse_choices(c, raw, item_id, input_kind)
     when = _parse_when(c, raw.get("when"), item_id)
     rule = _parse_rule(c, raw.get("rule"), item_id, input_kind)
+    fact = _parse_fact(c, raw.get("fact"), item_id, input_kind, choices)
 
     if (
         not ok
@@ -217,7 +223,7 @@ def _parse_item(
         or not isinstance(weight, int)
     ):
         return None
-    if "rule" in raw and rule is None:
+    if ("rule" in raw and rule is None) or ("fact" in raw and fact is None):
         return None
     return Item(
         id=item_id,
@@ -233,7 +239,33 @@ def _parse_item(
         choices=choices,
         when=when,
         rule=rule,
+        fact=fact,
     )
+
+
+def _parse_fact(
+    c: _Collector,
+    raw: Any,
+    item_id: str,
+    input_kind: InputKind | None,
+    choices: tuple[Choice, ...],
+) -> str | None:
+    """The vendor fact an item asks for: a known one, carried by the item's input."""
+    if raw is None:
+        return None
+    spec = ITEM_FACTS.get(raw) if isinstance(raw, str) else None
+    if spec is None:
+        c.add(f"unknown fact {raw!r}; known: {', '.join(ITEM_FACTS)}", item_id, "fact")
+        return None
+    if input_kind is not None and input_kind is not spec.input:
+        c.add(f"fact '{raw}' needs input = \"{spec.input.value}\"", item_id, "fact")
+        return None
+    if spec.choices and {ch.value for ch in choices} != spec.choices:
+        c.add(
+            f"fact '{raw}' takes the choices {', '.join(sorted(spec.choices))}", item_id, "fact"
+        )
+        return None
+    return raw
 
 
 def _parse_choices(
