@@ -261,11 +261,9 @@ def _parse_fact(
         c.add(f"fact '{raw}' needs input = \"{spec.input.value}\"", item_id, "fact")
         return None
     if spec.choices and {ch.value for ch in choices} != spec.choices:
-        c.add(
-            f"fact '{raw}' takes the choices {', '.join(sorted(spec.choices))}", item_id, "fact"
-        )
+        c.add(f"fact '{raw}' takes the choices {', '.join(sorted(spec.choices))}", item_id, "fact")
         return None
-    return raw
+    return spec.name
 
 
 def _parse_choices(

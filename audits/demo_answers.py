@@ -18,6 +18,7 @@ from vaudit.audits.rules.channel import VALUE_FALLBACK
 from vaudit.audits.scoring import Verdict
 from vaudit.audits.service import AuditError, Service
 
+
 def value_for(item: Item, goal: Result, today: dt.date, rng: random.Random) -> str | None:
     """A value for `item` that makes its rule propose `goal` (or a plausible value without rule)."""
     rule = item.rule

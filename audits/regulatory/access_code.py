@@ -244,9 +244,7 @@ def check_codes(
             warned("access_code.none", "未提供接入代码，无法核对。", "No access code to check.")
         )
     for code in unique:
-        findings.extend(
-            _check_one(code, coverage, resold_to_third_parties, licence, licence_known)
-        )
+        findings.extend(_check_one(code, coverage, resold_to_third_parties, licence, licence_known))
     classes = [c for c in map(classify_code, unique) if c is not None]
     findings.extend(_same_type(classes))
     return Report(tuple(findings))

@@ -262,9 +262,7 @@ def check_reclamation(
                 "codes under art. 38 of the numbering resource measures",
             )
         )
-    findings.extend(
-        _licence_grounds(licence_revoked, annual_report_year, licence_issued_on, today)
-    )
+    findings.extend(_licence_grounds(licence_revoked, annual_report_year, licence_issued_on, today))
     if not records:
         findings.append(
             warned("code_reclamation.none", "未记录任何接入代码", "no access code is recorded")

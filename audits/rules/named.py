@@ -156,8 +156,7 @@ def _preconditions_1069(ctx: RuleContext) -> Proposal | None:
                 failed(
                     "1069.licence",
                     f"许可证 {number.text} 为省级许可，1069 码号需全国（跨地区）SP 许可",
-                    f"licence {number.text} is provincial; a 1069 code needs a national SP "
-                    "licence",
+                    f"licence {number.text} is provincial; a 1069 code needs a national SP licence",
                 )
             )
         elif not sms:
@@ -267,8 +266,10 @@ def _registered_capital(ctx: RuleContext) -> Proposal | None:
         number and number.cross_regional
     )
     floor_wan = int(ctx.params["national_min_wan" if national else "provincial_min_wan"])
-    where = Text("全国或跨省经营", "national or cross-province") if national else Text(
-        "省内经营", "one province"
+    where = (
+        Text("全国或跨省经营", "national or cross-province")
+        if national
+        else Text("省内经营", "one province")
     )
     capital = facts.get("registered_capital_yuan")
     if not isinstance(capital, int) and ctx.value is not None and not isinstance(ctx.value, str):

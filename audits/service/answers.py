@@ -7,12 +7,12 @@ from typing import Any
 from sqlmodel import Session, select
 
 from vaudit.audits import events
+from vaudit.audits.item_facts import fact_fields, fact_value
 from vaudit.audits.models import ANSWER_FIELDS, Answer, Vendor, utcnow
 from vaudit.audits.rows import row_id
 from vaudit.audits.rules import RULES, Result
 from vaudit.audits.service.context import ServiceContext
 from vaudit.audits.service.errors import AuditError, StaleWrite
-from vaudit.audits.item_facts import fact_fields, fact_value
 from vaudit.audits.service.facts import channel_facts, propose, rule_facts, vendor_facts
 from vaudit.audits.service.lookups import audit_item, writable_audit
 from vaudit.audits.service.score_cache import cache_score

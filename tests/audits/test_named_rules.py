@@ -182,7 +182,11 @@ def test_licence_cross_regional_checks_the_category(
     number: str, scope: str | None, expected: Result, says: str
 ) -> None:
     proposal = evaluate(
-        "licence_cross_regional", {}, None, TODAY, {"licence_number": number, "licence_scope": scope}
+        "licence_cross_regional",
+        {},
+        None,
+        TODAY,
+        {"licence_number": number, "licence_scope": scope},
     )
     assert proposal is not None and proposal.result is expected and says in proposal.reason.en
 

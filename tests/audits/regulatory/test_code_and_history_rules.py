@@ -199,9 +199,7 @@ def test_codes_against_the_licence_they_are_held_under(
     licence: str, code: str, expected: Result, says: str
 ) -> None:
     facts = stored(access_codes=code)
-    proposal = propose(
-        "access_codes_cover", **facts, licence_number=licence, coverage="provincial"
-    )
+    proposal = propose("access_codes_cover", **facts, licence_number=licence, coverage="provincial")
     assert proposal.result is expected and says in proposal.reason.en, proposal
 
 
@@ -288,7 +286,9 @@ def test_reclamation_grounds() -> None:
     assert report.level is Level.FAIL  # unused since allocation in 2020
     quiet = [CodeRecord("10690123", None, ("mobile",), None, "unused")]
     report = check_reclamation(quiet, TODAY, **known)  # type: ignore[arg-type]
-    assert report.level is Level.WARN and "last use is not recorded" in report.findings[0].message.en
+    assert (
+        report.level is Level.WARN and "last use is not recorded" in report.findings[0].message.en
+    )
     ended = [CodeRecord("10690123", D(2020, 1, 1), ("mobile",), D(2026, 1, 1), "active")]
     report = check_reclamation(ended, TODAY, **known)  # type: ignore[arg-type]
     assert report.level is Level.FAIL and "beyond its term" in report.findings[0].message.en
