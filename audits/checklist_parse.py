@@ -30,6 +30,7 @@ from vaudit.audits.checklist_model import (
     Severity,
     Source,
 )
+from vaudit.audits.item_facts import ITEM_FACTS
 from vaudit.audits.rules import RULES, Result
 from vaudit.audits.scenario import CONDITION_VOCABULARY
 from vaudit.audits.text import LANGS, Text
@@ -147,6 +148,7 @@ ITEM_KEYS = {
     "choices",
     "when",
     "rule",
+    "fact",
 }
 
 
@@ -221,6 +223,7 @@ def _parse_item(
     choices = _parse_choices(c, raw, item_id, input_kind)
     when = _parse_when(c, raw.get("when"), item_id)
     rule = _parse_rule(c, raw.get("rule"), item_id, input_kind)
+    fact = _parse_fact(c, raw.get("fact"), item_id, input_kind, choices)
 
     if (
         not ok
@@ -233,7 +236,7 @@ def _parse_item(
         or severity is None
     ):
         return None
-    if "rule" in raw and rule is None:
+    if ("rule" in raw and rule is None) or ("fact" in raw and fact is None):
         return None
     return Item(
         id=item_id,
@@ -250,6 +253,7 @@ def _parse_item(
         when=when,
         rule=rule,
         severity_reason=severity_reason,
+        fact=fact,
     )
 
 
@@ -276,6 +280,29 @@ def _parse_severity(
             c.add(f"severity must be one of: {allowed}", item_id, "severity")
     reason = _text(c, raw, "severity_reason", item_id)
     return (severity, reason) if reason is not None else (None, None)
+
+
+def _parse_fact(
+    c: _Collector,
+    raw: Any,
+    item_id: str,
+    input_kind: InputKind | None,
+    choices: tuple[Choice, ...],
+) -> str | None:
+    """The vendor fact an item asks for: a known one, carried by the item's input."""
+    if raw is None:
+        return None
+    spec = ITEM_FACTS.get(raw) if isinstance(raw, str) else None
+    if spec is None:
+        c.add(f"unknown fact {raw!r}; known: {', '.join(ITEM_FACTS)}", item_id, "fact")
+        return None
+    if input_kind is not None and input_kind is not spec.input:
+        c.add(f"fact '{raw}' needs input = \"{spec.input.value}\"", item_id, "fact")
+        return None
+    if spec.choices and {ch.value for ch in choices} != spec.choices:
+        c.add(f"fact '{raw}' takes the choices {', '.join(sorted(spec.choices))}", item_id, "fact")
+        return None
+    return spec.name
 
 
 def _parse_choices(

@@ -8,7 +8,6 @@ import datetime as dt
 import random
 import struct
 import zlib
-from collections.abc import Callable
 from decimal import Decimal
 
 from vaudit.audits.checklist import Item
@@ -18,21 +17,6 @@ from vaudit.audits.rules import Result
 from vaudit.audits.rules.channel import VALUE_FALLBACK
 from vaudit.audits.scoring import Verdict
 from vaudit.audits.service import AuditError, Service
-
-# Value hooks: where an item asks for a fact the vendor record holds, use the vendor's fact so
-# the demo reads consistently (filled per item id; anything else gets a value matching the goal).
-FACT_VALUES: dict[str, Callable[[dict[str, str]], str | None]] = {
-    "qualification.licence.validity": lambda facts: facts.get("licence_expiry"),
-    "operating_history.registration.founded": lambda facts: facts.get("founded_on"),
-    "operating_history.registration.first_contract": lambda facts: facts.get("first_contract_on"),
-    "qualification.security.mlps_level": lambda facts: facts.get("mlps_level"),
-    "qualification.security.evaluation_report": lambda facts: facts.get("mlps_report_on"),
-    "operating_history.registration.capital": lambda facts: (
-        facts["registered_capital_yuan"].removesuffix("万")
-        if facts.get("registered_capital_yuan", "").endswith("万")
-        else None
-    ),
-}
 
 
 def value_for(item: Item, goal: Result, today: dt.date, rng: random.Random) -> str | None:
@@ -150,12 +134,14 @@ def answer_audit(
             if gate_done:
                 goal = Result.PASS
             gate_done = True
-        hook = FACT_VALUES.get(item.id)
-        value = (hook(vendor.facts) if hook else None) or value_for(item, goal, today, rng)
+        # An item that asks for a vendor fact takes it as the vendor records it (typing a value
+        # would rewrite the vendor's record); with nothing recorded it is answered like the rest.
+        recorded = item.fact is not None and item.id in view.fact_values
+        value = None if recorded else value_for(item, goal, today, rng)
         if item.input.value == "none":
             value = None
         proposes = item.rule is not None and VALUE_FALLBACK.get(item.rule.kind, "") is not None
-        result = "auto" if proposes and value is not None else goal.value
+        result = "auto" if proposes and (value is not None or recorded) else goal.value
         if item.id in profile.critical_findings:
             # The finding the profile names is the auditor's word (a yes/no value cannot say
             # "partial"), recorded with its note.

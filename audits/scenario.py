@@ -49,6 +49,9 @@ class Scenario:
     coverage: str = Coverage.NATIONAL.value
     message_kinds: frozenset[str] = field(default_factory=lambda: frozenset({"verification"}))
     monthly_volume: int | None = None
+    # The enterprise buys from domestic-funded vendors only: a foreign-invested (合字) licence
+    # then fails instead of warning.
+    domestic_only: bool = False
 
     def __post_init__(self) -> None:
         if self.industry not in INDUSTRIES:
@@ -78,16 +81,15 @@ class Scenario:
         return True
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "industry": self.industry,
-                "coverage": str(self.coverage),
-                "message_kinds": sorted(self.message_kinds),
-                "monthly_volume": self.monthly_volume,
-            },
-            sort_keys=True,
-            ensure_ascii=False,
-        )
+        data: dict[str, object] = {
+            "industry": self.industry,
+            "coverage": str(self.coverage),
+            "message_kinds": sorted(self.message_kinds),
+            "monthly_volume": self.monthly_volume,
+        }
+        if self.domestic_only:  # written only when set, so existing scenarios keep their text
+            data["domestic_only"] = True
+        return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> Scenario:
@@ -97,4 +99,5 @@ class Scenario:
             coverage=data["coverage"],
             message_kinds=frozenset(data["message_kinds"]),
             monthly_volume=data.get("monthly_volume"),
+            domestic_only=bool(data.get("domestic_only", False)),
         )

@@ -87,6 +87,7 @@ ZH: dict[str, str] = {
     "Clear": "清除",
     "Accept": "采纳建议",
     "Value": "填写值",
+    "the vendor's recorded fact": "服务商资料中的记录",
     "Note": "备注",
     "Evidence": "证据",
     "Add file": "添加文件",

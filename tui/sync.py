@@ -159,6 +159,17 @@ class AuditSync:
                 return item.id
         return None
 
+    def shown_value(self, item_id: str) -> str | None:
+        """The value the item shows: the vendor's recorded fact for an item that asks for one,
+        else the answer's value."""
+        answer = self.answers.get(item_id)
+        stored = answer.value if answer else None
+        if self.view is None:
+            return stored
+        if self.view.audit.status == "signed_off":
+            return stored
+        return self.view.fact_values.get(item_id, stored)
+
     def proposal(self, item_id: str, lang: Lang) -> tuple[str | None, str]:
         """The rule's proposal for an item and its reason. A rule over the vendor's facts
         proposes from the facts as they are now (what `y` will record); a rule over the value

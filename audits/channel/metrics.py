@@ -346,5 +346,9 @@ def channel_facts(session: Session, audit_id: int) -> dict[str, Any]:
         latest = latest or summary
         rate = summary["overall"]["arrival_rate"]
         if run.time_slot not in by_slot and rate is not None:
-            by_slot[run.time_slot] = {"run": run.id, "arrival_rate": rate}
+            by_slot[run.time_slot] = {
+                "run": run.id,
+                "arrival_rate": rate,
+                "started_at": run.started_at.isoformat(),
+            }
     return {"channel": {"latest": latest, "by_slot": by_slot, "failover": fault}}

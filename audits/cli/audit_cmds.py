@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from vaudit.audits.cli.audit_json import score_json, summary_json, view_json
+from vaudit.audits.cli.audit_json import current_proposal, score_json, summary_json, view_json
 from vaudit.audits.cli.group import Context, cli, pass_context
 from vaudit.audits.cli.output import echo_json, echo_table, fields
 from vaudit.audits.present import percent, points
@@ -151,9 +151,11 @@ def audits_show(ctx: Context, audit: int, item_id: str | None, as_json: bool) ->
                 else (answer.result if answer and answer.result else "")
             )
             mark = RESULT_GLYPHS.get(answer.result if answer else None, "·")
-            proposal = answer.proposed_result if answer and answer.proposed_result else ""
+            current = current_proposal(view, s.item.id)
+            proposal = current["result"] if current else ""
             if answer and answer.overridden:
                 proposal += " (overridden)"
+            reason = _short(current["reason"][lang]) if current else ""
             rows.append(
                 [
                     mark,
@@ -162,11 +164,21 @@ def audits_show(ctx: Context, audit: int, item_id: str | None, as_json: bool) ->
                     SEVERITY_MARKS[s.item.severity.value],
                     s.item.weight,
                     result,
-                    answer.value if answer else "",
+                    view.shown_value(s.item.id) or "",
                     proposal,
+                    reason,
                 ]
             )
-        echo_table(["", "item", "title", "gate", "w", "result", "value", "rule"], rows, right=[4])
+        echo_table(
+            ["", "item", "title", "gate", "w", "result", "value", "rule", "reason"], rows, right=[4]
+        )
+
+
+REASON_SHOWN = 60  # characters of a proposal's reason in the table; --item shows it whole
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= REASON_SHOWN else text[: REASON_SHOWN - 1] + "…"
 
 
 def _severity_line(item: Any, lang: Any) -> str:
@@ -192,7 +204,7 @@ def _show_item(ctx: Context, view: Any, item_id: str, as_json: bool) -> None:
         echo_json(data)
         return
     lang = ctx.lang
-    reason = data["proposal_reason"][lang] if data["proposal_reason"] else ""
+    current = data["proposal"]
     pairs = [
         ("item", item.id),
         ("title", item.title(lang)),
@@ -211,9 +223,10 @@ def _show_item(ctx: Context, view: Any, item_id: str, as_json: bool) -> None:
         ),
         ("rule", f"{item.rule.kind} {dict(item.rule.params)}" if item.rule else ""),
         ("result", data["result"]),
-        ("value", data["value"]),
+        ("value", data["shown_value"]),
+        ("fact", f"vendor's {data['fact']} (a value typed here updates it)" if item.fact else ""),
         ("note", data["note"]),
-        ("proposed", f"{data['proposed_result']}: {reason}" if data["proposed_result"] else ""),
+        ("proposed", f"{current['result']}: {current['reason'][lang]}" if current else ""),
         ("overridden", "yes" if data["overridden"] else ""),
         ("answered", f"{data['answered_by']} {data['answered_at']}" if data["answered_by"] else ""),
         ("version", data["version"]),

@@ -64,6 +64,7 @@ def view_json(view: Any, today: dt.date) -> dict[str, Any]:
     items = []
     for item in view.checklists.items():
         answer = view.answers.get(item.id)
+        current = current_proposal(view, item.id)
         items.append(
             {
                 "id": item.id,
@@ -81,6 +82,12 @@ def view_json(view: Any, today: dt.date) -> dict[str, Any]:
                     if answer and answer.proposed_result
                     else None
                 ),
+                # What the rule proposes now, before or after answering (the vendor's facts
+                # as recorded now for a rule over them; else what was stored with the answer).
+                "proposal": current,
+                "fact": item.fact,
+                "fact_value": view.fact_values.get(item.id),
+                "shown_value": view.shown_value(item.id),
                 "overridden": bool(answer and answer.overridden),
                 "answered_by": answer.answered_by if answer else None,
                 "answered_at": answer.answered_at.isoformat() if answer else None,
@@ -108,6 +115,24 @@ def view_json(view: Any, today: dt.date) -> dict[str, Any]:
             for s in view.snapshots
         ],
     }
+
+
+def current_proposal(view: Any, item_id: str) -> dict[str, Any] | None:
+    """The item's proposal as shown before it is answered: live from the vendor's facts where
+    a rule reads them or the item asks for a fact, else the one stored with the answer."""
+    live = view.proposals.get(item_id)
+    if live is not None:
+        return {"result": live.result.value, "reason": live.reason.as_dict()}
+    answer = view.answers.get(item_id)
+    if answer is not None and answer.proposed_result:
+        return {
+            "result": answer.proposed_result,
+            "reason": {
+                "zh": answer.proposal_reason_zh or "",
+                "en": answer.proposal_reason_en or "",
+            },
+        }
+    return None
 
 
 def follow_up_json(follow_up: FollowUp, today: dt.date) -> dict[str, Any]:

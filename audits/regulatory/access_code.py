@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from vaudit.audits.regulatory import Finding, Report, failed, passed, warned
+from vaudit.audits.regulatory.licence import LicenceNumber
 from vaudit.audits.text import Text
 
 Scope = Literal["national", "provincial", "unknown"]
@@ -16,6 +17,8 @@ Kind = Literal["commercial", "third_party_platform", "own_use", "public_welfare"
 Coverage = Literal["national", "provincial"]
 
 MAX_DISPLAYED_DIGITS = 21  # CMPP Src_Id is 21 octets: base code plus extension digits
+# Kinds a VAS operator holds under its SMS licence (1066/10690 national, 1062/10630 provincial).
+LICENSED_KINDS = ("commercial", "third_party_platform")
 
 MIIT = Text("工业和信息化部", "MIIT")
 PROVINCIAL_CA = Text("省通信管理局", "the provincial communications administration")
@@ -88,8 +91,8 @@ def classify_code(code: str) -> CodeClass | None:
     return None
 
 
-def _problems(cls: CodeClass, coverage: str, marketing: bool, resold: bool) -> Iterator[Finding]:
-    check, kind, body = f"access_code.{cls.code}", KIND_NAMES[cls.kind], cls.allocating_body
+def _problems(cls: CodeClass, coverage: str, resold: bool) -> Iterator[Finding]:
+    check, body = f"access_code.{cls.code}", cls.allocating_body
     if coverage == "national" and cls.scope == "provincial":
         yield failed(
             check,
@@ -117,17 +120,77 @@ def _problems(cls: CodeClass, coverage: str, marketing: bool, resold: bool) -> I
             f"{cls.code} is a public-welfare code; check whether serving customers with it "
             "is allowed.",
         )
-    if marketing and cls.kind != "commercial":
-        # 1066/1062 are the commercial codes; the source treats marketing elsewhere as misuse.
+    # 经营性 / 非经营性 in the allocation rules means whether users are charged an information
+    # fee, not which code may carry marketing: no finding is drawn from it here.
+
+
+def _licence_problems(cls: CodeClass, licence: LicenceNumber | None) -> Iterator[Finding]:
+    """A 1066/10690 (or 1062/10630) code is held under the holder's SMS licence: a national
+    one needs a cross-regional B2 licence, every one a B2 licence (SMS is B25)."""
+    if cls.kind not in LICENSED_KINDS:
+        return
+    check = f"access_code.{cls.code}"
+    if licence is None:
         yield warned(
             check,
-            f"{cls.code} 属于{kind.zh}代码，用它发营销短信可能违反其用途，请核实。",
-            f"{cls.code} is classed {kind.en}, not commercial; sending marketing over it "
-            "may break its allowed use, so check.",
+            f"{cls.code} 须在持证范围内使用，但服务商资料中没有可识别的许可证编号",
+            f"{cls.code} is held under an SMS licence, but the vendor's facts have no "
+            "recognisable licence number",
+        )
+        return
+    if "B2" not in licence.categories:
+        yield failed(
+            check,
+            f"{cls.code} 须持 B2（B25 信息服务）许可，而许可证 {licence.text} 没有 B2 类别",
+            f"{cls.code} needs a B2 (B25 information services) licence; licence "
+            f"{licence.text} has no B2 category",
+        )
+    if cls.scope == "national" and not licence.cross_regional:
+        yield failed(
+            check,
+            f"{cls.code} 是工信部分配的全国代码，须持跨地区许可；许可证 {licence.text} 为"
+            f"{licence.province}省级许可",
+            f"{cls.code} is a national code allocated by MIIT and needs a cross-regional "
+            f"licence; licence {licence.text} is provincial ({licence.province})",
         )
 
 
-def _check_one(raw: str, coverage: str, marketing: bool, resold: bool) -> list[Finding]:
+def _same_type(classes: list[CodeClass]) -> Iterator[Finding]:
+    """One holder gets, in principle, one code of each type from each allocating body; a second
+    only once the first is used to the carriers' maximum length (allocation rules 3.2)."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for cls in classes:
+        if cls.scope != "unknown":
+            bases = groups.setdefault((cls.scope, cls.kind), [])
+            if cls.base not in bases:
+                bases.append(cls.base)
+    for (scope, kind), bases in groups.items():
+        if len(bases) < 2:
+            continue
+        listed, name = "、".join(bases), KIND_NAMES[kind]
+        if scope == "national":
+            yield warned(
+                f"access_code.same_type.{kind}",
+                f"持有 {len(bases)} 个工信部分配的全国{name.zh}代码（{listed}）：原则上每个分配"
+                "机构只分配一个同类型代码，请索取增配的依据（首个代码已扩展到最大位长）",
+                f"{len(bases)} national {name.en} codes from MIIT ({', '.join(bases)}): one "
+                "allocating body gives, in principle, one code of a type; ask for the grounds "
+                "of the extra one (the first used to its maximum length)",
+            )
+        else:
+            yield warned(
+                f"access_code.same_type.{kind}",
+                f"持有 {len(bases)} 个省内{name.zh}代码（{listed}）：同一省通信管理局原则上只"
+                "分配一个同类型代码，请核对它们分别来自哪个省",
+                f"{len(bases)} provincial {name.en} codes ({', '.join(bases)}): one provincial "
+                "administration gives, in principle, one code of a type; check which province "
+                "allocated each",
+            )
+
+
+def _check_one(
+    raw: str, coverage: str, resold: bool, licence: LicenceNumber | None, licence_known: bool
+) -> list[Finding]:
     cls = classify_code(raw)
     if cls is None:
         shown = raw.strip()[:30]
@@ -141,7 +204,10 @@ def _check_one(raw: str, coverage: str, marketing: bool, resold: bool) -> list[F
             )
         ]
     kind, body = KIND_NAMES[cls.kind], cls.allocating_body
-    return list(_problems(cls, coverage, marketing, resold)) or [
+    found = list(_problems(cls, coverage, resold))
+    if licence_known:
+        found.extend(_licence_problems(cls, licence))
+    return found or [
         passed(
             f"access_code.{cls.code}",
             f"{cls.code}：{kind.zh}，{body.zh}分配，符合所需用途。",
@@ -155,7 +221,13 @@ def check_codes(
     coverage: Coverage,
     message_kinds: set[str],
     resold_to_third_parties: bool,
+    licence: LicenceNumber | None = None,
+    *,
+    licence_known: bool = False,
 ) -> Report:
+    """Each code against the coverage, its use and (when `licence_known`) the licence it is
+    held under; then codes of one type from one allocator. `message_kinds` is accepted for
+    the callers' sake: no finding depends on it (see _problems)."""
     findings: list[Finding] = []
     if coverage not in ("national", "provincial"):
         findings.append(
@@ -171,7 +243,8 @@ def check_codes(
         findings.append(
             warned("access_code.none", "未提供接入代码，无法核对。", "No access code to check.")
         )
-    marketing = "marketing" in message_kinds
     for code in unique:
-        findings.extend(_check_one(code, coverage, marketing, resold_to_third_parties))
+        findings.extend(_check_one(code, coverage, resold_to_third_parties, licence, licence_known))
+    classes = [c for c in map(classify_code, unique) if c is not None]
+    findings.extend(_same_type(classes))
     return Report(tuple(findings))

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from vaudit.audits.regulatory import Finding, Report, failed, passed, warned
 
 REAL_START_GAP_DAYS = 365  # registration and first contract further apart than this: warn
+GAP_NOTE = "history.gap_note"  # that warning: it explains the count, it does not lower it
 MEMBERSHIP_NEEDS_YEARS = 3  # the association admits after 3 consecutive compliant years
 TAX_YEAR_GRACE = (3, 31)  # until Mar 31 last year's certificate may not be issued yet
 
@@ -63,9 +64,10 @@ def check_operating_years(
                 )
             )
         elif gap > REAL_START_GAP_DAYS:
+            # A note, not a shortfall: the years are counted from the later date anyway.
             findings.append(
                 warned(
-                    "history.gap",
+                    GAP_NOTE,
                     f"成立于 {founded_on}，首份合同却在 {first_contract_on}，相隔超过一年："
                     "按首份合同计算真实年限",
                     f"registered on {founded_on} but the first contract is from "

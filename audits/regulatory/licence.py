@@ -184,6 +184,37 @@ def check_scope(scope_text: str | None) -> Finding:
     return Finding("licence.scope", level, Text(zh, en))
 
 
+def check_sms_category(number: LicenceNumber, scope_text: str | None) -> list[Finding]:
+    """Whether a licence is an SMS (SP) licence at all: category B2 in the number (B1 is IDC,
+    CDN, ISP) and the B25 information-services scope excluding internet information services.
+    Rules that rely on the licence covering SMS call this before judging its reach."""
+    found: list[Finding] = []
+    if "B2" not in number.categories:
+        found.append(
+            failed(
+                "licence.category",
+                f"许可证 {number.text} 没有 B2 类别（{'.'.join(number.categories)}），"
+                "短信属 B25 信息服务业务，该证不覆盖短信",
+                f"licence {number.text} has no B2 category ({'.'.join(number.categories)}); SMS "
+                "is B25 information services, which it does not cover",
+            )
+        )
+    if not scope_text:
+        found.append(
+            warned(
+                "licence.scope",
+                "服务商资料中没有许可业务范围，无法核对 B25 信息服务业务",
+                "the vendor's facts have no licence scope, so B25 information services is not "
+                "checked",
+            )
+        )
+    else:
+        scope = check_scope(scope_text)
+        if scope.level is not Level.PASS:
+            found.append(scope)
+    return found
+
+
 def _add_years(day: dt.date, years: int) -> dt.date:
     if day.year + years > dt.MAXYEAR:
         return dt.date.max  # absurd input: saturate rather than raise

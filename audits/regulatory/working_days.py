@@ -70,6 +70,33 @@ def add_working_days(
     return day
 
 
+def check_holiday(day: dt.date, calendar: Calendar | None = None) -> Finding:
+    """Whether a test said to run "on a holiday" did: a public holiday or a weekend rest day
+    passes, a working day (a make-up working day included) fails, and a year the table does
+    not hold yet warns, plainly."""
+    cal = calendar or load_calendar()
+    check = "holiday.slot"
+    if day.year not in cal.years:
+        return warned(
+            check,
+            f"vaudit 的节假日表尚未收录 {day.year} 年的国务院节假日安排（通常于前一年 11 月"
+            f"公布）：无法核对 {day} 是否为节假日，请按已公布的安排核对",
+            f"vaudit's holiday table does not yet hold the State Council's schedule for "
+            f"{day.year} (usually published the November before): whether {day} was a holiday "
+            "cannot be checked; check it against the published schedule",
+        )
+    if day in cal.holidays:
+        return passed(check, f"{day} 为法定节假日", f"{day} was a public holiday")
+    if is_working_day(day, cal.holidays, cal.workdays):
+        makeup = day in cal.workdays
+        return failed(
+            check,
+            f"{day} 是{'调休上班日' if makeup else '工作日'}，不是节假日",
+            f"{day} was a {'make-up working day' if makeup else 'working day'}, not a holiday",
+        )
+    return passed(check, f"{day} 为周末休息日", f"{day} was a weekend rest day")
+
+
 @dataclass(frozen=True)
 class PortChangeTimeline:
     report: Report
@@ -94,11 +121,16 @@ def port_change_timeline(
     findings = _unfiled(changed_on, today, inquiry, throttle, suspend)
     uncovered = sorted({changed_on.year, inquiry.year} - cal.years)
     if uncovered:
+        years = "、".join(map(str, uncovered))
         findings.append(
             warned(
                 "port_change.calendar",
-                f"节假日表未覆盖 {uncovered} 年，工作日仅按周末计算。",
-                f"The holiday table does not cover {uncovered}; working days count weekends only.",
+                f"vaudit 的节假日表尚未收录 {years} 年的国务院节假日安排（通常于前一年 11 月"
+                "公布），工作日仅按周末计算，日期可能提前：请按已公布的安排核对。",
+                f"vaudit's holiday table does not yet hold the State Council's schedule for "
+                f"{', '.join(map(str, uncovered))} (usually published the November before); "
+                "working days count weekends only, so dates may come early: check against the "
+                "published schedule.",
             )
         )
     return PortChangeTimeline(report(findings), inquiry, throttle, suspend)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from vaudit.audits.regulatory import Finding, Level, failed, passed, warned
@@ -43,6 +44,7 @@ def proposal_from(findings: Iterable[Finding]) -> Proposal | None:
 def _access_codes_cover(ctx: RuleContext) -> Proposal | None:
     """Each of the vendor's access codes, classified, against the coverage the selection needs."""
     from vaudit.audits.regulatory.access_code import check_codes
+    from vaudit.audits.regulatory.licence import parse_licence_number
 
     raw = ctx.facts.get("access_codes") or "[]"
     codes = json.loads(raw) if isinstance(raw, str) else list(raw)
@@ -60,11 +62,13 @@ def _access_codes_cover(ctx: RuleContext) -> Proposal | None:
         set(ctx.facts.get("message_kinds", ())),
         # A vendor we would buy from sends for its customers: a third-party use of its codes.
         resold_to_third_parties=True,
+        licence=parse_licence_number(ctx.facts.get("licence_number") or ""),
+        licence_known=True,
     )
     return proposal_from(report.findings)
 
 
-@register("licence_scope", {InputKind.CHOICE}, reads_facts=True)
+@register("licence_scope", {InputKind.CHOICE, InputKind.TEXT}, reads_facts=True)
 def _licence_scope(ctx: RuleContext) -> Proposal | None:
     """The licence's recorded business scope against the SP scope an SMS vendor needs."""
     from vaudit.audits.regulatory.licence import check_scope
@@ -122,7 +126,7 @@ def _mlps_evaluation(ctx: RuleContext) -> Proposal | None:
     return proposal_from(f for f in report.findings if f.check != "mlps.unit")
 
 
-@register("annual_report_filed", {InputKind.YESNO}, reads_facts=True)
+@register("annual_report_filed", {InputKind.YESNO, InputKind.NUMBER}, reads_facts=True)
 def _annual_report_filed(ctx: RuleContext) -> Proposal | None:
     """Last year's licence annual report, due by March 31."""
     from vaudit.audits.regulatory.licence import check_annual_report
@@ -135,7 +139,7 @@ def _annual_report_filed(ctx: RuleContext) -> Proposal | None:
 @register("preconditions_1069", {InputKind.CHOICE}, reads_facts=True)
 def _preconditions_1069(ctx: RuleContext) -> Proposal | None:
     """The preconditions for holding a 1069 code, each reported as its own line."""
-    from vaudit.audits.regulatory.licence import parse_licence_number
+    from vaudit.audits.regulatory.licence import check_sms_category, parse_licence_number
 
     facts = ctx.facts
     findings: list[Finding] = []
@@ -144,25 +148,22 @@ def _preconditions_1069(ctx: RuleContext) -> Proposal | None:
         findings.append(
             _missing("1069.licence", "可识别的许可证编号", "a recognisable licence number")
         )
-    elif not number.cross_regional:
-        findings.append(
-            failed(
-                "1069.licence",
-                f"许可证 {number.text} 为省级许可，1069 码号需全国（跨地区）SP 许可",
-                f"licence {number.text} is provincial; a 1069 code needs a national SP licence",
-            )
-        )
     else:
-        findings.append(passed("1069.licence", "持有全国 SP 许可", "holds a national SP licence"))
-    if number is not None and number.foreign_invested:
-        findings.append(
-            failed(
-                "1069.funding",
-                "许可证编号含“合字”，为外资企业；1069 码号要求内资",
-                "the licence number marks a foreign-invested firm (合字); 1069 needs domestic "
-                "funding",
+        sms = check_sms_category(number, facts.get("licence_scope"))
+        findings.extend(sms)
+        if not number.cross_regional:
+            findings.append(
+                failed(
+                    "1069.licence",
+                    f"许可证 {number.text} 为省级许可，1069 码号需全国（跨地区）SP 许可",
+                    f"licence {number.text} is provincial; a 1069 code needs a national SP licence",
+                )
             )
-        )
+        elif not sms:
+            findings.append(
+                passed("1069.licence", "持有全国 SP 许可", "holds a national SP licence")
+            )
+        findings.extend(_funding("1069.funding", number, facts))
     capital = facts.get("registered_capital_yuan")
     if capital is None:
         findings.append(_missing("1069.capital", "注册资本", "the registered capital"))
@@ -211,10 +212,103 @@ def _preconditions_1069(ctx: RuleContext) -> Proposal | None:
     return proposal_from(findings)
 
 
+def _funding(check: str, number: Any, facts: Mapping[str, Any]) -> list[Finding]:
+    """A foreign-invested licence (合字) may hold B25 with up to 50% foreign equity: it warns,
+    and fails only where the selection's scenario asks for a domestic-funded vendor."""
+    if not number.foreign_invested:
+        return []
+    if facts.get("domestic_only"):
+        return [
+            failed(
+                check,
+                f"许可证 {number.text} 含“合字”，为外商投资企业；本次选型要求内资企业",
+                f"licence {number.text} is foreign-invested (合字); this selection requires a "
+                "domestic-funded vendor",
+            )
+        ]
+    return [
+        warned(
+            check,
+            f"许可证 {number.text} 含“合字”，为外商投资企业：请核对外资比例（信息服务业务不超过"
+            "50%）及码号申请对内资的要求",
+            f"licence {number.text} is foreign-invested (合字): check the foreign share "
+            "(at most 50% for information services) and any domestic-funding condition of "
+            "the codes",
+        )
+    ]
+
+
+CAPITAL_PARAMS = {"national_min_wan": Param(int), "provincial_min_wan": Param(int)}
+
+
+def _capital_params(params: Mapping[str, Any]) -> str | None:
+    national, provincial = params.get("national_min_wan"), params.get("provincial_min_wan")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (national, provincial)):
+        return "national_min_wan and provincial_min_wan must be whole numbers"
+    assert isinstance(national, int) and isinstance(provincial, int)
+    if not 0 < provincial <= national:
+        return "provincial_min_wan must be above 0 and at most national_min_wan"
+    return None
+
+
+@register(
+    "registered_capital", {InputKind.NUMBER}, CAPITAL_PARAMS, _capital_params, reads_facts=True
+)
+def _registered_capital(ctx: RuleContext) -> Proposal | None:
+    """Registered capital against the licensing minimum for the coverage: national (or a
+    cross-regional licence) needs the national minimum, one province the provincial one
+    (电信业务经营许可管理办法, 2017: RMB 10 million across provinces, RMB 1 million in one)."""
+    from vaudit.audits.regulatory.licence import parse_licence_number
+
+    facts = ctx.facts
+    number = parse_licence_number(facts.get("licence_number") or "")
+    national = facts.get("coverage", "national") == "national" or bool(
+        number and number.cross_regional
+    )
+    floor_wan = int(ctx.params["national_min_wan" if national else "provincial_min_wan"])
+    where = (
+        Text("全国或跨省经营", "national or cross-province")
+        if national
+        else Text("省内经营", "one province")
+    )
+    capital = facts.get("registered_capital_yuan")
+    if not isinstance(capital, int) and ctx.value is not None and not isinstance(ctx.value, str):
+        capital = int(Decimal(str(ctx.value)) * 10_000)
+    findings: list[Finding] = []
+    if not isinstance(capital, int):
+        findings.append(_missing("capital", "注册资本", "the registered capital"))
+    elif capital < floor_wan * 10_000:
+        findings.append(
+            failed(
+                "capital",
+                f"注册资本 {capital / 10_000:g} 万元，低于{where.zh}的最低限额 {floor_wan} 万元",
+                f"registered capital RMB {capital:,} is below the RMB {floor_wan * 10_000:,} "
+                f"minimum for {where.en} operation",
+            )
+        )
+    else:
+        findings.append(
+            passed(
+                "capital",
+                f"注册资本 {capital / 10_000:g} 万元，达到{where.zh}的最低限额 {floor_wan} 万元",
+                f"registered capital RMB {capital:,} meets the RMB {floor_wan * 10_000:,} "
+                f"minimum for {where.en} operation",
+            )
+        )
+    if number is not None:
+        findings.extend(_funding("capital.funding", number, facts))
+    return proposal_from(findings)
+
+
 @register("licence_cross_regional", {InputKind.YESNO}, reads_facts=True)
 def _licence_cross_regional(ctx: RuleContext) -> Proposal | None:
-    """Nationwide sending needs a licence issued by MIIT: a number without a province prefix."""
-    from vaudit.audits.regulatory.licence import diagnose, parse_licence_number
+    """Nationwide sending needs an SMS licence (B2, B25 scope) issued by MIIT: a number without a
+    province prefix."""
+    from vaudit.audits.regulatory.licence import (
+        check_sms_category,
+        diagnose,
+        parse_licence_number,
+    )
 
     raw = ctx.facts.get("licence_number") or ""
     if not raw:
@@ -222,27 +316,26 @@ def _licence_cross_regional(ctx: RuleContext) -> Proposal | None:
     number = parse_licence_number(raw)
     if number is None:
         return proposal_from([diagnose(raw)])
+    findings = check_sms_category(number, ctx.facts.get("licence_scope"))
     if number.cross_regional:
-        return proposal_from(
-            [
-                passed(
-                    "licence.cross_regional",
-                    f"{number.text} 由工信部颁发，可跨地区经营",
-                    f"{number.text} is issued by MIIT and valid across provinces",
-                )
-            ]
+        findings.append(
+            passed(
+                "licence.cross_regional",
+                f"{number.text} 由工信部颁发，可跨地区经营",
+                f"{number.text} is issued by MIIT and valid across provinces",
+            )
         )
-    return proposal_from(
-        [
+    else:
+        findings.append(
             failed(
                 "licence.cross_regional",
                 f"{number.text} 为 {number.province} 省级许可，只能在本省经营；"
                 "全国发送需工信部颁发的跨地区许可",
-                f"{number.text} is a provincial licence ({number.province}) valid in that province "
-                "only; nationwide sending needs a cross-regional licence from MIIT",
+                f"{number.text} is a provincial licence ({number.province}) valid in that "
+                "province only; nationwide sending needs a cross-regional licence from MIIT",
             )
-        ]
-    )
+        )
+    return proposal_from(findings)
 
 
 @register("port_changes_filed", {InputKind.CHOICE}, reads_facts=True)
@@ -306,7 +399,7 @@ def _years_params(params: Mapping[str, Any]) -> str | None:
 @register("operating_years", {InputKind.DATE}, YEARS_PARAMS, _years_params, reads_facts=True)
 def _operating_years(ctx: RuleContext) -> Proposal | None:
     """Years since the real start of business, registration checked against the first contract."""
-    from vaudit.audits.regulatory.history import check_operating_years
+    from vaudit.audits.regulatory.history import GAP_NOTE, check_operating_years
 
     report = check_operating_years(
         _date(ctx.facts.get("founded_on")),
@@ -315,7 +408,19 @@ def _operating_years(ctx: RuleContext) -> Proposal | None:
         int(ctx.params["years"]),
         ctx.params.get("partial_from_years"),
     )
-    return proposal_from(report.findings)
+    # A gap between registration and first contract is said, not scored: the years already
+    # count from the later date.
+    notes = [f for f in report.findings if f.check == GAP_NOTE]
+    proposal = proposal_from(f for f in report.findings if f.check != GAP_NOTE)
+    if proposal is None or not notes:
+        return proposal
+    return Proposal(
+        proposal.result,
+        Text(
+            "；".join([proposal.reason.zh, *(f"提示：{n.message.zh}" for n in notes)]),
+            "; ".join([proposal.reason.en, *(f"note: {n.message.en}" for n in notes)]),
+        ),
+    )
 
 
 @register(

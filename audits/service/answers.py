@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from vaudit.audits import events
+from vaudit.audits.item_facts import fact_fields, fact_value
 from vaudit.audits.models import ANSWER_FIELDS, Answer, Vendor, utcnow
 from vaudit.audits.rows import row_id
 from vaudit.audits.rules import RULES, Result
 from vaudit.audits.service.context import ServiceContext
 from vaudit.audits.service.errors import AuditError, StaleWrite
-from vaudit.audits.service.facts import channel_facts, propose, rule_facts
+from vaudit.audits.service.facts import channel_facts, propose, rule_facts, vendor_facts
 from vaudit.audits.service.lookups import audit_item, writable_audit
 from vaudit.audits.service.score_cache import cache_score
+from vaudit.audits.service.vendors import apply_values
 from vaudit.audits.values import parse_value, to_canonical
+from vaudit.audits.vendor_fields import parse_vendor_fields
 
 
 class _Unset:
@@ -34,6 +37,31 @@ def answer_state(answer: Answer | None) -> dict[str, Any]:
     if answer is None:
         return dict(EMPTY_ANSWER)
     return {key: getattr(answer, key) for key in ANSWER_FIELDS}
+
+
+def _record_fact(
+    ctx: ServiceContext,
+    session: Session,
+    vendor: Vendor,
+    item_id: str,
+    fact: str,
+    value: str | None,
+    state: dict[str, Any],
+) -> None:
+    """One source for each fact: a value typed into an item that asks for a vendor fact is
+    written to the vendor (a `vendor.edit` event, in this transaction) before the rules run,
+    and the item's value is the fact as recorded. Clearing the item's value leaves the vendor's
+    record alone (a fact is removed on the vendor, where it shows), so the item shows the fact
+    still."""
+    if value is not UNSET and state["value"] is not None:
+        try:
+            texts = fact_fields(fact, state["value"], vendor_facts(vendor))
+        except ValueError as exc:
+            raise AuditError(f"{item_id}: {exc}") from None
+        apply_values(ctx, session, vendor, parse_vendor_fields(texts), None)
+    recorded = fact_value(fact, vendor_facts(vendor))
+    if recorded is not None:
+        state["value"] = recorded
 
 
 def record_answer(
@@ -80,6 +108,10 @@ def record_answer(
                 if value is None or not str(value).strip()
                 else to_canonical(parse_value(item, str(value)))
             )
+        vendor = session.get(Vendor, audit.vendor_id)
+        assert vendor is not None
+        if item.fact is not None:
+            _record_fact(ctx, session, vendor, item.id, item.fact, value, state)
         if note is not UNSET:
             text = (note or "").strip()
             if len(text) > NOTE_MAX:
@@ -87,8 +119,6 @@ def record_answer(
             state["note"] = text or None
         facts: dict[str, Any] = {}
         if item.rule is not None and RULES[item.rule.kind].reads_facts:
-            vendor = session.get(Vendor, audit.vendor_id)
-            assert vendor is not None
             facts = rule_facts(vendor, scenario) | channel_facts(session, row_id(audit))
         proposal = propose(item, state["value"], ctx.current_date(), facts)
         if result is not UNSET:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from vaudit.audits.checklist import ChecklistSet, Item
 from vaudit.audits.events import IMPORT_ACTION
+from vaudit.audits.item_facts import fact_value
 from vaudit.audits.models import Event, Vendor
 from vaudit.audits.rules import RULES, Proposal, evaluate
 from vaudit.audits.scenario import Scenario
@@ -42,6 +43,7 @@ def rule_facts(vendor: Vendor, scenario: Scenario) -> dict[str, Any]:
         "coverage": scenario.coverage,
         "message_kinds": sorted(scenario.message_kinds),
         "industry": scenario.industry,
+        "domestic_only": scenario.domestic_only,
     }
 
 
@@ -113,6 +115,27 @@ def propose(
     return evaluate(item.rule.kind, item.rule.params, typed, on)
 
 
+def item_fact_values(checklists: ChecklistSet, facts: Mapping[str, Any]) -> dict[str, str]:
+    """The recorded fact each fact-asking item shows as its value, by item id."""
+    values = {}
+    for item in checklists.items():
+        if item.fact is not None:
+            value = fact_value(item.fact, facts)
+            if value is not None:
+                values[item.id] = value
+    return values
+
+
+def rule_value(item: Item, stored: str | None, facts: Mapping[str, Any]) -> str | None:
+    """The value an item's rule judges: the recorded fact for an item that asks for one (the
+    fact lives on the vendor), else the value stored with the answer."""
+    if item.fact is not None:
+        recorded = fact_value(item.fact, facts)
+        if recorded is not None:
+            return recorded
+    return stored
+
+
 def fact_proposals(
     checklists: ChecklistSet,
     vendor: Vendor,
@@ -121,13 +144,19 @@ def fact_proposals(
     answers: Mapping[str, Any] | None = None,
     measured: Mapping[str, Any] | None = None,
 ) -> dict[str, Proposal]:
-    """What each applicable fact-reading item's rule proposes now, by item id."""
+    """What each applicable item whose rule reads the vendor's facts, or that asks for a vendor
+    fact, proposes now, by item id."""
     facts = rule_facts(vendor, scenario) | dict(measured or {})
     proposals = {}
     for item in checklists.items():
-        if item.rule and RULES[item.rule.kind].reads_facts and item.applies_to(scenario):
+        if (
+            item.rule
+            and (RULES[item.rule.kind].reads_facts or item.fact is not None)
+            and item.applies_to(scenario)
+        ):
             answer = (answers or {}).get(item.id)
-            proposal = propose(item, answer.value if answer else None, on, facts)
+            value = rule_value(item, answer.value if answer else None, facts)
+            proposal = propose(item, value, on, facts)
             if proposal is not None:
                 proposals[item.id] = proposal
     return proposals

@@ -33,6 +33,7 @@ from vaudit.audits.service.facts import (
     channel_facts,
     channel_facts_many,
     fact_proposals,
+    item_fact_values,
     vendor_facts,
 )
 from vaudit.audits.service.follow_ups import follow_ups_by_item
@@ -169,6 +170,7 @@ def _assemble(
         fact_proposals(checklists, vendor, scenario, on, answers, measured),
         measured,
         follow_ups,
+        item_fact_values(checklists, vendor_facts(vendor)),
     )
 
 

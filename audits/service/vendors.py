@@ -58,10 +58,10 @@ def edit_vendor(
     values = parse_vendor_fields(fields)
     with ctx.store.write() as session:
         vendor = vendor_by_ref(session, ref)
-        return _apply(ctx, session, vendor, values, expected_version)
+        return apply_values(ctx, session, vendor, values, expected_version)
 
 
-def _apply(
+def apply_values(
     ctx: ServiceContext,
     session: Session,
     vendor: Vendor,
@@ -122,7 +122,7 @@ def put_code(
         vendor = vendor_by_ref(session, ref)
         records = merge_code(code_records_from(vendor.code_records), given)
         values = parse_vendor_fields({"access_codes": format_code_records(records)})
-        vendor = _apply(ctx, session, vendor, values, expected_version)
+        vendor = apply_values(ctx, session, vendor, values, expected_version)
         return vendor, next(r for r in records if r.code == given.code)
 
 
@@ -136,7 +136,7 @@ def remove_code(
         if len(kept) == len(records):
             raise NotFound(f"{vendor.name} has no access code {code.strip()!r}")
         values = parse_vendor_fields({"access_codes": format_code_records(kept)})
-        return _apply(ctx, session, vendor, values, expected_version)
+        return apply_values(ctx, session, vendor, values, expected_version)
 
 
 def add_port_change(
@@ -154,7 +154,7 @@ def add_port_change(
         vendor = vendor_by_ref(session, ref)
         changes = [*port_changes_from(vendor.port_changes), change]
         values = parse_vendor_fields({"port_changes": format_port_changes(changes)})
-        return _apply(ctx, session, vendor, values, expected_version), change
+        return apply_values(ctx, session, vendor, values, expected_version), change
 
 
 def remove_port_change(
@@ -168,4 +168,4 @@ def remove_port_change(
             raise NotFound(f"{vendor.name} has {len(changes)} port change(s); no number {number}")
         del changes[number - 1]
         values = parse_vendor_fields({"port_changes": format_port_changes(changes)})
-        return _apply(ctx, session, vendor, values, expected_version)
+        return apply_values(ctx, session, vendor, values, expected_version)

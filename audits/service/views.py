@@ -11,6 +11,7 @@ from vaudit.audits.checklist import ChecklistSet, Item
 from vaudit.audits.models import (
     Answer,
     Audit,
+    AuditStatus,
     ChecklistSnapshot,
     Evidence,
     FollowUp,
@@ -41,6 +42,18 @@ class AuditView:
     measured: Mapping[str, Any] = field(default_factory=dict)
     # Follow-up actions by item, open ones first, then by due date.
     follow_ups: Mapping[str, list[FollowUp]] = field(default_factory=dict)
+    # For items that ask for a vendor fact: the fact as recorded now, as the item's value.
+    fact_values: Mapping[str, str] = field(default_factory=dict)
+
+    def shown_value(self, item_id: str) -> str | None:
+        """The item's value as shown: the vendor's recorded fact for an item that asks for
+        one (one source for each fact; a signed-off audit keeps what was answered), else the
+        answer's value."""
+        answer = self.answers.get(item_id)
+        stored = answer.value if answer else None
+        if self.audit.status == AuditStatus.SIGNED_OFF:
+            return stored
+        return self.fact_values.get(item_id, stored)
 
     def result_of(self, item_id: str) -> Result | None:
         answer = self.answers.get(item_id)

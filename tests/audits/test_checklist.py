@@ -141,7 +141,7 @@ def test_shipped_checklists_load_with_both_languages() -> None:
         "legal_compliance",
     ]
     items = list(loaded.items())
-    assert 50 <= len(items) <= 75
+    assert 50 <= len(items) <= 85
     assert len({i.id for i in items}) == len(items)
     for item in items:
         for text in (item.title, item.guidance, item.evidence):

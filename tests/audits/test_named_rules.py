@@ -15,8 +15,12 @@ from vaudit.audits.service import AuditError, Service
 SP_SCOPE = "B25 信息服务业务（不含互联网信息服务）"
 
 
+SP_SCOPE = "信息服务业务（不含互联网信息服务）"
+
+
 def codes(*values: str, coverage: str = "national", kinds: tuple[str, ...] = ("notification",)):
     facts = {"access_codes": json.dumps(list(values)), "coverage": coverage}
+    facts["licence_number"] = "B2-20150210"
     facts["message_kinds"] = list(kinds)  # type: ignore[assignment]
     proposal = evaluate("access_codes_cover", {}, None, TODAY, facts)
     assert proposal is not None
@@ -106,6 +110,7 @@ def test_annual_report_due_by_march_31() -> None:
 def test_1069_preconditions_each_on_its_own_line() -> None:
     met = {
         "licence_number": "B2-20150210",
+        "licence_scope": SP_SCOPE,
         "registered_capital_yuan": 20_000_000,
         "staff_insured": 5,
         "major_violation_3y": False,
@@ -115,8 +120,17 @@ def test_1069_preconditions_each_on_its_own_line() -> None:
     proposal = evaluate("preconditions_1069", {}, None, TODAY, weak)
     assert proposal is not None and proposal.result is Result.FAIL
     assert "provincial" in proposal.reason.en and "10,000,000" in proposal.reason.en
+    # A foreign-invested licence warns; it fails only where the scenario asks for domestic funds.
     foreign = met | {"licence_number": "合字B1.B2-20130004"}
-    assert facts_rule("preconditions_1069", **foreign) is Result.FAIL
+    assert facts_rule("preconditions_1069", **foreign) is Result.PARTIAL
+    assert facts_rule("preconditions_1069", **foreign, domestic_only=True) is Result.FAIL
+    # The licence must be an SMS licence: an IDC/ISP (B1) licence is not a national SP licence.
+    idc = met | {"licence_number": "B1-20150210"}
+    proposal = evaluate("preconditions_1069", {}, None, TODAY, idc)
+    assert proposal is not None and proposal.result is Result.FAIL
+    assert "no B2 category" in proposal.reason.en
+    icp = met | {"licence_scope": "信息服务业务（仅限互联网信息服务）"}
+    assert facts_rule("preconditions_1069", **icp) is Result.FAIL
     unknown = {k: v for k, v in met.items() if k != "staff_insured"}
     assert facts_rule("preconditions_1069", **unknown) is Result.PARTIAL
 
@@ -134,7 +148,8 @@ def test_the_demo_vendors_exercise_every_named_rule(shipped_service: Service) ->
             assert item is not None and item.rule is not None
             seen.setdefault(item.rule.kind, set()).add(proposal.result)
     named = {k for k, v in RULES.items() if v.reads_facts}
-    assert seen.keys() == named
+    # Items that ask for a vendor fact propose from it too, whatever their rule.
+    assert named <= seen.keys()
     assert set().union(*seen.values()) == {Result.PASS, Result.PARTIAL, Result.FAIL}
     assert Result.FAIL in seen["preconditions_1069"] and Result.PASS in seen["preconditions_1069"]
     assert {Result.PASS, Result.FAIL} <= seen["mlps_evaluation"]
@@ -151,4 +166,49 @@ def test_the_demo_vendors_exercise_every_named_rule(shipped_service: Service) ->
     ],
 )
 def test_licence_cross_regional(number: str, expected: Result) -> None:
-    assert facts_rule("licence_cross_regional", licence_number=number) is expected
+    got = facts_rule("licence_cross_regional", licence_number=number, licence_scope=SP_SCOPE)
+    assert got is expected
+
+
+@pytest.mark.parametrize(
+    ("number", "scope", "expected", "says"),
+    [
+        ("B1-20150210", SP_SCOPE, Result.FAIL, "no B2 category"),  # IDC/ISP only
+        ("B2-20150210", "信息服务业务（仅限互联网信息服务）", Result.FAIL, "ICP licence"),
+        ("B2-20150210", None, Result.PARTIAL, "no licence scope"),
+    ],
+)
+def test_licence_cross_regional_checks_the_category(
+    number: str, scope: str | None, expected: Result, says: str
+) -> None:
+    proposal = evaluate(
+        "licence_cross_regional",
+        {},
+        None,
+        TODAY,
+        {"licence_number": number, "licence_scope": scope},
+    )
+    assert proposal is not None and proposal.result is expected and says in proposal.reason.en
+
+
+CAPITAL = {"national_min_wan": 1000, "provincial_min_wan": 100}
+
+
+@pytest.mark.parametrize(
+    ("capital", "coverage", "licence", "expected"),
+    [
+        (5_000_000, "provincial", "京B2-20150210", Result.PASS),  # RMB 1M suffices in one province
+        (500_000, "provincial", "京B2-20150210", Result.FAIL),
+        (5_000_000, "national", "京B2-20150210", Result.FAIL),  # national needs RMB 10M
+        (5_000_000, "provincial", "B2-20150210", Result.FAIL),  # a cross-regional licence too
+        (10_000_000, "national", "B2-20150210", Result.PASS),
+        (None, "national", "B2-20150210", Result.PARTIAL),
+        (20_000_000, "national", "合字B2-20150210", Result.PARTIAL),  # foreign-invested: warns
+    ],
+)
+def test_registered_capital_follows_the_coverage(
+    capital: int | None, coverage: str, licence: str, expected: Result
+) -> None:
+    facts = {"registered_capital_yuan": capital, "coverage": coverage, "licence_number": licence}
+    proposal = evaluate("registered_capital", CAPITAL, None, TODAY, facts)
+    assert proposal is not None and proposal.result is expected, proposal

@@ -316,6 +316,10 @@ class AuditScreen(AuditBrowser):
             return  # landed after the screen moved to another audit
         item_id = message.answer.item_id
         self.sync.answer_saved(message.answer)
+        item = self.sync.view.checklists.item(item_id) if self.sync.view else None
+        if item is not None and item.fact is not None and self.app.service is not None:
+            # The value went to the vendor's record: read the facts and proposals afresh.
+            self._load(self.app.service, external=False)
         self._render_header()
         self._render_sections()
         self._refresh_item_row(item_id)

@@ -62,7 +62,7 @@ class ItemDetail(Words, VerticalScroll):
             + f"\n\n[b]{self.t('How to verify')}[/b]\n{escape(item.guidance(lang))}"
             + f"\n\n[b]{self.t('Evidence expected')}[/b]\n{escape(item.evidence(lang))}"
         )
-        self._show_value_input(item, answer)
+        self._show_value_input(item, sync.shown_value(item.id))
         self._show_proposal(sync, item, answer)
         result = answer.result if answer else None
         line = (
@@ -124,7 +124,7 @@ class ItemDetail(Words, VerticalScroll):
             )
         self._static("#d-proposal").update(text)
 
-    def _show_value_input(self, item: Item, answer: Answer | None) -> None:
+    def _show_value_input(self, item: Item, shown: str | None) -> None:
         from vaudit.audits.values import InputKind
 
         lang = self.app.lang
@@ -132,9 +132,11 @@ class ItemDetail(Words, VerticalScroll):
         label = self.t("Value")
         if item.unit:
             label += f" ({item.unit(lang)})"
+        if item.fact is not None:
+            label += " · " + self.t("the vendor's recorded fact")
         self._static("#d-value-label").update(f"[b]{label}[/b] [dim](e)[/dim]")
         box.display = item.input is not InputKind.NONE
-        stored = answer.value if answer and answer.value is not None else ""
+        stored = shown or ""
         if box.value != stored and not box.has_focus:
             box.value = stored
         placeholder = {

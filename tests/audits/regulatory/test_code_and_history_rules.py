@@ -175,9 +175,70 @@ def test_codes_against_national_and_provincial_selections(
     facts = stored(access_codes=f"{code} 2023-05-01 mobile,unicom,telecom")
     for coverage, expected in (("national", national), ("provincial", provincial)):
         proposal = propose(
-            "access_codes_cover", **facts, coverage=coverage, message_kinds=["notification"]
+            "access_codes_cover",
+            **facts,
+            licence_number="B2-20150210",
+            coverage=coverage,
+            message_kinds=["notification"],
         )
         assert proposal.result is expected, (code, coverage)
+
+
+@pytest.mark.parametrize(
+    ("licence", "code", "expected", "says"),
+    [
+        ("京B2-20150210", "10661234", Result.FAIL, "licence 京B2-20150210 is provincial"),
+        ("京B2-20150210", "106901234", Result.FAIL, "needs a cross-regional licence"),
+        ("京B2-20150210", "10621234", Result.PASS, "fits the use"),
+        ("B1-20150210", "10661234", Result.FAIL, "has no B2 category"),
+        ("", "10661234", Result.PARTIAL, "no recognisable licence number"),
+        ("京B2-20150210", "1069512345678", Result.FAIL, "own use"),  # not licence-bound
+    ],
+)
+def test_codes_against_the_licence_they_are_held_under(
+    licence: str, code: str, expected: Result, says: str
+) -> None:
+    facts = stored(access_codes=code)
+    proposal = propose("access_codes_cover", **facts, licence_number=licence, coverage="provincial")
+    assert proposal.result is expected and says in proposal.reason.en, proposal
+
+
+def test_several_codes_of_one_type_from_one_allocator_warn() -> None:
+    national = propose(
+        "access_codes_cover",
+        **stored(access_codes="10690123\n106901239\n10690456"),  # 106901239 extends 10690123
+        licence_number="B2-20150210",
+        coverage="national",
+    )
+    assert national.result is Result.PARTIAL
+    assert "2 national non-commercial third-party platform codes from MIIT" in national.reason.en
+    provincial = propose(
+        "access_codes_cover",
+        **stored(access_codes="10621234\n10625678"),
+        licence_number="B2-20150210",
+        coverage="provincial",
+    )
+    assert "check which province allocated each" in provincial.reason.en
+    one_each = propose(
+        "access_codes_cover",
+        **stored(access_codes="10661234\n10690123"),
+        licence_number="B2-20150210",
+        coverage="national",
+    )
+    assert one_each.result is Result.PASS
+
+
+def test_marketing_does_not_ask_for_commercial_codes() -> None:
+    """非经营性 means no information fee, not 'no marketing': no finding rests on it."""
+    facts = stored(access_codes="10690123")
+    proposal = propose(
+        "access_codes_cover",
+        **facts,
+        licence_number="B2-20150210",
+        coverage="national",
+        message_kinds=["marketing"],
+    )
+    assert proposal.result is Result.PASS
 
 
 def test_code_validity_end() -> None:
@@ -191,27 +252,52 @@ def test_code_validity_end() -> None:
     # A commercial code lives with the licence.
     assert result("10661234", expiry="2026-10-01") is Result.FAIL
     assert result("10661234", expiry="2029-10-01") is Result.PASS
-    # The five-year term of a non-commercial code is unconfirmed: past it only warns.
-    assert result("10690123 2020-01-01") is Result.PARTIAL
-    assert result("10690123") is Result.PARTIAL  # nothing recorded
+    # A non-commercial code is valid five years from allocation (allocation rules 4(5)).
+    ended = propose("code_validity", **stored(access_codes="10690123 2020-01-01"))
+    assert ended.result is Result.FAIL and "2025-01-01" in ended.reason.en
+    assert result("10690123 2023-01-01") is Result.PASS  # ends 2028-01-01
+    missing = propose("code_validity", **stored(access_codes="10690123"))
+    assert missing.result is Result.PARTIAL and "the allocation date" in missing.reason.en
+    no_expiry = propose("code_validity", **stored(access_codes="10661234"))
+    assert no_expiry.result is Result.PARTIAL and "the licence expiry" in no_expiry.reason.en
 
 
 def test_reclamation_grounds() -> None:
     clean = [CodeRecord("10690123", D(2020, 1, 1), ("mobile",), None, "active", D(2026, 11, 1))]
-    ok = check_reclamation(clean, TODAY, annual_report_year=2025)
+    known = {"licence_revoked": False, "annual_report_year": 2025}
+    ok = check_reclamation(clean, TODAY, **known)  # type: ignore[arg-type]
     assert ok.level is Level.PASS
     fees = check_reclamation(clean, TODAY, code_fees_unpaid=True, annual_report_year=2025)
     assert fees.level is Level.FAIL and "art. 38" in fees.findings[0].message.en
+    # The grounds of allocation rules section 5 fail (seed 002 states them plainly).
     revoked = check_reclamation(clean, TODAY, licence_revoked=True, annual_report_year=2025)
-    assert revoked.level is Level.WARN  # an unconfirmed ground never fails
+    assert revoked.level is Level.FAIL and "revoked" in revoked.findings[0].message.en
     unopened = [CodeRecord("10690123", D(2025, 5, 1), ())]
-    report = check_reclamation(unopened, TODAY, annual_report_year=2025)
-    assert report.level is Level.WARN and "2026-05-01 has passed" in report.findings[0].message.en
+    report = check_reclamation(unopened, TODAY, **known)  # type: ignore[arg-type]
+    assert report.level is Level.FAIL and "2026-05-01 has passed" in report.findings[0].message.en
+    pending = [CodeRecord("10690123", D(2026, 6, 1), ())]
+    report = check_reclamation(pending, TODAY, **known)  # type: ignore[arg-type]
+    assert report.level is Level.WARN and "by 2027-06-01" in report.findings[0].message.en
     idle = [CodeRecord("10690123", D(2020, 1, 1), ("mobile",), None, "suspended", D(2025, 6, 1))]
-    report = check_reclamation(idle, TODAY, annual_report_year=2025)
-    assert report.level is Level.WARN and "over a year" in report.findings[0].message.en
-    no_report = check_reclamation(clean, TODAY, annual_report_year=2023)
-    assert no_report.level is Level.WARN and "annual report" in no_report.findings[0].message.en
+    report = check_reclamation(idle, TODAY, **known)  # type: ignore[arg-type]
+    assert report.level is Level.FAIL and "over a year" in report.findings[0].message.en
+    unused = [CodeRecord("10690123", D(2020, 1, 1), ("mobile",), None, "unused")]
+    report = check_reclamation(unused, TODAY, **known)  # type: ignore[arg-type]
+    assert report.level is Level.FAIL  # unused since allocation in 2020
+    quiet = [CodeRecord("10690123", None, ("mobile",), None, "unused")]
+    report = check_reclamation(quiet, TODAY, **known)  # type: ignore[arg-type]
+    assert (
+        report.level is Level.WARN and "last use is not recorded" in report.findings[0].message.en
+    )
+    ended = [CodeRecord("10690123", D(2020, 1, 1), ("mobile",), D(2026, 1, 1), "active")]
+    report = check_reclamation(ended, TODAY, **known)  # type: ignore[arg-type]
+    assert report.level is Level.FAIL and "beyond its term" in report.findings[0].message.en
+    no_report = check_reclamation(clean, TODAY, licence_revoked=False, annual_report_year=2023)
+    assert no_report.level is Level.FAIL and "annual check" in no_report.findings[0].message.en
+    unknown = check_reclamation(clean, TODAY)
+    assert unknown.level is Level.WARN
+    said = " ".join(f.message.en for f in unknown.findings)
+    assert "whether the licence is revoked" in said and "latest annual report year" in said
 
 
 # --- operating history --------------------------------------------------------------------------
@@ -225,6 +311,10 @@ def test_operating_years_count_from_the_real_start() -> None:
         return propose("operating_years", HISTORY, founded_on=founded, first_contract_on=contract)
 
     assert result("2014-03-01", "2014-09-01").result is Result.PASS
+    # A gap over a year is pointed out, not marked down, when the later date gives enough years.
+    gap = result("2010-03-01", "2012-06-01")
+    assert gap.result is Result.PASS
+    assert "note:" in gap.reason.en and "over a year later" in gap.reason.en
     shell = result("2010-03-01", "2021-06-01")  # an old registration, recent business
     assert shell.result is Result.PARTIAL
     assert "2010-03-01" in shell.reason.en and "2021-06-01" in shell.reason.en

@@ -464,12 +464,13 @@ def test_own_use_codes_may_not_be_resold() -> None:
     assert "own use" in resold.findings[0].message.en
 
 
-def test_marketing_on_non_commercial_codes_warns() -> None:
+def test_marketing_is_no_ground_against_non_commercial_codes() -> None:
+    """非经营性 means no information fee charged to users (allocation rules 4(4))."""
     got = code_levels(check_codes(FOUR, "provincial", {"marketing", "notification"}, False))
     assert got == {
         "10661234": Level.PASS,
-        "106901234": Level.WARN,
-        "1069512345678": Level.WARN,
+        "106901234": Level.PASS,
+        "1069512345678": Level.PASS,
         "10621234": Level.PASS,
     }
 
