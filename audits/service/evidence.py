@@ -52,9 +52,9 @@ def add_evidence_bytes(
             )
         ).first()
         if existing is not None:
+            store_blob(session, ctx.actor, digest, content)
             return existing
-        if session.get(Blob, digest) is None:
-            session.add(Blob(sha256=digest, size=len(content), content=content))
+        store_blob(session, ctx.actor, digest, content)
         evidence = Evidence(
             audit_id=row_id(audit),
             item_id=item.id,
@@ -65,6 +65,36 @@ def add_evidence_bytes(
             added_by=ctx.actor,
         )
         return _add(ctx, session, audit, evidence)
+
+
+def store_blob(session: Session, actor: str, digest: str, content: bytes) -> None:
+    """Keep `content` (whose SHA-256 is `digest`) as a blob. A blob already stored under that
+    hash is reused only if its bytes still hash to it: one whose bytes were changed (written
+    behind the tool's back, or by an older import) is repaired with these, and the repair is
+    logged, so genuine evidence is never lost to a poisoned copy."""
+    if hashlib.sha256(content).hexdigest() != digest:
+        raise AuditError(f"the content does not match its SHA-256 {digest}")
+    blob = session.get(Blob, digest)
+    if blob is None:
+        session.add(Blob(sha256=digest, size=len(content), content=content))
+        session.flush()
+        return
+    if hashlib.sha256(blob.content).hexdigest() == digest:
+        return
+    before = {"size": blob.size, "content_sha256": hashlib.sha256(blob.content).hexdigest()}
+    blob.content = content
+    blob.size = len(content)
+    session.add(blob)
+    session.flush()
+    events.append(
+        session,
+        actor=actor,
+        action="blob.repair",
+        entity="blob",
+        entity_id=digest,
+        before=before,
+        after={"size": len(content), "content_sha256": digest},
+    )
 
 
 def add_evidence_url(
