@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from vaudit.audits.report.body import build
 from vaudit.audits.report.digest import render
+from vaudit.audits.report.format import CHANGED_MARK
 from vaudit.audits.report.source import collect_many
 
 if TYPE_CHECKING:
     from vaudit.audits.service import Service
 
 # Keys of [audit] that say how this copy came to be, not what the audit holds.
-_COPY_MARKS = ("imported_from_changed_report", "changed_after_sign_off")
+_COPY_MARKS = ("imported_from_changed_report", CHANGED_MARK)
 
 
 def differences(service: Service, audit_id: int, body: Mapping[str, Any]) -> list[str]:

@@ -17,6 +17,7 @@ from vaudit.audits.report.body import build
 from vaudit.audits.report.compare import build_comparison
 from vaudit.audits.report.digest import render
 from vaudit.audits.report.format import (
+    CHANGED_MARK,
     CHECKLIST_FOLDER,
     EVIDENCE_FOLDER,
     ReportError,
@@ -40,6 +41,7 @@ class Written:
     path: Path
     digest: str
     evidence_files: int = 0
+    changed_after_sign_off: bool = False  # exported with --allow-changed, and marked so
 
 
 def report_name(vendor_name: str, audit_id: int, revision: int) -> str:
@@ -67,12 +69,17 @@ def export_audits(
     fmt: str = "toml",
     with_evidence: bool = False,
     force: bool = False,
+    allow_changed: bool = False,
     lang: Lang = "en",
     generated_at: dt.datetime | None = None,
     progress: Callable[[int, int, Written], None] | None = None,
 ) -> list[Written]:
     """Export each audit to its own file; the first problem stops the run (files already
-    written stay, each one complete)."""
+    written stay, each one complete).
+
+    A signed-off audit is checked first against its sign-off digest and its events in the
+    chain: one that changed after sign-off is refused, or with `allow_changed` exported with
+    `audit.changed_after_sign_off` naming what changed."""
     if fmt not in ("toml", "md"):
         raise ReportError(f"unknown format {fmt!r} (toml or md)")
     if not audit_refs:
@@ -82,6 +89,9 @@ def export_audits(
     targets = targets_for(names, output, fmt)
     if len(set(targets)) != len(targets):
         raise ReportError("two audits would be written to the same file; name each once")
+    changed = service.changes_after_sign_off(list(names))
+    if changed and not allow_changed:
+        raise ReportError(_changed_message(changed))
     _prepare_folder(targets[0].parent)
     when = generated_at or dt.datetime.now(dt.UTC)
     written: list[Written] = []
@@ -93,6 +103,8 @@ def export_audits(
             body = build(
                 source, generated_at=when, generated_by=service.actor, evidence_folder=folder
             )
+            if audit_id in changed:
+                body["audit"][CHANGED_MARK] = changed[audit_id]
             text, digest = render(body)
             copied = 0
             if with_evidence:
@@ -102,7 +114,7 @@ def export_audits(
                 write_atomically(target, content.encode("utf-8"), overwrite=force, sync_dir=False)
             except OSError as exc:
                 raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
-            done = Written(audit_id, target, digest, copied)
+            done = Written(audit_id, target, digest, copied, audit_id in changed)
             written.append(done)
             if progress is not None:
                 progress(n, len(targets), done)
@@ -111,6 +123,18 @@ def export_audits(
         for folder_path in {t.parent for t in targets}:
             sync_folder(folder_path)
     return written
+
+
+def _changed_message(changed: Mapping[int, list[str]]) -> str:
+    lines = [
+        f"audit {audit_id} no longer holds what was signed off: " + "; ".join(problems)
+        for audit_id, problems in sorted(changed.items())
+    ]
+    return (
+        "\n".join(lines) + "\nnothing exported: a report must not vouch for a sign-off that "
+        "no longer holds (`vaudit verify` checks the whole database; --allow-changed exports "
+        "it marked as changed after sign-off)"
+    )
 
 
 def _report_names(service: Service, audit_refs: Sequence[int | str]) -> dict[int, str]:
