@@ -49,7 +49,7 @@ from vaudit.audits.report.verify import Verification, verify_file
 from vaudit.audits.rows import row_id
 from vaudit.audits.rules import Result
 from vaudit.audits.scenario import Scenario
-from vaudit.audits.service.evidence import store_blob
+from vaudit.audits.service.evidence import CREDENTIALS_NOTE, store_blob, without_credentials
 from vaudit.audits.service.facts import vendor_facts
 from vaudit.audits.service.score_cache import cache_score
 from vaudit.audits.service.snapshots import snapshot_id
@@ -501,13 +501,21 @@ def _evidence(
     entry: Mapping[str, Any],
 ) -> Evidence:
     kind = EvidenceKind(str(entry["kind"]))
+    url = _optional_text(entry, "url", f"evidence of {item_id}")
+    note = _optional_text(entry, "note", f"evidence of {item_id}")
+    name = str(entry["name"])
+    if url is not None:
+        url, stripped = without_credentials(url)
+        if stripped:  # and the name, which is the address as it was given
+            name = without_credentials(name)[0]
+            note = f"{note}\n{CREDENTIALS_NOTE}" if note else CREDENTIALS_NOTE
     evidence = Evidence(
         audit_id=row_id(audit),
         item_id=item_id,
         kind=kind,
-        name=str(entry["name"]),
-        url=_optional_text(entry, "url", f"evidence of {item_id}"),
-        note=_optional_text(entry, "note", f"evidence of {item_id}"),
+        name=name,
+        url=url,
+        note=note,
         added_by=str(entry["added_by"]),
         added_at=_moment(entry["added_at"]),
         expires_on=_day(entry.get("expires_on"), "expires_on"),

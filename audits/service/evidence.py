@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlmodel import Session, col, select
 
@@ -103,6 +104,9 @@ def add_evidence_url(
     url = url.strip()
     if not url.startswith(("http://", "https://")) or " " in url:
         raise AuditError(f"{url!r} is not a web address (http:// or https://)")
+    url, stripped = without_credentials(url)
+    if stripped:
+        note = f"{note}\n{CREDENTIALS_NOTE}" if note else CREDENTIALS_NOTE
     with ctx.store.write() as session:
         audit = writable_audit(session, audit_id)
         item, _, _ = audit_item(session, ctx.snapshots, audit, item_id)
@@ -116,6 +120,19 @@ def add_evidence_url(
             added_by=ctx.actor,
         )
         return _add(ctx, session, audit, evidence)
+
+
+CREDENTIALS_NOTE = "vaudit removed the user name and password the address carried (user:pass@)"
+
+
+def without_credentials(url: str) -> tuple[str, bool]:
+    """The address without a `user:password@` part (scheme, host, port, path, query and
+    fragment kept), and whether it had one: credentials never reach the database."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, False
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=host)), True
 
 
 def add_evidence_note(

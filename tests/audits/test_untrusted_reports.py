@@ -6,6 +6,7 @@ Every test goes through the command line (issue 14, items 1, 2 and 6)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tomllib
 from pathlib import Path
@@ -225,3 +226,41 @@ def test_a_checklist_beside_the_report_is_read_from_its_folder_only(
     result = vaudit(other, "report", "import", str(exported), ok=False)
     assert "read only from evidence/" in result.stderr
     assert _counts(other)["Audit"] == 0
+
+
+def test_credentials_in_an_evidence_url_are_not_stored(exported: Path, tmp_path: Path) -> None:
+    db = tmp_path / "a.sqlite"
+    added = vaudit(
+        db, "evidence", "add", "1", ITEM, "https://bob:s3cr3t@portal.example.cn/lic?id=7#p2",
+        ok=True,
+    )  # fmt: skip
+    assert "https://portal.example.cn/lic?id=7#p2" in added.output
+    assert "were not stored" in added.output
+    listed = vaudit(db, "evidence", "list", "1", "--json", ok=True).output
+    url = next(e for e in json.loads(listed) if e["kind"] == "url")
+    assert url["url"] == "https://portal.example.cn/lic?id=7#p2"
+    assert "removed the user name and password" in url["note"]
+    assert b"s3cr3t" not in db.read_bytes()
+    # A report from outside that carries one: stripped on import too.
+    text = exported.read_text("utf-8")
+    parts = split(text)
+    assert parts is not None
+    body = tomllib.loads(parts[0])
+    item = next(i for i in body["items"] if i["id"] == ITEM)
+    item["evidence"].append(
+        {
+            "kind": "url",
+            "name": "https://eve:hunter2@x.example/a",
+            "url": "https://eve:hunter2@x.example/a",
+            "added_by": "eve",
+            "added_at": item["evidence"][0]["added_at"],
+        }
+    )
+    exported.write_text(render(body)[0], "utf-8")
+    other = tmp_path / "b.sqlite"
+    vaudit(other, "report", "import", str(exported), ok=True)
+    assert b"hunter2" not in other.read_bytes()
+    export = tmp_path / "again.toml"
+    vaudit(other, "export", "1", "-o", str(export), ok=True)
+    assert "hunter2" not in export.read_text("utf-8")
+    assert 'url = "https://x.example/a"' in export.read_text("utf-8")
