@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vaudit.audits.files import sync_folder, write_atomically
+from vaudit.audits.files import FileExists, sync_folder, write_atomically
 from vaudit.audits.models import EvidenceKind, Vendor
 from vaudit.audits.report.body import build
 from vaudit.audits.report.compare import build_comparison
@@ -44,9 +44,18 @@ class Written:
     changed_after_sign_off: bool = False  # exported with --allow-changed, and marked so
 
 
+# A file name may hold 255 bytes (NAME_MAX on Linux, macOS and Windows). The vendor's part is
+# cut to this many bytes of UTF-8 (60 Chinese characters), leaving room for the audit and
+# revision, a suffix and the temporary name (`.NAME.xxxxxxxx.part`) the atomic write uses.
+VENDOR_NAME_BYTES = 180
+
+
 def report_name(vendor_name: str, audit_id: int, revision: int) -> str:
+    """`<vendor>-audit<id>-r<revision>`: readable, unique by the audit's id, and short enough
+    in bytes for any file system however long the vendor's name."""
     safe = re.sub(r"[^\w.-]+", "_", vendor_name, flags=re.UNICODE).strip("._") or "vendor"
-    return f"{safe}-audit{audit_id}-r{revision}"
+    cut = safe.encode("utf-8")[:VENDOR_NAME_BYTES].decode("utf-8", errors="ignore")
+    return f"{cut.rstrip('._') or 'vendor'}-audit{audit_id}-r{revision}"
 
 
 def targets_for(names: Mapping[int, str], output: str | Path | None, suffix: str) -> list[Path]:
@@ -97,27 +106,41 @@ def export_audits(
     written: list[Written] = []
     try:
         sources = collect_many(service, list(names))
-        for n, (source, target) in enumerate(zip(sources, targets, strict=True), start=1):
-            audit_id = source.view.audit.id
-            folder = EVIDENCE_FOLDER if with_evidence else None
-            body = build(
-                source, generated_at=when, generated_by=service.actor, evidence_folder=folder
-            )
-            if audit_id in changed:
-                body["audit"][CHANGED_MARK] = changed[audit_id]
-            text, digest = render(body)
-            copied = 0
-            if with_evidence:
-                copied = _write_evidence(service, source, target.parent / EVIDENCE_FOLDER, force)
-            content = text if fmt == "toml" else render_markdown(body, digest, lang)
-            try:
-                write_atomically(target, content.encode("utf-8"), overwrite=force, sync_dir=False)
-            except OSError as exc:
-                raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
-            done = Written(audit_id, target, digest, copied, audit_id in changed)
-            written.append(done)
-            if progress is not None:
-                progress(n, len(targets), done)
+        try:
+            for n, (source, target) in enumerate(zip(sources, targets, strict=True), start=1):
+                audit_id = source.view.audit.id
+                folder = EVIDENCE_FOLDER if with_evidence else None
+                body = build(
+                    source, generated_at=when, generated_by=service.actor, evidence_folder=folder
+                )
+                if audit_id in changed:
+                    body["audit"][CHANGED_MARK] = changed[audit_id]
+                text, digest = render(body)
+                copied = 0
+                if with_evidence:
+                    copied = _write_evidence(
+                        service, source, target.parent / EVIDENCE_FOLDER, force
+                    )
+                content = text if fmt == "toml" else render_markdown(body, digest, lang)
+                try:
+                    write_atomically(
+                        target, content.encode("utf-8"), overwrite=force, sync_dir=False
+                    )
+                except OSError as exc:
+                    raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
+                done = Written(audit_id, target, digest, copied, audit_id in changed)
+                written.append(done)
+                if progress is not None:
+                    progress(n, len(targets), done)
+        except (ReportError, FileExists, OSError) as exc:
+            if not written:
+                raise
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ReportError(
+                f"{reason}\nstopped after {len(written)} of {len(targets)} report(s); "
+                "these were written, each complete:\n"
+                + "\n".join(f"{done.path}  sha256 {done.digest}" for done in written)
+            ) from None
     finally:
         # The files are on disk already; their names are once the folder is synced (once).
         for folder_path in {t.parent for t in targets}:
