@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,14 +95,14 @@ def _compare(audit_id: int, stored: dict[str, Any], now: dict[str, Any]) -> list
     return found
 
 
-def check_signed_off(session: Session) -> TamperReport:
-    """Compare every audit the log says is signed off with the digest taken at sign-off."""
+def check_signed_off(session: Session, only: Collection[int] | None = None) -> TamperReport:
+    """Compare every audit the log says is signed off (or those of `only`) with the digest
+    taken at sign-off."""
     latest: dict[int, Event] = {}
-    for event in session.exec(
-        select(Event)
-        .where(col(Event.entity) == "audit", col(Event.action).like("audit.%"))
-        .order_by(col(Event.id))
-    ).all():
+    query = select(Event).where(col(Event.entity) == "audit", col(Event.action).like("audit.%"))
+    if only is not None:
+        query = query.where(col(Event.audit_id).in_(list(only)))
+    for event in session.exec(query.order_by(col(Event.id))).all():
         if event.audit_id is not None and event.action != "audit.revise":
             latest[event.audit_id] = event
     findings: list[TamperFinding] = []

@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.support.reseal import reseal  # noqa: E402
 from vaudit.audits.checklist import build_set, sources_in  # noqa: E402
 from vaudit.audits.db import open_store  # noqa: E402
 from vaudit.audits.db_guard import guard_names  # noqa: E402
@@ -84,6 +85,8 @@ def example() -> str:
                 run(f"UPDATE {table} SET {column} = '{WHEN}'")
             for table in ("vendor", "selection", "audit"):
                 run(f"UPDATE {table} SET uid = printf('{table}%04d', id)")
+            # The pinned rows no longer match the sign-off digest: seal them again.
+            reseal(session)
         out = Path(folder) / "out"
         written = export_audits(
             service, [aid], out / "report.toml", with_evidence=True, generated_at=GENERATED_AT

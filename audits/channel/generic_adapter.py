@@ -46,6 +46,18 @@ def _render(template: Any, values: Mapping[str, str]) -> Any:
     return template
 
 
+def _render_url(template: str, values: Mapping[str, str], encoded: frozenset[str]) -> str:
+    """Fill a URL template, percent-encoding every value (a key with `+/=&` or a space must
+    reach the vendor as it is, not cut the query short); `encoded` names values that already
+    are."""
+    return PLACEHOLDER.sub(
+        lambda m: (
+            values[m.group(1)] if m.group(1) in encoded else quote(values[m.group(1)], safe="")
+        ),
+        template,
+    )
+
+
 def _placeholders(template: Any) -> set[str]:
     if isinstance(template, str):
         return set(PLACEHOLDER.findall(template))
@@ -126,14 +138,16 @@ class GenericAdapter(Adapter):
                 "handset_url": handset_url or "",
             }
         )
-        url = _render(p.submit_url, values)
+        url = _render_url(p.submit_url, values, frozenset())
         headers = _render(p.headers, values)
         body = _render(p.body, values)
         if p.body_format == "json":
             return client.build_request(p.submit_method, url, headers=headers, json=body)
         if p.body_format == "form":
             return client.build_request(p.submit_method, url, headers=headers, data=body)
-        return client.build_request(p.submit_method, url, headers=headers, params=body)
+        # Added to the template's own query: httpx's params= would replace it (and the key).
+        merged = httpx.URL(url).copy_merge_params(body)
+        return client.build_request(p.submit_method, merged, headers=headers)
 
     def read_submit(self, response: httpx.Response) -> SubmitResult:
         p = self.profile
@@ -144,14 +158,14 @@ class GenericAdapter(Adapter):
                 response.status_code,
                 False,
                 None,
-                self.redact(f"malformed answer (not JSON): {short(response.text)}"),
+                short(self.redact(f"malformed answer (not JSON): {response.text}")),
             )
         if not isinstance(data, dict | list):
             return SubmitResult(
                 response.status_code,
                 False,
                 None,
-                self.redact(f"malformed answer: {short(response.text)}"),
+                short(self.redact(f"malformed answer: {response.text}")),
             )
         verdict = lookup(data, p.accepted_path)
         vendor_id = lookup(data, p.message_id_path)
@@ -174,8 +188,8 @@ class GenericAdapter(Adapter):
         if reason:
             text += f" ({reason})"
         if verdict is None and response.is_success:
-            text = f"malformed answer: no {p.accepted_path!r} in {short(response.text)}"
-        return SubmitResult(response.status_code, False, None, self.redact(short(text)))
+            text = f"malformed answer: no {p.accepted_path!r} in {response.text}"
+        return SubmitResult(response.status_code, False, None, short(self.redact(text)))
 
     def _updates(self, data: Any) -> list[DlrUpdate]:
         p = self.profile
@@ -223,7 +237,8 @@ class GenericAdapter(Adapter):
         out: list[DlrUpdate] = []
         for start in range(0, len(vendor_ids), p.pull_batch):
             batch = vendor_ids[start : start + p.pull_batch]
-            url = _render(p.pull_url, self._values({"ids": ",".join(quote(i) for i in batch)}))
+            ids = ",".join(quote(i, safe="") for i in batch)
+            url = _render_url(p.pull_url, self._values({"ids": ids}), frozenset({"ids"}))
             response = await client.request(
                 p.pull_method, url, headers=_render(p.headers, self._values({}))
             )

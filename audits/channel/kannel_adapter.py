@@ -93,7 +93,7 @@ class KannelAdapter(Adapter):
             response.status_code,
             False,
             None,
-            self.redact(short(f"rejected: {text or response.reason_phrase}")),
+            short(self.redact(f"rejected: {text or response.reason_phrase}")),
         )
 
     def read_dlr(self, request: Request) -> list[DlrUpdate]:

@@ -210,7 +210,7 @@ class ChannelRunner:
         except Exception as exc:
             # Stop, keep what was measured, and let the caller see the error.
             self._cancelled = True
-            self.progress.failure = self.adapter.redact(short(f"the run stopped: {exc!r}"))
+            self.progress.failure = short(self.adapter.redact(f"the run stopped: {exc!r}"))
             raise
         finally:
             if self._receiver is not None:
@@ -345,7 +345,7 @@ class ChannelRunner:
     def _failed(self, s: _State, attempts: int, status: int | None, error: str) -> None:
         self.progress.sent += 1
         self.progress.errors += 1
-        self._record_submit(s, attempts, status, False, None, self.adapter.redact(short(error)))
+        self._record_submit(s, attempts, status, False, None, error)
         self._notify()
 
     def _record_submit(
@@ -358,14 +358,16 @@ class ChannelRunner:
         error: str | None,
     ) -> None:
         assert self._recorder is not None
+        # Whatever the vendor answered may echo a credential: scrubbed (before it is cut
+        # short, so no part of one survives) on the way to the database, whichever adapter.
         self._recorder.submit(
             s.id,
             attempts=attempts,
             submitted_at=s.submitted_at,
             http_status=status,
             accepted=accepted,
-            vendor_message_id=vendor_id,
-            error=error,
+            vendor_message_id=None if vendor_id is None else self.adapter.redact(vendor_id),
+            error=None if error is None else short(self.adapter.redact(error)),
         )
 
     # -------------------------------------------------------------- reports and receipts

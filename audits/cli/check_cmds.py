@@ -13,9 +13,11 @@ from vaudit.audits.cli.output import echo_json, echo_table
 @pass_context
 def verify(ctx: Context) -> None:
     """Check the event log's hash chain, and every signed-off audit against the digest taken
-    at sign-off; exit 1 naming the first broken event and every changed answer."""
+    at sign-off, and every stored evidence file against its SHA-256; exit 1 naming the first
+    broken event, every changed answer and every evidence file whose bytes do not match."""
     report = ctx.service.verify()
     sealed = ctx.service.verify_signed_off()
+    bad_blobs = ctx.service.verify_blobs()
     if report.ok:
         click.echo(f"event log intact: {report.events} events")
     else:
@@ -29,7 +31,13 @@ def verify(ctx: Context) -> None:
     else:
         for finding in sealed.findings:
             click.echo(f"CHANGED after sign-off: {finding}", err=True)
-    if not (report.ok and sealed.ok):
+    for digest in bad_blobs:
+        click.echo(
+            f"evidence file {digest} is stored with other bytes than its SHA-256 says "
+            "(add the genuine file again to repair it)",
+            err=True,
+        )
+    if not (report.ok and sealed.ok and not bad_blobs):
         click.get_current_context().exit(1)
 
 

@@ -30,6 +30,8 @@ def evidence_add(ctx: Context, audit: int, item: str, file_or_url: str, note: st
     if file_or_url.startswith(("http://", "https://")):
         added = ctx.service.add_evidence_url(audit, item, file_or_url, note)
         click.echo(f"evidence {added.id}: {added.url}")
+        if added.url != file_or_url.strip():
+            click.echo("  note: the user name and password in the address were not stored")
         return
     added = ctx.service.add_evidence_file(audit, item, Path(file_or_url))
     click.echo(f"evidence {added.id}: {added.name} ({added.size:,} bytes, sha256 {added.sha256})")

@@ -33,6 +33,12 @@ from vaudit.audits.cli.group import Context, cli, pass_context
 )
 @click.option("--compare", is_flag=True, help="One comparison report of the audits given.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
+@click.option(
+    "--allow-changed",
+    is_flag=True,
+    help="Export a signed-off audit that changed after sign-off, marked as such (refused "
+    "otherwise).",
+)
 @pass_context
 def export(
     ctx: Context,
@@ -42,6 +48,7 @@ def export(
     with_evidence: bool,
     compare: bool,
     force: bool,
+    allow_changed: bool,
 ) -> None:
     """Export a scored report of each AUDIT (or, with --compare, one comparison)."""
     from vaudit.audits.report import export_audits, export_comparison
@@ -69,12 +76,18 @@ def export(
         fmt=fmt,
         with_evidence=with_evidence,
         force=force,
+        allow_changed=allow_changed,
         lang=ctx.lang,
         progress=progress,
     )
     for done in results:
         extra = f"  ({done.evidence_files} evidence file(s) written)" if with_evidence else ""
         click.echo(f"wrote {done.path}  sha256 {done.digest}{extra}")
+        if done.changed_after_sign_off:
+            click.echo(
+                f"warning: audit {done.audit_id} changed after sign-off; {done.path.name} says so",
+                err=True,
+            )
 
 
 @cli.group()

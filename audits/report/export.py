@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vaudit.audits.files import sync_folder, write_atomically
+from vaudit.audits.files import FileExists, sync_folder, write_atomically
 from vaudit.audits.models import EvidenceKind, Vendor
 from vaudit.audits.report.body import build
 from vaudit.audits.report.compare import build_comparison
 from vaudit.audits.report.digest import render
 from vaudit.audits.report.format import (
+    CHANGED_MARK,
     CHECKLIST_FOLDER,
     EVIDENCE_FOLDER,
     ReportError,
@@ -40,11 +41,21 @@ class Written:
     path: Path
     digest: str
     evidence_files: int = 0
+    changed_after_sign_off: bool = False  # exported with --allow-changed, and marked so
+
+
+# A file name may hold 255 bytes (NAME_MAX on Linux, macOS and Windows). The vendor's part is
+# cut to this many bytes of UTF-8 (60 Chinese characters), leaving room for the audit and
+# revision, a suffix and the temporary name (`.NAME.xxxxxxxx.part`) the atomic write uses.
+VENDOR_NAME_BYTES = 180
 
 
 def report_name(vendor_name: str, audit_id: int, revision: int) -> str:
+    """`<vendor>-audit<id>-r<revision>`: readable, unique by the audit's id, and short enough
+    in bytes for any file system however long the vendor's name."""
     safe = re.sub(r"[^\w.-]+", "_", vendor_name, flags=re.UNICODE).strip("._") or "vendor"
-    return f"{safe}-audit{audit_id}-r{revision}"
+    cut = safe.encode("utf-8")[:VENDOR_NAME_BYTES].decode("utf-8", errors="ignore")
+    return f"{cut.rstrip('._') or 'vendor'}-audit{audit_id}-r{revision}"
 
 
 def targets_for(names: Mapping[int, str], output: str | Path | None, suffix: str) -> list[Path]:
@@ -67,12 +78,17 @@ def export_audits(
     fmt: str = "toml",
     with_evidence: bool = False,
     force: bool = False,
+    allow_changed: bool = False,
     lang: Lang = "en",
     generated_at: dt.datetime | None = None,
     progress: Callable[[int, int, Written], None] | None = None,
 ) -> list[Written]:
     """Export each audit to its own file; the first problem stops the run (files already
-    written stay, each one complete)."""
+    written stay, each one complete).
+
+    A signed-off audit is checked first against its sign-off digest and its events in the
+    chain: one that changed after sign-off is refused, or with `allow_changed` exported with
+    `audit.changed_after_sign_off` naming what changed."""
     if fmt not in ("toml", "md"):
         raise ReportError(f"unknown format {fmt!r} (toml or md)")
     if not audit_refs:
@@ -82,35 +98,66 @@ def export_audits(
     targets = targets_for(names, output, fmt)
     if len(set(targets)) != len(targets):
         raise ReportError("two audits would be written to the same file; name each once")
+    changed = service.changes_after_sign_off(list(names))
+    if changed and not allow_changed:
+        raise ReportError(_changed_message(changed))
     _prepare_folder(targets[0].parent)
     when = generated_at or dt.datetime.now(dt.UTC)
     written: list[Written] = []
     try:
         sources = collect_many(service, list(names))
-        for n, (source, target) in enumerate(zip(sources, targets, strict=True), start=1):
-            audit_id = source.view.audit.id
-            folder = EVIDENCE_FOLDER if with_evidence else None
-            body = build(
-                source, generated_at=when, generated_by=service.actor, evidence_folder=folder
-            )
-            text, digest = render(body)
-            copied = 0
-            if with_evidence:
-                copied = _write_evidence(service, source, target.parent / EVIDENCE_FOLDER, force)
-            content = text if fmt == "toml" else render_markdown(body, digest, lang)
-            try:
-                write_atomically(target, content.encode("utf-8"), overwrite=force, sync_dir=False)
-            except OSError as exc:
-                raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
-            done = Written(audit_id, target, digest, copied)
-            written.append(done)
-            if progress is not None:
-                progress(n, len(targets), done)
+        try:
+            for n, (source, target) in enumerate(zip(sources, targets, strict=True), start=1):
+                audit_id = source.view.audit.id
+                folder = EVIDENCE_FOLDER if with_evidence else None
+                body = build(
+                    source, generated_at=when, generated_by=service.actor, evidence_folder=folder
+                )
+                if audit_id in changed:
+                    body["audit"][CHANGED_MARK] = changed[audit_id]
+                text, digest = render(body)
+                copied = 0
+                if with_evidence:
+                    copied = _write_evidence(
+                        service, source, target.parent / EVIDENCE_FOLDER, force
+                    )
+                content = text if fmt == "toml" else render_markdown(body, digest, lang)
+                try:
+                    write_atomically(
+                        target, content.encode("utf-8"), overwrite=force, sync_dir=False
+                    )
+                except OSError as exc:
+                    raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
+                done = Written(audit_id, target, digest, copied, audit_id in changed)
+                written.append(done)
+                if progress is not None:
+                    progress(n, len(targets), done)
+        except (ReportError, FileExists, OSError) as exc:
+            if not written:
+                raise
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ReportError(
+                f"{reason}\nstopped after {len(written)} of {len(targets)} report(s); "
+                "these were written, each complete:\n"
+                + "\n".join(f"{done.path}  sha256 {done.digest}" for done in written)
+            ) from None
     finally:
         # The files are on disk already; their names are once the folder is synced (once).
         for folder_path in {t.parent for t in targets}:
             sync_folder(folder_path)
     return written
+
+
+def _changed_message(changed: Mapping[int, list[str]]) -> str:
+    lines = [
+        f"audit {audit_id} no longer holds what was signed off: " + "; ".join(problems)
+        for audit_id, problems in sorted(changed.items())
+    ]
+    return (
+        "\n".join(lines) + "\nnothing exported: a report must not vouch for a sign-off that "
+        "no longer holds (`vaudit verify` checks the whole database; --allow-changed exports "
+        "it marked as changed after sign-off)"
+    )
 
 
 def _report_names(service: Service, audit_refs: Sequence[int | str]) -> dict[int, str]:

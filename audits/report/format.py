@@ -16,6 +16,8 @@ FORMAT_VERSION = 1
 EVIDENCE_FOLDER = "evidence"  # beside the report: evidence files named by their SHA-256
 CHECKLIST_FOLDER = "checklists"  # inside the evidence folder: checklist snapshots by SHA-256
 DIGEST_MARK = "\n[digest]\n"
+# The [audit] key that marks a signed-off audit exported although it changed after sign-off.
+CHANGED_MARK = "changed_after_sign_off"
 SHARE_DECIMALS = 4  # item contributions: sums agree with the totals to within 0.001
 
 

@@ -10,7 +10,6 @@ An audit already here (same id) is not imported again.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,7 +33,6 @@ from vaudit.audits.models import (
     Audit,
     AuditChecklist,
     AuditStatus,
-    Blob,
     Candidate,
     ChecklistSnapshot,
     Evidence,
@@ -44,11 +42,14 @@ from vaudit.audits.models import (
     Stage,
     Vendor,
 )
+from vaudit.audits.report.already import differences
+from vaudit.audits.report.beside import MissingBeside, read_beside
 from vaudit.audits.report.format import COMPARE_FORMAT, ReportError
 from vaudit.audits.report.verify import Verification, verify_file
 from vaudit.audits.rows import row_id
 from vaudit.audits.rules import Result
 from vaudit.audits.scenario import Scenario
+from vaudit.audits.service.evidence import CREDENTIALS_NOTE, store_blob, without_credentials
 from vaudit.audits.service.facts import vendor_facts
 from vaudit.audits.service.score_cache import cache_score
 from vaudit.audits.service.snapshots import snapshot_id
@@ -124,14 +125,21 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
     selection_data = _table(body, "selection")
     uid = str(audit_data["id"])
     notes: list[str] = []
+    with service.store.read() as session:
+        existing = session.exec(select(Audit).where(Audit.uid == uid)).first()
+    if existing is not None:
+        _refuse_a_conflict(service, path, body, existing)
+        return Imported(
+            row_id(existing), True, check.body_intact, ["already here: nothing changed"]
+        )
     texts = _snapshot_texts(service, path, body)
     checklists = set_from_snapshot([(name, text) for name, _, text in texts])
 
     with service.store.write() as session:
-        existing = session.exec(select(Audit).where(Audit.uid == uid)).first()
-        if existing is not None:
-            return Imported(
-                row_id(existing), True, check.body_intact, ["already here: nothing changed"]
+        if session.exec(select(Audit).where(Audit.uid == uid)).first() is not None:
+            raise ReportError(
+                f"audit {uid} was imported by someone else meanwhile: nothing imported "
+                "(import again to compare the two)"
             )
         vendor = _vendor(session, service, vendor_data, notes)
         selection = _selection(session, service, selection_data, notes)
@@ -171,7 +179,7 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
                 session.add(_answer(audit, item, item_data))
                 answers += 1
             for entry in item_data.get("evidence", []):
-                session.add(_evidence(session, path, audit, item_id, entry))
+                session.add(_evidence(session, service.actor, path, audit, item_id, entry))
                 evidence_count += 1
             for entry in item_data.get("follow_ups", []):
                 session.add(_follow_up(audit, item_id, entry))
@@ -215,6 +223,26 @@ def _import(service: Service, path: Path, body: Mapping[str, Any], check: Verifi
         if not check.body_intact:
             notes.append("imported from a changed report: its later exports say so")
         return Imported(row_id(audit), False, check.body_intact, notes)
+
+
+def _refuse_a_conflict(
+    service: Service, path: Path, body: Mapping[str, Any], existing: Audit
+) -> None:
+    """An audit with the report's id is here: fine if it is the same audit, else a conflict
+    that names both and imports nothing."""
+    differ = differences(service, row_id(existing), body)
+    if not differ:
+        return
+    audit, vendor = _table(body, "audit"), _table(body, "vendor")
+    with service.store.read() as session:
+        here_vendor = session.get(Vendor, existing.vendor_id)
+    raise ReportError(
+        f"conflict: {path.name} holds audit {existing.uid} of {vendor.get('name')!r} "
+        f"(revision {audit.get('revision')}, {audit.get('status')}), but audit "
+        f"{existing.id} here has that id with other content (of "
+        f"{here_vendor.name if here_vendor else '?'!r}, revision {existing.revision}, "
+        f"{existing.status}); they differ in {', '.join(differ)}. Nothing imported"
+    )
 
 
 def _channel_facts(body: Mapping[str, Any]) -> Any:
@@ -269,11 +297,7 @@ def _snapshot_texts(
             ).first()
             text = row.text if row is not None else known.get(sha)
             if text is None and entry.get("file"):
-                beside = path.parent / str(entry["file"])
-                if beside.is_file():
-                    candidate = beside.read_text(encoding="utf-8")
-                    if hashlib.sha256(candidate.encode("utf-8")).hexdigest() == sha:
-                        text = candidate
+                text = _checklist_beside(path, entry["file"], sha)
             if text is None:
                 raise ReportError(
                     f"checklist {entry.get('id')} version {entry.get('version')} (sha256 "
@@ -287,6 +311,18 @@ def _snapshot_texts(
         problems = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
         raise ReportError(f"the report's checklists do not load: {problems}") from None
     return found
+
+
+def _checklist_beside(path: Path, relative: object, sha: str) -> str | None:
+    try:
+        content = read_beside(path, relative, sha)
+        return content.decode("utf-8")
+    except MissingBeside:
+        return None  # said below: the checklist is not known here
+    except ReportError as exc:
+        raise ReportError(f"a checklist beside the report: {exc}") from None
+    except UnicodeDecodeError:
+        raise ReportError(f"the checklist {relative} is not UTF-8 text") from None
 
 
 def _snapshot(session: Session, name: str, text: str) -> int:
@@ -457,16 +493,29 @@ def _answer(audit: Audit, item: Item, data: Mapping[str, Any]) -> Answer:
 
 
 def _evidence(
-    session: Session, path: Path, audit: Audit, item_id: str, entry: Mapping[str, Any]
+    session: Session,
+    actor: str,
+    path: Path,
+    audit: Audit,
+    item_id: str,
+    entry: Mapping[str, Any],
 ) -> Evidence:
     kind = EvidenceKind(str(entry["kind"]))
+    url = _optional_text(entry, "url", f"evidence of {item_id}")
+    note = _optional_text(entry, "note", f"evidence of {item_id}")
+    name = str(entry["name"])
+    if url is not None:
+        url, stripped = without_credentials(url)
+        if stripped:  # and the name, which is the address as it was given
+            name = without_credentials(name)[0]
+            note = f"{note}\n{CREDENTIALS_NOTE}" if note else CREDENTIALS_NOTE
     evidence = Evidence(
         audit_id=row_id(audit),
         item_id=item_id,
         kind=kind,
-        name=str(entry["name"]),
-        url=_optional_text(entry, "url", f"evidence of {item_id}"),
-        note=_optional_text(entry, "note", f"evidence of {item_id}"),
+        name=name,
+        url=url,
+        note=note,
         added_by=str(entry["added_by"]),
         added_at=_moment(entry["added_at"]),
         expires_on=_day(entry.get("expires_on"), "expires_on"),
@@ -477,11 +526,13 @@ def _evidence(
                 f"evidence {entry['name']!r} of item {item_id} is listed by hash only: export "
                 "the report with --with-evidence to bring the files"
             )
-        content = (path.parent / str(entry["file"])).read_bytes()  # verified by verify_file
-        sha = str(entry["sha256"])
-        if session.get(Blob, sha) is None:
-            session.add(Blob(sha256=sha, size=len(content), content=content))
-            session.flush()
+        sha = entry.get("sha256")
+        try:
+            content = read_beside(path, entry["file"], sha)
+        except ReportError as exc:
+            raise ReportError(f"evidence {entry['name']!r} of item {item_id}: {exc}") from None
+        assert isinstance(sha, str)  # read_beside checked it
+        store_blob(session, actor, sha, content)
         evidence.sha256 = sha
         evidence.size = len(content)
     return evidence

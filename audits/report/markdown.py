@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from vaudit.audits.present import percent, points
+from vaudit.audits.report.format import CHANGED_MARK
 from vaudit.audits.text import Lang, Text
 
 # Beside an item's title: a gate disqualifies, a critical item caps the verdict.
@@ -45,6 +46,10 @@ WORDS: dict[str, Text] = {
     "rank": Text("排名", "Rank"),
     "stage": Text("阶段", "Stage"),
     "generated": Text("生成", "Generated"),
+    "changed": Text(
+        "签核后已被更改：本报告所示内容与签核时不符",
+        "CHANGED AFTER SIGN-OFF: what this report shows is not what was signed off",
+    ),
 }
 
 
@@ -84,6 +89,10 @@ def render_markdown(body: Mapping[str, Any], digest: str, lang: Lang = "en") -> 
     score, header = body["score"], body["header"]
     out = [f"# {_w('report', lang)}: {vendor['name']}", ""]
     out += [f"{_w('record', lang)} `{digest}`.", ""]
+    if audit.get(CHANGED_MARK):
+        out += [f"**{_w('changed', lang)}**", ""]
+        out += [f"- {_cell(problem)}" for problem in audit[CHANGED_MARK]]
+        out.append("")
     out.append(
         f"{_w('generated', lang)}: {_cell(header['generated_at'])} · {header['generated_by']} · "
         f"vaudit {header['tool_version']}"

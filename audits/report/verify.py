@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from vaudit.audits.models import EvidenceKind
+from vaudit.audits.report.beside import read_beside
 from vaudit.audits.report.digest import TOP, block_digests
 from vaudit.audits.report.format import (
     COMPARE_FORMAT,
@@ -94,7 +95,7 @@ def verify_file(path: Path) -> Verification:
             f"({FORMAT_VERSION})"
         )
     if result.body_intact:
-        _check_evidence(path.parent, body, result)
+        _check_evidence(path, body, result)
     return result
 
 
@@ -126,35 +127,25 @@ def _subtable(digest: Mapping[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _check_evidence(folder: Path, body: Mapping[str, Any], result: Verification) -> None:
-    evidence_folder = body.get("header", {}).get("evidence_folder")
+def _check_evidence(report: Path, body: Mapping[str, Any], result: Verification) -> None:
+    """Every evidence file the report names, read from its evidence folder only (whatever the
+    header says) and checked against its SHA-256."""
     files = [
         e
         for item in body.get("items", [])
         for e in item.get("evidence", [])
         if e.get("kind") == EvidenceKind.FILE
     ]
-    if not evidence_folder:
-        if files:
-            result.notes.append(
-                f"{len(files)} evidence file(s) are listed by SHA-256 only: the report was "
-                "exported without them"
-            )
-        return
-    for entry in files:
-        relative = str(entry.get("file", ""))
-        target = (folder / relative).resolve()
-        if not relative or folder.resolve() not in target.parents:
-            result.problems.append(f"evidence {entry.get('name')!r}: bad file path {relative!r}")
-            continue
-        if not target.is_file():
-            result.problems.append(f"evidence {entry.get('name')!r}: {relative} is missing")
-            continue
-        content = target.read_bytes()
-        if sha256_hex(content) != entry.get("sha256") or len(content) != entry.get("size"):
-            result.problems.append(
-                f"evidence {entry.get('name')!r}: {relative} does not match its SHA-256 "
-                "(the file was changed)"
-            )
+    listed = [e for e in files if "file" in e]
+    if len(listed) < len(files):
+        result.notes.append(
+            f"{len(files) - len(listed)} evidence file(s) are listed by SHA-256 only: the report "
+            "was exported without them"
+        )
+    for entry in listed:
+        try:
+            read_beside(report, entry.get("file"), entry.get("sha256"))
+        except ReportError as exc:
+            result.problems.append(f"evidence {entry.get('name')!r}: {exc}")
             continue
         result.evidence_checked += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlmodel import Session, col, select
 
@@ -52,9 +53,9 @@ def add_evidence_bytes(
             )
         ).first()
         if existing is not None:
+            store_blob(session, ctx.actor, digest, content)
             return existing
-        if session.get(Blob, digest) is None:
-            session.add(Blob(sha256=digest, size=len(content), content=content))
+        store_blob(session, ctx.actor, digest, content)
         evidence = Evidence(
             audit_id=row_id(audit),
             item_id=item.id,
@@ -67,12 +68,45 @@ def add_evidence_bytes(
         return _add(ctx, session, audit, evidence)
 
 
+def store_blob(session: Session, actor: str, digest: str, content: bytes) -> None:
+    """Keep `content` (whose SHA-256 is `digest`) as a blob. A blob already stored under that
+    hash is reused only if its bytes still hash to it: one whose bytes were changed (written
+    behind the tool's back, or by an older import) is repaired with these, and the repair is
+    logged, so genuine evidence is never lost to a poisoned copy."""
+    if hashlib.sha256(content).hexdigest() != digest:
+        raise AuditError(f"the content does not match its SHA-256 {digest}")
+    blob = session.get(Blob, digest)
+    if blob is None:
+        session.add(Blob(sha256=digest, size=len(content), content=content))
+        session.flush()
+        return
+    if hashlib.sha256(blob.content).hexdigest() == digest:
+        return
+    before = {"size": blob.size, "content_sha256": hashlib.sha256(blob.content).hexdigest()}
+    blob.content = content
+    blob.size = len(content)
+    session.add(blob)
+    session.flush()
+    events.append(
+        session,
+        actor=actor,
+        action="blob.repair",
+        entity="blob",
+        entity_id=digest,
+        before=before,
+        after={"size": len(content), "content_sha256": digest},
+    )
+
+
 def add_evidence_url(
     ctx: ServiceContext, audit_id: int | str, item_id: str, url: str, note: str | None = None
 ) -> Evidence:
     url = url.strip()
     if not url.startswith(("http://", "https://")) or " " in url:
         raise AuditError(f"{url!r} is not a web address (http:// or https://)")
+    url, stripped = without_credentials(url)
+    if stripped:
+        note = f"{note}\n{CREDENTIALS_NOTE}" if note else CREDENTIALS_NOTE
     with ctx.store.write() as session:
         audit = writable_audit(session, audit_id)
         item, _, _ = audit_item(session, ctx.snapshots, audit, item_id)
@@ -86,6 +120,19 @@ def add_evidence_url(
             added_by=ctx.actor,
         )
         return _add(ctx, session, audit, evidence)
+
+
+CREDENTIALS_NOTE = "vaudit removed the user name and password the address carried (user:pass@)"
+
+
+def without_credentials(url: str) -> tuple[str, bool]:
+    """The address without a `user:password@` part (scheme, host, port, path, query and
+    fragment kept), and whether it had one: credentials never reach the database."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, False
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=host)), True
 
 
 def add_evidence_note(

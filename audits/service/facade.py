@@ -7,7 +7,7 @@ hash-chained log and commits before it returns, so an acknowledged change is sto
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -274,6 +274,12 @@ class Service:
 
     def verify_signed_off(self) -> tamper.TamperReport:
         return integrity.verify_signed_off(self.store)
+
+    def verify_blobs(self) -> list[str]:
+        return integrity.verify_blobs(self.store)
+
+    def changes_after_sign_off(self, audit_ids: Collection[int]) -> dict[int, list[str]]:
+        return integrity.changes_after_sign_off(self.store, audit_ids)
 
     def history(self, audit_id: int | str) -> list[Event]:
         return integrity.history(self.store, audit_id)

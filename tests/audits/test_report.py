@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import DATA, ROOT, TODAY, drop_guards, restore_guards
+from tests.support.reseal import reseal
 from vaudit.audits.cli import cli
 from vaudit.audits.db import Store, open_store
 from vaudit.audits.demo import load_demo
@@ -58,6 +59,7 @@ def freeze(store: Store) -> None:
         for table in ("vendor", "selection", "audit"):
             run(f"UPDATE {table} SET uid = printf('{table}%04d', id)")
         restore_guards(session.connection())
+        reseal(session)
 
 
 def count_rows(store: Store) -> dict[str, int]:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from textual.widgets import Input, Static
 
-from tests.tui.helpers import home_ready, open_compare, open_first_audit, settle, until
+from tests.helpers import drop_guards
+from tests.tui.helpers import audit_shown, home_ready, open_compare, open_first_audit, settle, until
+from vaudit.audits.db import open_store
 from vaudit.audits.report import EVIDENCE_FOLDER, verify_file
 from vaudit.tui.screens.export import ExportDialog
 from vaudit.tui.screens.home import HomeScreen
@@ -108,3 +110,33 @@ async def test_export_a_comparison_from_compare(demo_db: Path, app_factory, tmp_
         assert data["format"] == "vaudit-comparison"
         assert len(data["vendors"]) == len(screen.views) == 3
         assert verify_file(target).ok
+
+
+async def test_export_refuses_a_signed_off_audit_changed_behind_the_tools_back(
+    demo_db: Path, app_factory, tmp_path
+) -> None:
+    store = open_store(str(demo_db))
+    with store.write() as session:
+        drop_guards(session.connection())
+        session.connection().exec_driver_sql(
+            "UPDATE answer SET note = 'forged' WHERE audit_id IN "
+            "(SELECT id FROM audit WHERE status = 'signed_off')"
+        )
+    store.dispose()
+    app = app_factory(demo_db)
+    target = tmp_path / "one.toml"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        await pilot.press("slash", *"signed off", "enter")  # the filter, then the table
+        await settle(pilot)
+        await pilot.press("enter")
+        screen = await audit_shown(pilot)
+        assert screen.view.audit.status == "signed_off"
+        await pilot.press("E")
+        await until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        await type_path(pilot, str(target))
+        await pilot.press("enter")
+        await until(pilot, lambda: "no longer holds what was signed off" in outcome(app))
+        assert "was changed after sign-off" in outcome(app)
+        assert not target.exists()
+        assert isinstance(app.screen, ExportDialog)  # still open: the error is in the dialog
