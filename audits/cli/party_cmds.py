@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from vaudit.audits.cli.group import Context, cli, pass_context
-from vaudit.audits.cli.output import cell_width, echo_json, echo_table, fields
+from vaudit.audits.cli.output import cell_width, echo_json, echo_table, fields, say
 from vaudit.audits.scenario import COVERAGES, INDUSTRIES, MESSAGE_KINDS
 from vaudit.audits.vendor_fields import JSON_FIELDS, VENDOR_FIELDS, display_capital, field_text
 
@@ -114,7 +114,7 @@ def vendors_add(ctx: Context, /, name: str, **values: str | None) -> None:
     """Add a vendor named NAME with the facts given as options."""
     given = {k: v for k, v in values.items() if v is not None}
     vendor = ctx.service.add_vendor({"name": name, **given})
-    click.echo(f"added vendor {vendor.id}: {vendor.name}")
+    say(f"added vendor {vendor.id}: {vendor.name}")
     _warn(ctx, given)
 
 
@@ -139,7 +139,7 @@ def vendors_edit(
     if not given:
         raise click.UsageError("nothing to change: give at least one option (see --help)")
     updated = ctx.service.edit_vendor(vendor, given, expected_version=if_version)
-    click.echo(f"vendor {updated.id} ({updated.name}) is at version {updated.version}")
+    say(f"vendor {updated.id} ({updated.name}) is at version {updated.version}")
     _warn(ctx, given)
 
 
@@ -151,7 +151,7 @@ def _warn(ctx: Context, given: dict[str, str]) -> None:
         for message in field_warnings(
             name, text.strip().upper() if name == "credit_code" else text
         ):
-            click.echo(f"warning: {name}: {message(ctx.lang)}", err=True)
+            say(f"warning: {name}: {message(ctx.lang)}", err=True)
 
 
 @vendors.command("show")
@@ -174,7 +174,7 @@ def vendors_show(ctx: Context, vendor: str, as_json: bool) -> None:
         (label, indent.join(str(data[spec.name]).splitlines()) if data[spec.name] else None)
         for label, spec in zip(labels, VENDOR_FIELDS, strict=True)
     ]
-    click.echo(fields([*pairs, ("version", found.version)]))
+    say(fields([*pairs, ("version", found.version)]))
 
 
 # ---------------------------------------------------------------------- codes, port changes
@@ -257,7 +257,7 @@ def codes_add(
     updated, record = ctx.service.put_code(vendor, " ".join(parts))
     from vaudit.audits.vendor_records import format_code_record
 
-    click.echo(f"{updated.name}: {format_code_record(record)} (version {updated.version})")
+    say(f"{updated.name}: {format_code_record(record)} (version {updated.version})")
 
 
 @vendor_codes.command("remove")
@@ -267,7 +267,7 @@ def codes_add(
 def codes_remove(ctx: Context, vendor: str, code: str) -> None:
     """Remove CODE from VENDOR's codes."""
     updated = ctx.service.remove_code(vendor, code)
-    click.echo(f"{updated.name}: removed {code.strip()} (version {updated.version})")
+    say(f"{updated.name}: removed {code.strip()} (version {updated.version})")
 
 
 @vendors.group("port-changes")
@@ -348,13 +348,11 @@ def port_changes_add(
     if note and note.strip():
         line += f" # {' '.join(note.split())}"
     updated, change = ctx.service.add_port_change(vendor, line)
-    click.echo(
-        f"{updated.name}: port change of {change.changed_on} recorded (version {updated.version})"
-    )
+    say(f"{updated.name}: port change of {change.changed_on} recorded (version {updated.version})")
     if not change.filed:
         timeline = port_json(change, ctx.service.today or _today())
         if timeline.get("throttle_from"):
-            click.echo(
+            say(
                 f"warning: unfiled: inquiry by {timeline['inquiry_by']}, throttling from "
                 f"{timeline['throttle_from']}, suspension from {timeline['suspension_from']}",
                 err=True,
@@ -374,7 +372,7 @@ def _today() -> Any:
 def port_changes_remove(ctx: Context, vendor: str, number: int) -> None:
     """Remove the change listed as NUMBER by `vaudit vendors port-changes list`."""
     updated = ctx.service.remove_port_change(vendor, number)
-    click.echo(f"{updated.name}: removed port change {number} (version {updated.version})")
+    say(f"{updated.name}: removed port change {number} (version {updated.version})")
 
 
 # ---------------------------------------------------------------------- selections
@@ -425,7 +423,7 @@ def selections_add(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--kinds") from None
     selection = ctx.service.add_selection(name, scenario, notes)
-    click.echo(f"added selection {selection.id}: {selection.name}")
+    say(f"added selection {selection.id}: {selection.name}")
 
 
 def selection_json(selection: Any, candidates: list[Any] | None = None) -> dict[str, Any]:
@@ -497,7 +495,7 @@ def selections_show(ctx: Context, selection: str, as_json: bool) -> None:
         echo_json(selection_json(found, candidates))
         return
     kinds = ", ".join(MESSAGE_KINDS[k](ctx.lang) for k in json.loads(found.message_kinds))
-    click.echo(
+    say(
         fields(
             [
                 ("id", found.id),
@@ -510,7 +508,7 @@ def selections_show(ctx: Context, selection: str, as_json: bool) -> None:
             ]
         )
     )
-    click.echo()
+    say()
     echo_table(
         ["vendor", "stage", "reason", "changed", "by"],
         [
@@ -534,7 +532,7 @@ def selections_stage(
 ) -> None:
     """Move VENDOR to STAGE of the three-step decision in SELECTION."""
     ctx.service.move_stage(selection, vendor, stage, reason)
-    click.echo(f"{vendor}: {stage}" + (f" ({reason})" if reason else ""))
+    say(f"{vendor}: {stage}" + (f" ({reason})" if reason else ""))
 
 
 @selections.command("add-candidate")
@@ -544,7 +542,7 @@ def selections_stage(
 def selections_add_candidate(ctx: Context, selection: str, vendor: str) -> None:
     """Add VENDOR to SELECTION at the screening stage."""
     ctx.service.add_candidate(selection, vendor)
-    click.echo(f"{vendor} added to {selection} at screening")
+    say(f"{vendor} added to {selection} at screening")
 
 
 @selections.command("remove-candidate")
@@ -554,4 +552,4 @@ def selections_add_candidate(ctx: Context, selection: str, vendor: str) -> None:
 def selections_remove_candidate(ctx: Context, selection: str, vendor: str) -> None:
     """Remove VENDOR from SELECTION (only while it has no audits there)."""
     ctx.service.remove_candidate(selection, vendor)
-    click.echo(f"{vendor} removed from {selection}")
+    say(f"{vendor} removed from {selection}")
