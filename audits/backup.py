@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from vaudit.audits.db import DatabaseError, backup_sqlite, sqlite_path, to_url
-from vaudit.audits.files import FileExists, sync_folder
+from vaudit.audits.files import FileExists, regular_file_problem, sync_folder
 from vaudit.audits.migrations import HEAD_REVISION
 
 
@@ -156,8 +156,9 @@ def restore(target: str, source: Path, *, force: bool = False) -> RestoreResult:
     path = sqlite_path(url)
     if path is None:
         raise BackupError(f"{target} is not a database file")
-    if not source.is_file():
-        raise BackupError(f"no such file: {source}")
+    problem = regular_file_problem(source)
+    if problem is not None:
+        raise BackupError(problem)
     revision, events = _check_copy(source)
     if revision is not None and revision > HEAD_REVISION:
         raise BackupError(

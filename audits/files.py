@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+# What a file given to read (a report, a checklist, a card list, a profile) may weigh at most,
+# unless the caller says otherwise: far above any real one, far below what exhausts memory.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
 
 
 class FileExists(Exception):
@@ -59,3 +64,60 @@ def sync_folder(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+class InputFileError(Exception):
+    """A file given to read that is missing, not a regular file, unreadable or too big; the
+    message is for the user."""
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a plain file"
+
+
+def regular_file_problem(path: Path) -> str | None:
+    """Why `path` cannot be read as a file (missing, a folder, a FIFO, a device), or None."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return f"no such file: {path}"
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}"
+    if not stat.S_ISREG(mode):
+        return f"{path} is not a regular file ({_kind(mode)})"
+    return None
+
+
+def read_input(path: Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. Opened without blocking, so a
+    FIFO is refused at once instead of waiting for a writer, and checked on the open file
+    (not only the name), so /dev/zero or a folder is refused however it was named."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise InputFileError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise InputFileError(f"{path} is not a regular file (a folder)") from None
+    except OSError as exc:
+        raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputFileError(f"{path} is not a regular file ({_kind(mode)})")
+        try:
+            content = handle.read(limit + 1)
+        except OSError as exc:
+            raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(content) > limit:
+        raise InputFileError(
+            f"{path} is larger than {limit / (1024 * 1024):g} MB, which is more than it may be"
+        )
+    return content

@@ -91,7 +91,7 @@ def user_errors() -> tuple[type[Exception], ...]:
     """Exceptions that are the user's to fix: shown as one line on stderr, exit 1."""
     from vaudit.audits.checklist import ChecklistError
     from vaudit.audits.db import DatabaseError
-    from vaudit.audits.files import FileExists
+    from vaudit.audits.files import FileExists, InputFileError
     from vaudit.audits.paths import ConfigError
     from vaudit.audits.values import ValueError_
     from vaudit.audits.vendor_fields import FieldError
@@ -102,6 +102,7 @@ def user_errors() -> tuple[type[Exception], ...]:
         ValueError_,
         FieldError,
         FileExists,
+        InputFileError,
         ConfigError,
     ]
     if "vaudit.audits.channel" in sys.modules:
@@ -119,26 +120,56 @@ def user_errors() -> tuple[type[Exception], ...]:
     return tuple(errors)
 
 
-def not_utf8(values: Iterable[object]) -> str | None:
-    """The first value holding bytes that are not UTF-8 (Python keeps them as lone surrogates,
-    which no database, report or terminal can take), described for an error; else None."""
+def unusable_text(values: Iterable[object]) -> str | None:
+    """The first value no file name, database, report or terminal can take, described for an
+    error: bytes that are not UTF-8 (Python keeps them as lone surrogates) or a NUL (which a
+    real command line cannot even carry); else None."""
     for value in values:
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                byte = os.fsencode(value[exc.start])[0]
-                return f"{visible(value)!r} holds byte 0x{byte:02X}, which is not UTF-8 text"
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value:
+            return f"{visible(value)!r} holds a NUL character"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            byte = os.fsencode(value[exc.start])[0]
+            return f"{visible(value)!r} holds byte 0x{byte:02X}, which is not UTF-8 text"
     return None
+
+
+# The largest whole number a database column holds (64-bit signed): ids, counts, versions.
+LARGEST_NUMBER = 2**63 - 1
+
+
+class Command(click.Command):
+    """Every command: a whole number past what a database column holds is refused as a bad
+    parameter (the drivers would raise OverflowError deep inside a query)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = super().parse_args(ctx, args)
+        for param in self.params:
+            value = ctx.params.get(param.name or "")
+            values = value if isinstance(value, tuple | list) else (value,)
+            for number in values:
+                if isinstance(number, int) and abs(number) > LARGEST_NUMBER:
+                    raise click.BadParameter(
+                        f"{number:.3g} is out of range (at most {LARGEST_NUMBER:,})",
+                        ctx=ctx,
+                        param=param,
+                    )
+        return rest
 
 
 class Group(click.Group):
     """Turns user mistakes into `error: …` on stderr instead of a traceback."""
 
+    command_class = Command
+    group_class = type  # subgroups are Groups too
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # Every argument and option, before anything reads or stores it (the top-level group
         # sees the whole command line; the environment's VAUDIT_* values are checked in cli()).
-        problem = not_utf8(args)
+        problem = unusable_text(args)
         if problem is not None:
             click.echo(f"error: {problem}; retype it, or rename the file", err=True)
             ctx.exit(2)
@@ -209,7 +240,7 @@ def cli(
     """vaudit: qualify SMS platform vendors: checklists, evidence, scores and verdicts."""
     from vaudit.audits.paths import user_checklists_dir
 
-    problem = not_utf8([db, auditor])  # VAUDIT_DB and VAUDIT_AUDITOR come from outside too
+    problem = unusable_text([db, auditor])  # VAUDIT_DB and VAUDIT_AUDITOR come from outside too
     if problem is not None:
         raise click.BadParameter(problem)
     dirs = [user_checklists_dir(), *checklist_dirs]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vaudit.audits.files import InputFileError, read_input
 from vaudit.audits.models import EvidenceKind
 from vaudit.audits.report.digest import TOP, block_digests
 from vaudit.audits.report.format import (
@@ -54,9 +55,9 @@ def verify_file(path: Path) -> Verification:
     """Check a report's digest and, when its evidence folder is beside it, every file in it."""
     result = Verification(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ReportError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raw = read_input(path)  # a regular file only: a FIFO or /dev/zero is refused at once
+    except InputFileError as exc:
+        raise ReportError(str(exc)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
