@@ -372,14 +372,22 @@ def open_store(target: str, *, migrate: bool = True) -> Store:
         ) from None
     store = Store(engine, url)
     if migrate:
-        try:
+        with opening_errors(shown):
             if store.backend == "postgresql":
                 _refuse_unasked_upgrade(engine, shown)
             upgrade(engine, url)
-        except sa.exc.OperationalError as exc:
-            message = driver_message(exc)
-            raise DatabaseError(f"cannot open the database at {shown}: {message}") from None
-        except sa.exc.DatabaseError as exc:
-            message = driver_message(exc)
-            raise DatabaseError(f"{shown} is not a usable database: {message}") from None
     return store
+
+
+@contextmanager
+def opening_errors(shown: str) -> Iterator[None]:
+    """A file that is not a database (or is damaged), or a server that cannot be reached, as
+    one line naming it: for opening, and for `db upgrade`, which opens without migrating."""
+    try:
+        yield
+    except sa.exc.OperationalError as exc:
+        message = driver_message(exc)
+        raise DatabaseError(f"cannot open the database at {shown}: {message}") from None
+    except sa.exc.DatabaseError as exc:
+        message = driver_message(exc)
+        raise DatabaseError(f"{shown} is not a usable database: {message}") from None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from vaudit.audits import toml_text
 from vaudit.audits.channel import ChannelError
 from vaudit.audits.channel.adapter_base import (
     Adapter,
@@ -39,11 +40,9 @@ from vaudit.audits.files import InputFileError, read_input
 def load_adapter(path: Path) -> Adapter:
     """An adapter from a profile file (`adapter = "generic" | "kannel" | "simulator"`)."""
     try:
-        data = tomllib.loads(read_input(path).decode("utf-8"))
+        data = toml_text.loads(read_input(path).decode("utf-8"))
     except InputFileError as exc:
         raise ChannelError(f"profile: {exc}") from None
-    except RecursionError:
-        raise ChannelError(f"{path}: nested too deeply to be a profile") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ChannelError(f"{path}: not a valid TOML profile: {exc}") from None
     kind = data.get("adapter", "generic")

@@ -33,12 +33,19 @@ def db_upgrade(ctx: Context) -> None:
 
     A PostgreSQL database is not copied first: take a pg_dump before (see docs/team.md).
     """
-    from vaudit.audits.db import current_revision, head_revision, upgrade
+    from vaudit.audits.db import (
+        current_revision,
+        head_revision,
+        opening_errors,
+        shown_target,
+        upgrade,
+    )
 
     store = ctx.store(migrate=False)
-    before = current_revision(store.engine)
-    backup = upgrade(store.engine, store.url)
-    after = current_revision(store.engine)
+    with opening_errors(shown_target(ctx.target)):  # a damaged file: one line, no traceback
+        before = current_revision(store.engine)
+        backup = upgrade(store.engine, store.url)
+        after = current_revision(store.engine)
     if before == after:
         say(f"already up to date (schema {after})")
         return

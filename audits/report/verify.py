@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vaudit.audits import toml_text
 from vaudit.audits.files import InputFileError, read_input
 from vaudit.audits.models import EvidenceKind
 from vaudit.audits.report.digest import TOP, block_digests
@@ -69,7 +70,7 @@ def verify_file(path: Path) -> Verification:
         return result
     body_text, digest_text = parts
     try:
-        digest = tomllib.loads(digest_text).get("digest", {})
+        digest = toml_text.loads(digest_text).get("digest", {})
     except tomllib.TOMLDecodeError as exc:
         result.problems.append(f"{BODY_PROBLEM} the [digest] table is not valid TOML ({exc})")
         return result
@@ -79,7 +80,7 @@ def verify_file(path: Path) -> Verification:
         result.problems.append(f"{BODY_PROBLEM} the digest does not match the content")
         result.problems.extend(_what_differs(body_text, digest))
     try:
-        body = tomllib.loads(body_text)
+        body = toml_text.loads(body_text)
     except tomllib.TOMLDecodeError as exc:
         result.problems.append(f"{BODY_PROBLEM} the body is not valid TOML ({exc})")
         return result
