@@ -89,8 +89,15 @@ def backup(target: str, destination: Path) -> BackupResult:
     except sqlite3.Error as exc:
         raise BackupError(f"the backup failed: {exc}") from None
     finally:
-        partial.unlink(missing_ok=True)
+        _remove_with_journals(partial)
     return BackupResult(destination, destination.stat().st_size, revision, events)
+
+
+def _remove_with_journals(partial: Path) -> None:
+    """The temporary copy and whatever SQLite made beside it (the copy is in WAL mode, as its
+    source: a failure can leave its -wal and -shm)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{partial}{suffix}").unlink(missing_ok=True)
 
 
 def _pg_dump(url: str, destination: Path) -> BackupResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -31,6 +32,7 @@ def write_atomically(
     directory = target.parent if str(target.parent) else Path(".")
     if not overwrite and target.exists():
         raise FileExists(target)
+    refuse_non_regular(target)
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -64,6 +66,23 @@ def sync_folder(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+class NotRegularTarget(Exception):
+    """The file to write exists and is a device, FIFO, socket or folder: never replaced, even
+    with --force (renaming over /dev/null would put a plain file where the device was)."""
+
+
+def refuse_non_regular(target: Path) -> None:
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return  # missing (the usual case), or unreadable: the write itself will say
+    if not stat.S_ISREG(mode):
+        raise NotRegularTarget(
+            f"{target} is not a regular file ({_kind(mode)}); it is never replaced, "
+            "even with --force: name a file"
+        )
 
 
 class InputFileError(Exception):
@@ -121,3 +140,21 @@ def read_input(path: Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
             f"{path} is larger than {limit / (1024 * 1024):g} MB, which is more than it may be"
         )
     return content
+
+
+def missing_folders(folder: Path) -> list[Path]:
+    """The folders `folder.mkdir(parents=True)` would create, deepest first: what to remove
+    again if the write they were made for fails."""
+    missing: list[Path] = []
+    current = folder
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    return missing
+
+
+def remove_empty_folders(folders: list[Path]) -> None:
+    """Remove each folder that is still empty (deepest first); keep any that holds something."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()

@@ -98,8 +98,8 @@ def db_restore(ctx: Context, file: Path, force: bool) -> None:
 @pass_context
 def demo(ctx: Context, reset: bool) -> None:
     """Fill the database with a fictional selection of SMS vendors to explore."""
-    from vaudit.audits.db import shown_target
-    from vaudit.audits.demo import DemoRefused, load_demo, reset_database
+    from vaudit.audits.db import Store, shown_target
+    from vaudit.audits.demo import DemoRefused, load_demo_whole, reset_database
     from vaudit.audits.service import count_rows
 
     started = time.perf_counter()
@@ -114,6 +114,11 @@ def demo(ctx: Context, reset: bool) -> None:
         backup = reset_database(store)
         if backup:
             say(f"backed up the old data to {backup}")
-    summary = load_demo(ctx.service)
+    from vaudit.audits.service import Service
+
+    def service_over(store: Store) -> Service:
+        return Service(store, ctx.actor, ctx.checklist_dirs)
+
+    summary = load_demo_whole(store, service_over)
     say(f"demo loaded in {time.perf_counter() - started:.2f}s: {summary}")
     say("try: vaudit audits list")

@@ -91,7 +91,7 @@ def user_errors() -> tuple[type[Exception], ...]:
     """Exceptions that are the user's to fix: shown as one line on stderr, exit 1."""
     from vaudit.audits.checklist import ChecklistError
     from vaudit.audits.db import DatabaseError
-    from vaudit.audits.files import FileExists, InputFileError
+    from vaudit.audits.files import FileExists, InputFileError, NotRegularTarget
     from vaudit.audits.paths import ConfigError
     from vaudit.audits.values import ValueError_
     from vaudit.audits.vendor_fields import FieldError
@@ -103,6 +103,7 @@ def user_errors() -> tuple[type[Exception], ...]:
         FieldError,
         FileExists,
         InputFileError,
+        NotRegularTarget,
         ConfigError,
     ]
     if "vaudit.audits.channel" in sys.modules:

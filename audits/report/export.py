@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vaudit.audits.files import sync_folder, write_atomically
+from vaudit.audits.files import (
+    missing_folders,
+    refuse_non_regular,
+    remove_empty_folders,
+    sync_folder,
+    write_atomically,
+)
 from vaudit.audits.models import EvidenceKind, Vendor
 from vaudit.audits.report.body import build
 from vaudit.audits.report.compare import build_comparison
@@ -82,6 +88,13 @@ def export_audits(
     targets = targets_for(names, output, fmt)
     if len(set(targets)) != len(targets):
         raise ReportError("two audits would be written to the same file; name each once")
+    for target in targets:  # a device or FIFO named as the report: refused before writing
+        refuse_non_regular(target)
+    # Folders this export creates are removed again if it fails before filling them.
+    created = missing_folders(targets[0].parent)
+    if with_evidence:
+        evidence_folder = targets[0].parent / EVIDENCE_FOLDER
+        created = [*missing_folders(evidence_folder / CHECKLIST_FOLDER), *created]
     _prepare_folder(targets[0].parent)
     when = generated_at or dt.datetime.now(dt.UTC)
     written: list[Written] = []
@@ -106,6 +119,9 @@ def export_audits(
             written.append(done)
             if progress is not None:
                 progress(n, len(targets), done)
+    except BaseException:
+        remove_empty_folders(created)
+        raise
     finally:
         # The files are on disk already; their names are once the folder is synced (once).
         for folder_path in {t.parent for t in targets}:
