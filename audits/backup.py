@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from vaudit.audits.db import DatabaseError, backup_sqlite, sqlite_path, to_url
-from vaudit.audits.files import FileExists, sync_folder
+from vaudit.audits.files import FileExists, regular_file_problem, sync_folder
 from vaudit.audits.migrations import HEAD_REVISION
 
 
@@ -89,8 +89,15 @@ def backup(target: str, destination: Path) -> BackupResult:
     except sqlite3.Error as exc:
         raise BackupError(f"the backup failed: {exc}") from None
     finally:
-        partial.unlink(missing_ok=True)
+        _remove_with_journals(partial)
     return BackupResult(destination, destination.stat().st_size, revision, events)
+
+
+def _remove_with_journals(partial: Path) -> None:
+    """The temporary copy and whatever SQLite made beside it (the copy is in WAL mode, as its
+    source: a failure can leave its -wal and -shm)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{partial}{suffix}").unlink(missing_ok=True)
 
 
 def _pg_dump(url: str, destination: Path) -> BackupResult:
@@ -156,8 +163,9 @@ def restore(target: str, source: Path, *, force: bool = False) -> RestoreResult:
     path = sqlite_path(url)
     if path is None:
         raise BackupError(f"{target} is not a database file")
-    if not source.is_file():
-        raise BackupError(f"no such file: {source}")
+    problem = regular_file_problem(source)
+    if problem is not None:
+        raise BackupError(problem)
     revision, events = _check_copy(source)
     if revision is not None and revision > HEAD_REVISION:
         raise BackupError(

@@ -32,6 +32,7 @@ from vaudit.audits.checklist_model import (
     Source,
 )
 from vaudit.audits.checklist_parse import parse_checklist, parse_scoring
+from vaudit.audits.files import InputFileError, read_input
 from vaudit.audits.values import InputKind
 
 __all__ = [
@@ -67,11 +68,11 @@ __all__ = [
 
 def read_source(path: Path) -> Source:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_input(path).decode("utf-8")
     except UnicodeDecodeError:
         raise ChecklistError([Problem(str(path), "not UTF-8 text")]) from None
-    except OSError as exc:
-        raise ChecklistError([Problem(str(path), f"cannot read: {exc.strerror}")]) from None
+    except InputFileError as exc:
+        raise ChecklistError([Problem(str(path), str(exc))]) from None
     return Source(name=path.name, origin=str(path), text=text)
 
 

@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from vaudit.audits import toml_text
 from vaudit.audits.checklist_model import (
     FORMAT_VERSION,
     FORMAT_VERSIONS,
@@ -83,7 +84,7 @@ class _Collector:
 
 def _parse_toml(source: Source) -> dict[str, Any]:
     try:
-        return tomllib.loads(source.text)
+        return toml_text.loads(source.text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
         message = getattr(exc, "msg", str(exc))

@@ -12,12 +12,14 @@ becomes a DatabaseError with a one-line message instead of a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -98,6 +100,24 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def read_only_uri(path: Path) -> str | None:
+    """A SQLite URI that opens `path` for reading only, when it cannot be written; else None.
+
+    A file that may not be written opens with `mode=ro`: reads work, and a write fails as
+    'readonly database' (DatabaseReadOnly, one line). A folder that may not be written (a
+    read-only mount, a CD, a locked share) cannot hold the `-shm` and `-wal` files SQLite's
+    WAL mode reads through, so the file opens `immutable=1`: SQLite then reads it as it is,
+    without locks, which is right for media nobody can change meanwhile.
+    """
+    if not path.exists():
+        return None
+    folder_writable = os.access(path.parent, os.W_OK)
+    if folder_writable and os.access(path, os.W_OK):
+        return None
+    mode = "mode=ro" if folder_writable else "mode=ro&immutable=1"
+    return f"file:{quote(str(path.resolve()))}?{mode}&uri=true"
+
+
 def make_engine(url: str) -> sa.Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
@@ -110,6 +130,9 @@ def make_engine(url: str) -> sa.Engine:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseError(f"cannot create the folder for {path}: {exc.strerror}") from None
+    read_only = read_only_uri(path) if path is not None else None
+    if read_only is not None:
+        url = f"sqlite:///{read_only}"
     engine = sa.create_engine(url, connect_args={"timeout": WRITE_WAIT_MS / 1000})
 
     @event.listens_for(engine, "connect")
@@ -119,7 +142,7 @@ def make_engine(url: str) -> sa.Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        if path is not None:
+        if path is not None and read_only is None:  # a read-only file keeps its mode
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
@@ -372,14 +395,22 @@ def open_store(target: str, *, migrate: bool = True) -> Store:
         ) from None
     store = Store(engine, url)
     if migrate:
-        try:
+        with opening_errors(shown):
             if store.backend == "postgresql":
                 _refuse_unasked_upgrade(engine, shown)
             upgrade(engine, url)
-        except sa.exc.OperationalError as exc:
-            message = driver_message(exc)
-            raise DatabaseError(f"cannot open the database at {shown}: {message}") from None
-        except sa.exc.DatabaseError as exc:
-            message = driver_message(exc)
-            raise DatabaseError(f"{shown} is not a usable database: {message}") from None
     return store
+
+
+@contextmanager
+def opening_errors(shown: str) -> Iterator[None]:
+    """A file that is not a database (or is damaged), or a server that cannot be reached, as
+    one line naming it: for opening, and for `db upgrade`, which opens without migrating."""
+    try:
+        yield
+    except sa.exc.OperationalError as exc:
+        message = driver_message(exc)
+        raise DatabaseError(f"cannot open the database at {shown}: {message}") from None
+    except sa.exc.DatabaseError as exc:
+        message = driver_message(exc)
+        raise DatabaseError(f"{shown} is not a usable database: {message}") from None

@@ -8,12 +8,16 @@ are scored, proposed and logged exactly like real ones.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlmodel import delete, select
 
-from vaudit.audits.db import Store, backup_sqlite, sqlite_path
+from vaudit.audits.db import WRITE_WAIT_MS, Store, backup_sqlite, open_store, sqlite_path
 from vaudit.audits.demo_answers import add_follow_ups, answer_audit, attach_evidence
 from vaudit.audits.demo_vendors import Profile, demo_vendors
 from vaudit.audits.models import (
@@ -129,6 +133,36 @@ def load_demo(service: Service, seed: int = 2026) -> DemoSummary:
         service, finance.id, vendors[0], Profile(Verdict.INCOMPLETE, answered_share=0.3), today, rng
     )
     return _summarise(service.store)
+
+
+def load_demo_whole(target: Store, make_service: Callable[[Store], Service]) -> DemoSummary:
+    """The demo, all or nothing. A SQLite file: built in a file beside it, then copied in
+    through SQLite's backup API (one transaction), so an interrupted `vaudit demo` leaves the
+    database as it was, never half-built. PostgreSQL has no file to build beside: the demo
+    goes in through the service there, one write at a time."""
+    path = sqlite_path(target.url)
+    if path is None:
+        return load_demo(make_service(target))
+    staging_path = path.with_name(f".{path.name}.demo-{os.getpid()}.partial")
+    try:
+        staging = open_store(str(staging_path))
+        try:
+            summary = load_demo(make_service(staging))
+        finally:
+            staging.dispose()
+        source = sqlite3.connect(f"file:{staging_path}?mode=ro", uri=True)
+        try:
+            live = sqlite3.connect(str(path), timeout=WRITE_WAIT_MS / 1000)
+            try:
+                source.backup(live)
+            finally:
+                live.close()
+        finally:
+            source.close()
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{staging_path}{suffix}").unlink(missing_ok=True)
+    return summary
 
 
 def _summarise(store: Store) -> DemoSummary:

@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from vaudit.audits.checklist import Item
 
 TEXT_VALUE_MAX = 4000
+# A number item holds a count, an amount, a duration or a rate: at most 15 whole digits (a
+# thousand trillion) and 10 decimal places. Bounds, because 1e999999999 is a valid Decimal
+# whose plain stored form would take a gigabyte to write.
+NUMBER_WHOLE_DIGITS_MAX = 15
+NUMBER_DECIMALS_MAX = 10
 
 YES_WORDS = {"yes", "y", "true", "1", "是", "有"}
 NO_WORDS = {"no", "n", "false", "0", "否", "无"}
@@ -63,6 +68,15 @@ def parse_value(item: Item, raw: str) -> TypedValue:
             raise ValueError_(f"{item.id}: {raw!r} is not a number") from None
         if not number.is_finite():
             raise ValueError_(f"{item.id}: {raw!r} is not a finite number")
+        if number != 0 and number.adjusted() >= NUMBER_WHOLE_DIGITS_MAX:
+            raise ValueError_(
+                f"{item.id}: {text[:40]!r} is too large "
+                f"(at most {NUMBER_WHOLE_DIGITS_MAX} digits before the decimal point)"
+            )
+        if _decimal_places(number) > NUMBER_DECIMALS_MAX:
+            raise ValueError_(
+                f"{item.id}: {text[:40]!r} has more than {NUMBER_DECIMALS_MAX} decimal places"
+            )
         return number
     if kind is InputKind.CHOICE:
         for choice in item.choices:
@@ -78,6 +92,14 @@ def parse_value(item: Item, raw: str) -> TypedValue:
             f"{item.id}: the text is {len(text)} characters; at most {TEXT_VALUE_MAX} fit"
         )
     return text
+
+
+def _decimal_places(number: Decimal) -> int:
+    """Decimal places that matter: 1.50 has one, 1E+3 none, 1E-400 four hundred."""
+    _sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite, checked before
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return 0 if not any(digits) else max(0, -(exponent + trailing_zeros))
 
 
 def to_canonical(value: TypedValue) -> str:

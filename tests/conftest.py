@@ -12,6 +12,7 @@ from hypothesis import settings
 
 from tests.helpers import GENERAL, MINI, TODAY, start_audit
 from tests.support import pg_server
+from tests.support.fuzzing import FUZZ_EXAMPLES
 from vaudit.audits.checklist import ChecklistSet, build_set, sources_in
 from vaudit.audits.db import Store, open_store
 from vaudit.audits.service import Service
@@ -21,8 +22,13 @@ BACKENDS = ["sqlite", "postgresql"]
 # The suite (and so CI) draws the same fuzz examples on every run: a red build then means the
 # change broke something, not that this run's random draw found an old bug. A search with fresh
 # random examples is `pytest --hypothesis-profile=explore tests/test_fuzz.py`.
+# The fuzz harness (tests/test_fuzz*.py, tests/audits/channel/test_receiver_fuzz.py) runs a few
+# hundred examples per target here; the long run is
+# `pytest -n 2 --hypothesis-profile=fuzz -m fuzz`, which raises each target to FUZZ_EXAMPLES
+# fresh random examples (tests/support/fuzzing.py reads the profile).
 settings.register_profile("default", derandomize=True)
 settings.register_profile("explore", derandomize=False)
+settings.register_profile("fuzz", derandomize=False, max_examples=FUZZ_EXAMPLES, deadline=None)
 settings.load_profile("default")
 
 

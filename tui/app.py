@@ -16,10 +16,11 @@ from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from vaudit.audits.present import visible
 from vaudit.audits.text import Lang, default_lang
 from vaudit.tui.key_order import KeyOrder
 from vaudit.tui.labels import tr, translate_bindings
-from vaudit.tui.messages import ServiceFailed, ServiceReady
+from vaudit.tui.messages import ChecklistsBroken, ServiceFailed, ServiceReady
 from vaudit.tui.settings import Settings, settings_path
 from vaudit.tui.writer import Writer
 
@@ -98,16 +99,31 @@ class VauditApp(App[None]):
     def _open_service(self) -> None:
         # SQLModel and Alembic take ~0.4 s to import: done here, after the first screen shows.
         try:
+            from vaudit.audits.checklist import ChecklistError
             from vaudit.audits.db import open_store
             from vaudit.audits.service import Service
 
             store = open_store(self.db_target)
             service = Service(store, self.actor, self.checklist_dirs, today=self.today)
-            service.current_checklists()
         except Exception as error:  # shown on screen; the app stays up
             self.post_message(ServiceFailed(str(error)))
             return
+        try:
+            service.current_checklists()
+        except ChecklistError as error:
+            # A broken file in the user's checklist folder: the audits still show and open
+            # from their own snapshots; only starting a new audit needs the current set.
+            self.post_message(ChecklistsBroken(error))
         self.post_message(ServiceReady(service))
+
+    def on_checklists_broken(self, message: ChecklistsBroken) -> None:
+        self.notify(
+            visible("\n".join(str(p) for p in message.error.problems), lines=True),
+            title=tr("Checklist files cannot be used", self.lang),
+            severity="error",
+            timeout=60,
+            markup=False,
+        )
 
     def on_service_ready(self, message: ServiceReady) -> None:
         self.service = message.service
@@ -116,7 +132,13 @@ class VauditApp(App[None]):
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         self.service_error = message.error
-        self.notify(message.error, title="database", severity="error", timeout=30)
+        self.notify(
+            visible(message.error, lines=True),
+            title=tr("Database", self.lang),
+            severity="error",
+            timeout=30,
+            markup=False,
+        )
         for screen in self.screen_stack:
             screen.post_message(ServiceFailed(message.error))
 

@@ -13,6 +13,8 @@ ZH: dict[str, str] = {
     # app
     "Help": "帮助",
     "Quit": "退出",
+    "Database": "数据库",
+    "Checklist files cannot be used": "检查清单文件无法使用",
     "Language": "切换语言",
     "Back": "返回",
     "Loading…": "加载中…",

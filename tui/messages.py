@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from vaudit.audits.checklist import ChecklistError
     from vaudit.audits.models import Answer, Audit, Evidence, FollowUp
     from vaudit.audits.service import Service
 
@@ -27,6 +28,14 @@ class ServiceFailed(Message, bubble=False):
     """The database could not be opened; the message says why."""
 
     def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class ChecklistsBroken(Message):
+    """A file in the user's checklist folder cannot be used; the audits still open."""
+
+    def __init__(self, error: ChecklistError) -> None:
         super().__init__()
         self.error = error
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from vaudit.audits import toml_text
 from vaudit.audits.channel import ChannelError
 from vaudit.audits.channel.adapter_base import (
     Adapter,
@@ -33,14 +34,15 @@ from vaudit.audits.channel.generic_adapter import (
     simulator_profile,
 )
 from vaudit.audits.channel.kannel_adapter import KannelAdapter, kannel_adapter
+from vaudit.audits.files import InputFileError, read_input
 
 
 def load_adapter(path: Path) -> Adapter:
     """An adapter from a profile file (`adapter = "generic" | "kannel" | "simulator"`)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ChannelError(f"no profile file {path}") from None
+        data = toml_text.loads(read_input(path).decode("utf-8"))
+    except InputFileError as exc:
+        raise ChannelError(f"profile: {exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ChannelError(f"{path}: not a valid TOML profile: {exc}") from None
     kind = data.get("adapter", "generic")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from vaudit.audits import events
 from vaudit.audits.channel import CARRIERS, MAIN_CARRIERS, ChannelError
 from vaudit.audits.channel.models import TestCard
 from vaudit.audits.db import Store
+from vaudit.audits.files import InputFileError, read_input
 from vaudit.audits.regulatory import Level
 from vaudit.audits.regulatory.mobile import check_mobile, is_mvno, national_number
 from vaudit.audits.rows import row_id
@@ -231,10 +233,15 @@ def add_card(
 def import_cards(store: Store, actor: str, path: Path) -> list[CardInfo]:
     """Cards from a CSV file with a header row; all are added, or none if any line is wrong."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
+        text = read_input(path).decode("utf-8-sig")
+    except InputFileError as exc:
+        raise ChannelError(str(exc)) from None
     except UnicodeDecodeError:
         raise ChannelError(f"{path}: not UTF-8 text") from None
+    try:
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise ChannelError(f"{path}: not a CSV card list: {exc}") from None
     if not rows:
         raise ChannelError(f"{path}: no cards (a header row and one card per line)")
     unknown = set(rows[0]) - set(CSV_COLUMNS)

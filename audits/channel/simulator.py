@@ -24,9 +24,11 @@ from typing import Any
 
 import httpx
 
+from vaudit.audits import toml_text
 from vaudit.audits.channel import ChannelError
 from vaudit.audits.channel.cards import allocated_key
 from vaudit.audits.channel.httpserve import Request, Response, Server, error, json_response
+from vaudit.audits.files import InputFileError, read_input
 
 DLR_PUSH_TIMEOUT_S = 5.0
 
@@ -62,9 +64,9 @@ def load_profile(path: Path | None, seed: int | None = None) -> SimProfile:
     profile = SimProfile()
     if path is not None:
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ChannelError(f"no simulator profile {path}") from None
+            data = toml_text.loads(read_input(path).decode("utf-8"))
+        except InputFileError as exc:
+            raise ChannelError(f"simulator profile: {exc}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ChannelError(f"{path}: not valid TOML: {exc}") from None
         known = {f.name for f in fields(SimProfile)}

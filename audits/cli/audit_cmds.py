@@ -8,7 +8,7 @@ import click
 
 from vaudit.audits.cli.audit_json import current_proposal, score_json, summary_json, view_json
 from vaudit.audits.cli.group import Context, cli, pass_context
-from vaudit.audits.cli.output import echo_json, echo_table, fields
+from vaudit.audits.cli.output import echo_json, echo_table, fields, say
 from vaudit.audits.present import percent, points
 from vaudit.audits.rows import row_id
 
@@ -85,7 +85,7 @@ def audits_start(ctx: Context, vendor: str, selection: str) -> None:
     """Start an audit of VENDOR in SELECTION against the current checklists."""
     audit = ctx.service.start_audit(vendor, selection)
     view = ctx.service.view(row_id(audit))
-    click.echo(
+    say(
         f"started audit {audit.id}: {view.vendor.name} in {view.selection.name}, "
         f"{view.score.applicable} applicable items"
     )
@@ -107,7 +107,7 @@ def audits_show(ctx: Context, audit: int, item_id: str | None, as_json: bool) ->
         return
     lang = ctx.lang
     a = view.audit
-    click.echo(
+    say(
         fields(
             [
                 (
@@ -137,8 +137,8 @@ def audits_show(ctx: Context, audit: int, item_id: str | None, as_json: bool) ->
         )
     )
     for section in view.score.sections:
-        click.echo()
-        click.echo(
+        say()
+        say(
             f"{section.title(lang)}  [{section.id}]  {points(section.score)}  "
             f"{section.answered}/{section.applicable}"
         )
@@ -231,17 +231,17 @@ def _show_item(ctx: Context, view: Any, item_id: str, as_json: bool) -> None:
         ("answered", f"{data['answered_by']} {data['answered_at']}" if data["answered_by"] else ""),
         ("version", data["version"]),
     ]
-    click.echo(fields(pairs))
-    click.echo(f"\n{item.guidance(lang)}\n\nevidence expected: {item.evidence(lang)}")
+    say(fields(pairs))
+    say(f"\n{item.guidance(lang)}\n\nevidence expected: {item.evidence(lang)}")
     for e in data["evidence"]:
         expiry = f" (expires {e['expires_on']})" if e["expires_on"] else ""
-        click.echo(f"  [{e['id']}] {e['kind']} {e['name']} {e['sha256'] or e['url'] or ''}{expiry}")
+        say(f"  [{e['id']}] {e['kind']} {e['name']} {e['sha256'] or e['url'] or ''}{expiry}")
     follow_ups = view.follow_ups.get(item_id, [])
     if follow_ups:
-        click.echo("\nfollow-ups:")
+        say("\nfollow-ups:")
     for f in follow_ups:
         state = f"done by {f.done_by}" if f.done else "open"
-        click.echo(f"  [{f.id}] due {f.due_on}  {f.what}  (by {f.owed_by}; {state})")
+        say(f"  [{f.id}] due {f.due_on}  {f.what}  (by {f.owed_by}; {state})")
 
 
 @audits.command("submit")
@@ -250,7 +250,7 @@ def _show_item(ctx: Context, view: Any, item_id: str, as_json: bool) -> None:
 def audits_submit(ctx: Context, audit: int) -> None:
     """Mark AUDIT as in review (still editable until sign-off)."""
     ctx.service.submit_for_review(audit)
-    click.echo(f"audit {audit} is in review")
+    say(f"audit {audit} is in review")
 
 
 @audits.command("history")
@@ -333,9 +333,9 @@ def answer(
         line += f"; rule proposes {saved.proposed_result}: {reason}"
         if saved.overridden:
             line += " [overridden]"
-    click.echo(f"{line} [version {saved.version}]")
+    say(f"{line} [version {saved.version}]")
     view = ctx.service.view(audit)
-    click.echo(
+    say(
         f"audit {audit}: {points(view.score.total)} {verdict_text(ctx, view.score.verdict)}"
         f", {percent(view.score.completion)} complete"
     )
@@ -351,15 +351,15 @@ def signoff(ctx: Context, audit: int, by: str, yes: bool) -> None:
     view = ctx.service.view(audit)
     missing = view.unanswered()
     if missing and not yes:
-        click.echo(f"{len(missing)} applicable item(s) are unanswered:", err=True)
+        say(f"{len(missing)} applicable item(s) are unanswered:", err=True)
         for item in missing[:15]:
-            click.echo(f"  {item.id}  {item.title(ctx.lang)}", err=True)
+            say(f"  {item.id}  {item.title(ctx.lang)}", err=True)
         if len(missing) > 15:
-            click.echo(f"  … and {len(missing) - 15} more", err=True)
+            say(f"  … and {len(missing) - 15} more", err=True)
         if not click.confirm("Sign off anyway?", default=False, err=True):
             raise click.ClickException("not signed off")
     signed = ctx.service.sign_off(audit, by)
-    click.echo(f"audit {signed.id} signed off by {signed.signed_off_by}; it is now read-only")
+    say(f"audit {signed.id} signed off by {signed.signed_off_by}; it is now read-only")
 
 
 @cli.command()
@@ -368,7 +368,7 @@ def signoff(ctx: Context, audit: int, by: str, yes: bool) -> None:
 def revise(ctx: Context, audit: int) -> None:
     """Start a new draft revision of a signed-off AUDIT, carrying its answers."""
     new = ctx.service.revise(audit)
-    click.echo(f"audit {new.id} is revision {new.revision} of audit {audit} (draft)")
+    say(f"audit {new.id} is revision {new.revision} of audit {audit} (draft)")
 
 
 @cli.command()
@@ -396,12 +396,12 @@ def score(ctx: Context, audit: int, as_json: bool) -> None:
         ],
         right=[1, 2, 3],
     )
-    click.echo()
-    click.echo(
+    say()
+    say(
         f"total {points(s.total)}  completion {percent(s.completion)}  "
         f"verdict {verdict_text(ctx, s.verdict)}"
     )
     for reason in s.verdict_reasons:
-        click.echo(f"  - {reason.line(ctx.lang)}")
+        say(f"  - {reason.line(ctx.lang)}")
         for item_id in reason.items:
-            click.echo(f"      {item_id}")
+            say(f"      {item_id}")

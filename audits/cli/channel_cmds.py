@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from vaudit.audits.cli.group import Context, cli, pass_context
-from vaudit.audits.cli.output import echo_json, echo_table, fields
+from vaudit.audits.cli.output import echo_json, echo_table, fields, say
 from vaudit.audits.present import seconds
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def cards() -> None:
 
 def _echo_warnings(ctx: Context, info: CardInfo) -> None:
     for warning in info.warnings:
-        click.echo(f"warning: {info.card.number}: {warning(ctx.lang)}", err=True)
+        say(f"warning: {info.card.number}: {warning(ctx.lang)}", err=True)
 
 
 @cards.command("add")
@@ -73,7 +73,7 @@ def cards_add(
         label=label,
     )
     allocated = info.allocated(ctx.lang) if info.allocated else "unknown"
-    click.echo(f"card {info.card.id}: {info.card.number}, by prefix: {allocated}")
+    say(f"card {info.card.id}: {info.card.number}, by prefix: {allocated}")
     _echo_warnings(ctx, info)
 
 
@@ -115,7 +115,7 @@ def cards_list(ctx: Context, as_json: bool) -> None:
     for info in infos:
         _echo_warnings(ctx, info)
     for warning in coverage_warnings(i.card for i in infos):
-        click.echo(f"coverage: {warning(ctx.lang)}", err=True)
+        say(f"coverage: {warning(ctx.lang)}", err=True)
 
 
 @cards.command("import")
@@ -126,7 +126,7 @@ def cards_import(ctx: Context, path: Path) -> None:
     from vaudit.audits.channel.cards import import_cards
 
     infos = import_cards(ctx.store(), ctx.actor, path)
-    click.echo(f"{len(infos)} card(s) added")
+    say(f"{len(infos)} card(s) added")
     for info in infos:
         _echo_warnings(ctx, info)
 
@@ -237,7 +237,7 @@ def channel_plan(ctx: Context, /, audit_id: int, as_json: bool, **options: Any) 
         )
         return
     seconds = len(planned) / plan.rate_per_second
-    click.echo(
+    say(
         f"{len(planned)} messages to {len(plan.cards)} card(s), slot {plan.time_slot}, "
         f"about {seconds:.0f} s of sending, then up to "
         f"{max(plan.dlr_timeout_s, plan.handset_timeout_s):g} s of waiting"
@@ -250,7 +250,7 @@ def channel_plan(ctx: Context, /, audit_id: int, as_json: bool, **options: Any) 
             rows.append([m.kind, m.length.characters, m.length.encoding, m.length.segments, m.text])
     echo_table(["kind", "chars", "encoding", "segments", "example"], rows, right=[1, 3])
     for warning in warnings:
-        click.echo(f"coverage: {warning(ctx.lang)}", err=True)
+        say(f"coverage: {warning(ctx.lang)}", err=True)
 
 
 # ----------------------------------------------------------------------------- runs
@@ -302,13 +302,13 @@ def summary_table(summary: dict[str, Any]) -> None:
     echo_table(headings, rows, right=list(range(2, len(headings))))
     overall = summary["overall"]
     if overall["sender_mismatch"] or overall["text_modified"]:
-        click.echo(
+        say(
             f"sender not the claimed code: {overall['sender_mismatch']} · "
             f"text modified in transit: {overall['text_modified']}"
         )
     if summary.get("failover"):
         f = summary["failover"]
-        click.echo(
+        say(
             f"failover: recovered {'yes' if f['recovered'] else 'no'} · "
             f"time to recover {seconds(f['time_to_recover_s'])} · "
             f"lost {f['messages_lost']} · longest gap {seconds(f['longest_gap_s'])}"
@@ -382,7 +382,7 @@ def channel_run(
         ),
     )
     runner.start_run()
-    click.echo(
+    say(
         f"run {runner.run_id}: {plan.size} messages through {adapter.kind} "
         f"({adapter.name}); Ctrl+C cancels and keeps what was measured",
         err=True,
@@ -394,14 +394,14 @@ def channel_run(
         cancelled = True
     assert runner.run_id is not None
     if runner.progress.failure:
-        click.echo(f"error: {runner.progress.failure}", err=True)
+        say(f"error: {runner.progress.failure}", err=True)
     summary = run_summary(ctx.store(), runner.run_id)
     if as_json:
         echo_json(summary)
     else:
         summary_table(summary)
     if cancelled or summary["run"]["status"] == "cancelled":
-        click.echo(
+        say(
             f"cancelled: run {runner.run_id} keeps the {summary['overall']['sent']} "
             "message(s) measured so far",
             err=True,
@@ -429,7 +429,7 @@ def channel_show(ctx: Context, audit_id: int | None, run_id: int | None, as_json
             echo_json(summary)
             return
         run = summary["run"]
-        click.echo(
+        say(
             fields(
                 [
                     ("run", run["id"]),
@@ -443,7 +443,7 @@ def channel_show(ctx: Context, audit_id: int | None, run_id: int | None, as_json
                 ]
             )
         )
-        click.echo()
+        say()
         summary_table(summary)
         return
     runs = runs_of(ctx.store(), audit_id)
@@ -514,7 +514,7 @@ def channel_export(ctx: Context, run_id: int, output: Path | None) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    click.echo(f"run {run_id} written to {output}")
+    say(f"run {run_id} written to {output}")
 
 
 # ----------------------------------------------------------------------------- simulator
@@ -536,7 +536,7 @@ def simulate(host: str, port: int, profile: Path | None, seed: int | None) -> No
     settings = load_profile(profile, seed)
 
     def ready(simulator: Simulator) -> None:
-        click.echo(
+        say(
             f"simulator on {simulator.url} (POST /send, GET /reports?ids=…, "
             f"GET /cgi-bin/sendsms), seed {settings.seed}; Ctrl+C stops",
             err=True,
@@ -545,4 +545,4 @@ def simulate(host: str, port: int, profile: Path | None, seed: int | None) -> No
     try:
         asyncio.run(serve_forever(settings, host, port, ready))
     except KeyboardInterrupt:
-        click.echo("simulator stopped", err=True)
+        say("simulator stopped", err=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from vaudit.audits.cli.group import Context, cli, pass_context
-from vaudit.audits.cli.output import echo_json, echo_table
+from vaudit.audits.cli.output import echo_json, echo_table, say
 
 
 @cli.command()
@@ -19,20 +19,20 @@ def verify(ctx: Context) -> None:
     sealed = ctx.service.verify_signed_off()
     bad_blobs = ctx.service.verify_blobs()
     if report.ok:
-        click.echo(f"event log intact: {report.events} events")
+        say(f"event log intact: {report.events} events")
     else:
-        click.echo(f"event log BROKEN at event {report.broken_at}: {report.reason}", err=True)
-        click.echo(f"({report.events} events checked before it)", err=True)
+        say(f"event log BROKEN at event {report.broken_at}: {report.reason}", err=True)
+        say(f"({report.events} events checked before it)", err=True)
     if sealed.ok:
         line = f"signed-off audits intact: {sealed.checked} checked against their sign-off digest"
         if sealed.undigested:
             line += f" ({sealed.undigested} signed off before digests existed, not checked)"
-        click.echo(line)
+        say(line)
     else:
         for finding in sealed.findings:
-            click.echo(f"CHANGED after sign-off: {finding}", err=True)
+            say(f"CHANGED after sign-off: {finding}", err=True)
     for digest in bad_blobs:
-        click.echo(
+        say(
             f"evidence file {digest} is stored with other bytes than its SHA-256 says "
             "(add the genuine file again to repair it)",
             err=True,
@@ -66,7 +66,7 @@ def watch(ctx: Context, within_days: int, as_json: bool) -> None:
         echo_json([item.as_json(today) for item in items])
         return
     if not items:
-        click.echo(f"nothing falls due within {within_days} days")
+        say(f"nothing falls due within {within_days} days")
         return
     echo_table(
         ["due", "", "vendor", "what"],

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from vaudit.audits.cli.group import Context, cli, pass_context
-from vaudit.audits.cli.output import echo_json, echo_table
+from vaudit.audits.cli.output import echo_json, echo_table, say
 
 if TYPE_CHECKING:
     from vaudit.audits.checklist import ChecklistSet
@@ -24,7 +24,7 @@ def _load(ctx: Context) -> ChecklistSet:
 
     loaded = load_checklists(ctx.checklist_dirs)
     for warning in loaded.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}", err=True)
     return loaded
 
 
@@ -80,7 +80,7 @@ def checklists_list(ctx: Context, as_json: bool) -> None:
         right=[1, 3, 4, 5],
     )
     total = sum(len(cl.items) for cl in loaded.checklists)
-    click.echo(
+    say(
         f"\n{total} items in {len(rows)} checklists; verdict: recommended ≥ "
         f"{loaded.scoring.recommended_at_least:g}, conditional ≥ "
         f"{loaded.scoring.conditional_at_least:g}"
@@ -129,7 +129,7 @@ def checklists_show(ctx: Context, checklist_id: str, as_json: bool) -> None:
             }
         )
         return
-    click.echo(f"{found.title(lang)} ({found.id} v{found.version})\n{found.description(lang)}\n")
+    say(f"{found.title(lang)} ({found.id} v{found.version})\n{found.description(lang)}\n")
     echo_table(
         ["item", "title", "w", "level", "input", "when", "rule"],
         [
@@ -198,7 +198,7 @@ def checklists_validate(ctx: Context, paths: tuple[Path, ...]) -> None:
             problems.extend(exc.problems)
     if problems:
         for problem in problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"{len(problems)} problem(s) in {len(files)} file(s)", err=True)
+            say(str(problem), err=True)
+        say(f"{len(problems)} problem(s) in {len(files)} file(s)", err=True)
         raise SystemExit(1)
-    click.echo(f"ok: {len(files)} file(s) valid")
+    say(f"ok: {len(files)} file(s) valid")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from vaudit.audits.cli.group import Context, cli, pass_context
+from vaudit.audits.cli.output import say
 
 
 @cli.group()
@@ -22,7 +23,7 @@ def db_path(ctx: Context) -> None:
     from vaudit.audits.db import shown_target, sqlite_path, to_url
 
     path = sqlite_path(to_url(ctx.target))
-    click.echo(str(path) if path else shown_target(ctx.target))
+    say(str(path) if path else shown_target(ctx.target))
 
 
 @db.command("upgrade")
@@ -32,20 +33,27 @@ def db_upgrade(ctx: Context) -> None:
 
     A PostgreSQL database is not copied first: take a pg_dump before (see docs/team.md).
     """
-    from vaudit.audits.db import current_revision, head_revision, upgrade
+    from vaudit.audits.db import (
+        current_revision,
+        head_revision,
+        opening_errors,
+        shown_target,
+        upgrade,
+    )
 
     store = ctx.store(migrate=False)
-    before = current_revision(store.engine)
-    backup = upgrade(store.engine, store.url)
-    after = current_revision(store.engine)
+    with opening_errors(shown_target(ctx.target)):  # a damaged file: one line, no traceback
+        before = current_revision(store.engine)
+        backup = upgrade(store.engine, store.url)
+        after = current_revision(store.engine)
     if before == after:
-        click.echo(f"already up to date (schema {after})")
+        say(f"already up to date (schema {after})")
         return
-    click.echo(f"upgraded schema {before or 'empty'} → {after} (head {head_revision()})")
+    say(f"upgraded schema {before or 'empty'} → {after} (head {head_revision()})")
     if backup:
-        click.echo(f"backup of the previous file: {backup}")
+        say(f"backup of the previous file: {backup}")
     elif before is not None and store.backend == "postgresql":
-        click.echo("no backup copy was made (PostgreSQL: the pg_dump taken before is the way back)")
+        say("no backup copy was made (PostgreSQL: the pg_dump taken before is the way back)")
 
 
 @db.command("backup")
@@ -61,7 +69,7 @@ def db_backup(ctx: Context, file: Path) -> None:
 
     done = backup(ctx.target, file)
     detail = f"schema {done.revision}, {done.events} events, " if done.revision else ""
-    click.echo(f"backed up to {done.path} ({detail}{done.size:,} bytes)")
+    say(f"backed up to {done.path} ({detail}{done.size:,} bytes)")
 
 
 @db.command("restore")
@@ -76,9 +84,9 @@ def db_restore(ctx: Context, file: Path, force: bool) -> None:
     from vaudit.audits.backup import restore
 
     done = restore(ctx.target, file, force=force)
-    click.echo(f"restored from {done.restored_from} ({done.events} events, schema {done.revision})")
+    say(f"restored from {done.restored_from} ({done.events} events, schema {done.revision})")
     if done.kept_copy:
-        click.echo(f"the database it replaced is kept as {done.kept_copy}")
+        say(f"the database it replaced is kept as {done.kept_copy}")
 
 
 @cli.command()
@@ -90,8 +98,8 @@ def db_restore(ctx: Context, file: Path, force: bool) -> None:
 @pass_context
 def demo(ctx: Context, reset: bool) -> None:
     """Fill the database with a fictional selection of SMS vendors to explore."""
-    from vaudit.audits.db import shown_target
-    from vaudit.audits.demo import DemoRefused, load_demo, reset_database
+    from vaudit.audits.db import Store, shown_target
+    from vaudit.audits.demo import DemoRefused, load_demo_whole, reset_database
     from vaudit.audits.service import count_rows
 
     started = time.perf_counter()
@@ -105,7 +113,12 @@ def demo(ctx: Context, reset: bool) -> None:
             )
         backup = reset_database(store)
         if backup:
-            click.echo(f"backed up the old data to {backup}")
-    summary = load_demo(ctx.service)
-    click.echo(f"demo loaded in {time.perf_counter() - started:.2f}s: {summary}")
-    click.echo("try: vaudit audits list")
+            say(f"backed up the old data to {backup}")
+    from vaudit.audits.service import Service
+
+    def service_over(store: Store) -> Service:
+        return Service(store, ctx.actor, ctx.checklist_dirs)
+
+    summary = load_demo_whole(store, service_over)
+    say(f"demo loaded in {time.perf_counter() - started:.2f}s: {summary}")
+    say("try: vaudit audits list")

@@ -10,7 +10,7 @@ import click
 
 from vaudit.audits.cli.audit_json import evidence_json
 from vaudit.audits.cli.group import Context, cli, pass_context
-from vaudit.audits.cli.output import echo_json, echo_table
+from vaudit.audits.cli.output import echo_json, echo_table, say
 from vaudit.audits.files import write_atomically
 
 
@@ -29,12 +29,12 @@ def evidence_add(ctx: Context, audit: int, item: str, file_or_url: str, note: st
     """Attach a file or a URL to ITEM of AUDIT."""
     if file_or_url.startswith(("http://", "https://")):
         added = ctx.service.add_evidence_url(audit, item, file_or_url, note)
-        click.echo(f"evidence {added.id}: {added.url}")
+        say(f"evidence {added.id}: {added.url}")
         if added.url != file_or_url.strip():
-            click.echo("  note: the user name and password in the address were not stored")
+            say("  note: the user name and password in the address were not stored")
         return
     added = ctx.service.add_evidence_file(audit, item, Path(file_or_url))
-    click.echo(f"evidence {added.id}: {added.name} ({added.size:,} bytes, sha256 {added.sha256})")
+    say(f"evidence {added.id}: {added.name} ({added.size:,} bytes, sha256 {added.sha256})")
 
 
 @evidence.command("note")
@@ -45,7 +45,7 @@ def evidence_add(ctx: Context, audit: int, item: str, file_or_url: str, note: st
 def evidence_note(ctx: Context, audit: int, item: str, text: str) -> None:
     """Attach a written note to ITEM of AUDIT as evidence."""
     added = ctx.service.add_evidence_note(audit, item, text)
-    click.echo(f"evidence {added.id}: note")
+    say(f"evidence {added.id}: note")
 
 
 @evidence.command("list")
@@ -92,7 +92,7 @@ def evidence_expire(ctx: Context, evidence_id: int, date: str | None, clear: boo
     expires_on = None if clear else date_argument(date or "", "DATE")
     changed = ctx.service.set_evidence_expiry(evidence_id, expires_on)
     when = f"expires {changed.expires_on}" if changed.expires_on else "has no expiry date"
-    click.echo(f"evidence {changed.id} ({changed.name}) {when}")
+    say(f"evidence {changed.id} ({changed.name}) {when}")
 
 
 @evidence.command("get")
@@ -116,4 +116,4 @@ def evidence_get(ctx: Context, evidence_id: int, output: str | None, force: bool
     if target.exists() and not force:
         raise click.ClickException(f"{target} exists; use --force to overwrite it")
     write_atomically(target, content)
-    click.echo(f"wrote {target} ({len(content):,} bytes, sha256 {row.sha256})")
+    say(f"wrote {target} ({len(content):,} bytes, sha256 {row.sha256})")

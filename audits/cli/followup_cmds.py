@@ -9,7 +9,7 @@ import click
 
 from vaudit.audits.cli.audit_json import follow_up_json
 from vaudit.audits.cli.group import Context, cli, pass_context
-from vaudit.audits.cli.output import echo_json, echo_table
+from vaudit.audits.cli.output import echo_json, echo_table, say
 
 
 def date_argument(raw: str, what: str) -> dt.date:
@@ -40,7 +40,7 @@ def followups() -> None:
 def followups_add(ctx: Context, audit: int, item: str, what: str, owed_by: str, due: str) -> None:
     """Record that WHAT is owed on ITEM of AUDIT (allowed after sign-off too)."""
     added = ctx.service.add_follow_up(audit, item, what, owed_by, date_argument(due, "--due"))
-    click.echo(f"follow-up {added.id}: {added.what} (by {added.owed_by}, due {added.due_on})")
+    say(f"follow-up {added.id}: {added.what} (by {added.owed_by}, due {added.due_on})")
 
 
 @followups.command("list")
@@ -92,4 +92,4 @@ def followups_done(ctx: Context, follow_up_id: int, reopen: bool, if_version: in
         follow_up_id, done=not reopen, expected_version=if_version
     )
     state = f"done by {changed.done_by}" if changed.done else "open"
-    click.echo(f"follow-up {changed.id} is {state}")
+    say(f"follow-up {changed.id} is {state}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from vaudit.audits import __version__
+from vaudit.audits.present import visible
 from vaudit.audits.text import LANGS, Lang, lang_or_default
 
 if TYPE_CHECKING:
@@ -89,7 +91,7 @@ def user_errors() -> tuple[type[Exception], ...]:
     """Exceptions that are the user's to fix: shown as one line on stderr, exit 1."""
     from vaudit.audits.checklist import ChecklistError
     from vaudit.audits.db import DatabaseError
-    from vaudit.audits.files import FileExists
+    from vaudit.audits.files import FileExists, InputFileError, NotRegularTarget
     from vaudit.audits.paths import ConfigError
     from vaudit.audits.values import ValueError_
     from vaudit.audits.vendor_fields import FieldError
@@ -100,6 +102,8 @@ def user_errors() -> tuple[type[Exception], ...]:
         ValueError_,
         FieldError,
         FileExists,
+        InputFileError,
+        NotRegularTarget,
         ConfigError,
     ]
     if "vaudit.audits.channel" in sys.modules:
@@ -117,8 +121,60 @@ def user_errors() -> tuple[type[Exception], ...]:
     return tuple(errors)
 
 
+def unusable_text(values: Iterable[object]) -> str | None:
+    """The first value no file name, database, report or terminal can take, described for an
+    error: bytes that are not UTF-8 (Python keeps them as lone surrogates) or a NUL (which a
+    real command line cannot even carry); else None."""
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value:
+            return f"{visible(value)!r} holds a NUL character"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            byte = os.fsencode(value[exc.start])[0]
+            return f"{visible(value)!r} holds byte 0x{byte:02X}, which is not UTF-8 text"
+    return None
+
+
+# The largest whole number a database column holds (64-bit signed): ids, counts, versions.
+LARGEST_NUMBER = 2**63 - 1
+
+
+class Command(click.Command):
+    """Every command: a whole number past what a database column holds is refused as a bad
+    parameter (the drivers would raise OverflowError deep inside a query)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = super().parse_args(ctx, args)
+        for param in self.params:
+            value = ctx.params.get(param.name or "")
+            values = value if isinstance(value, tuple | list) else (value,)
+            for number in values:
+                if isinstance(number, int) and abs(number) > LARGEST_NUMBER:
+                    raise click.BadParameter(
+                        f"{number:.3g} is out of range (at most {LARGEST_NUMBER:,})",
+                        ctx=ctx,
+                        param=param,
+                    )
+        return rest
+
+
 class Group(click.Group):
     """Turns user mistakes into `error: …` on stderr instead of a traceback."""
+
+    command_class = Command
+    group_class = type  # subgroups are Groups too
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Every argument and option, before anything reads or stores it (the top-level group
+        # sees the whole command line; the environment's VAUDIT_* values are checked in cli()).
+        problem = unusable_text(args)
+        if problem is not None:
+            click.echo(f"error: {problem}; retype it, or rename the file", err=True)
+            ctx.exit(2)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -127,20 +183,22 @@ class Group(click.Group):
             raise
         except Exception as exc:
             if isinstance(exc, user_errors()):
-                message = str(exc)
-                if "\n" in message:
+                # An error may quote stored or typed text: shown, never interpreted.
+                lines = [visible(line) for line in str(exc).split("\n")]
+                if len(lines) > 1:
                     click.echo("error:", err=True)
-                    for line in message.splitlines():
+                    for line in lines:
                         click.echo(f"  {line}", err=True)
                 else:
-                    click.echo(f"error: {message}", err=True)
+                    click.echo(f"error: {lines[0]}", err=True)
                 ctx.exit(1)
             if isinstance(exc, BrokenPipeError):
                 # `vaudit … | head` closed the pipe: stop quietly, as other Unix tools do.
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 ctx.exit(1)
             if isinstance(exc, OSError) and exc.strerror:
-                click.echo(f"error: {exc.strerror}: {exc.filename or ''}".rstrip(": "), err=True)
+                shown = visible(f"{exc.strerror}: {exc.filename or ''}".rstrip(": "))
+                click.echo(f"error: {shown}", err=True)
                 ctx.exit(1)
             raise
 
@@ -183,6 +241,9 @@ def cli(
     """vaudit: qualify SMS platform vendors: checklists, evidence, scores and verdicts."""
     from vaudit.audits.paths import user_checklists_dir
 
+    problem = unusable_text([db, auditor])  # VAUDIT_DB and VAUDIT_AUDITOR come from outside too
+    if problem is not None:
+        raise click.BadParameter(problem)
     dirs = [user_checklists_dir(), *checklist_dirs]
     for directory in checklist_dirs:
         if not directory.is_dir():

@@ -1,14 +1,20 @@
-"""Plain tables and JSON for the command line; CJK text counts two columns."""
+"""Plain tables, lines and JSON for the command line; CJK text counts two columns. Everything
+printed here passes through visible(): stored text is shown, never interpreted by the terminal."""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 import click
+
+from vaudit.audits.present import visible
+
+_JSON_HIDDEN = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def cell_width(text: str) -> int:
@@ -21,7 +27,8 @@ def pad(text: str, width: int, right: bool = False) -> str:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
-    cells = [[("" if v is None else str(v)).replace("\n", " ") for v in row] for row in rows]
+    cells = [[visible("" if v is None else str(v)) for v in row] for row in rows]
+    headers = [visible(h) for h in headers]
     widths = [cell_width(h) for h in headers]
     for row in cells:
         for n, value in enumerate(row):
@@ -42,14 +49,22 @@ def echo_table(
     click.echo(table(headers, rows, right))
 
 
+def say(message: object = "", *, err: bool = False, nl: bool = True) -> None:
+    """click.echo for lines that may hold stored text: controls made visible, lines kept."""
+    click.echo(visible(str(message), lines=True), err=err, nl=nl)
+
+
 def echo_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-    sys.stdout.write("\n")
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+    # JSON already escapes C0 controls; the rest a terminal would act on (C1, bidi overrides,
+    # lone surrogates) are escaped as \uXXXX too: the same string to a JSON reader.
+    sys.stdout.write(_JSON_HIDDEN.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def fields(pairs: Sequence[tuple[str, Any]]) -> str:
     """Label: value lines, labels aligned (for `show` commands)."""
     width = max((cell_width(label) for label, _ in pairs), default=0)
     return "\n".join(
-        f"{pad(label, width)}  {'' if value is None else value}" for label, value in pairs
+        f"{pad(visible(label), width)}  {'' if value is None else visible(str(value))}"
+        for label, value in pairs
     )

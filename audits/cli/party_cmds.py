@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from vaudit.audits.cli.group import Context, cli, pass_context
-from vaudit.audits.cli.output import cell_width, echo_json, echo_table, fields
+from vaudit.audits.cli.output import cell_width, echo_json, echo_table, fields, say
 from vaudit.audits.vendor_fields import JSON_FIELDS, VENDOR_FIELDS, display_capital, field_text
 
 # Option names for vendor fields; the model's own names where they read well.
@@ -112,7 +112,7 @@ def vendors_add(ctx: Context, /, name: str, **values: str | None) -> None:
     """Add a vendor named NAME with the facts given as options."""
     given = {k: v for k, v in values.items() if v is not None}
     vendor = ctx.service.add_vendor({"name": name, **given})
-    click.echo(f"added vendor {vendor.id}: {vendor.name}")
+    say(f"added vendor {vendor.id}: {vendor.name}")
     _warn(ctx, given)
 
 
@@ -137,7 +137,7 @@ def vendors_edit(
     if not given:
         raise click.UsageError("nothing to change: give at least one option (see --help)")
     updated = ctx.service.edit_vendor(vendor, given, expected_version=if_version)
-    click.echo(f"vendor {updated.id} ({updated.name}) is at version {updated.version}")
+    say(f"vendor {updated.id} ({updated.name}) is at version {updated.version}")
     _warn(ctx, given)
 
 
@@ -149,7 +149,7 @@ def _warn(ctx: Context, given: dict[str, str]) -> None:
         for message in field_warnings(
             name, text.strip().upper() if name == "credit_code" else text
         ):
-            click.echo(f"warning: {name}: {message(ctx.lang)}", err=True)
+            say(f"warning: {name}: {message(ctx.lang)}", err=True)
 
 
 @vendors.command("show")
@@ -172,7 +172,7 @@ def vendors_show(ctx: Context, vendor: str, as_json: bool) -> None:
         (label, indent.join(str(data[spec.name]).splitlines()) if data[spec.name] else None)
         for label, spec in zip(labels, VENDOR_FIELDS, strict=True)
     ]
-    click.echo(fields([*pairs, ("version", found.version)]))
+    say(fields([*pairs, ("version", found.version)]))
 
 
 # ---------------------------------------------------------------------- codes, port changes
@@ -255,7 +255,7 @@ def codes_add(
     updated, record = ctx.service.put_code(vendor, " ".join(parts))
     from vaudit.audits.vendor_records import format_code_record
 
-    click.echo(f"{updated.name}: {format_code_record(record)} (version {updated.version})")
+    say(f"{updated.name}: {format_code_record(record)} (version {updated.version})")
 
 
 @vendor_codes.command("remove")
@@ -265,7 +265,7 @@ def codes_add(
 def codes_remove(ctx: Context, vendor: str, code: str) -> None:
     """Remove CODE from VENDOR's codes."""
     updated = ctx.service.remove_code(vendor, code)
-    click.echo(f"{updated.name}: removed {code.strip()} (version {updated.version})")
+    say(f"{updated.name}: removed {code.strip()} (version {updated.version})")
 
 
 @vendors.group("port-changes")
@@ -346,13 +346,11 @@ def port_changes_add(
     if note and note.strip():
         line += f" # {' '.join(note.split())}"
     updated, change = ctx.service.add_port_change(vendor, line)
-    click.echo(
-        f"{updated.name}: port change of {change.changed_on} recorded (version {updated.version})"
-    )
+    say(f"{updated.name}: port change of {change.changed_on} recorded (version {updated.version})")
     if not change.filed:
         timeline = port_json(change, ctx.service.today or _today())
         if timeline.get("throttle_from"):
-            click.echo(
+            say(
                 f"warning: unfiled: inquiry by {timeline['inquiry_by']}, throttling from "
                 f"{timeline['throttle_from']}, suspension from {timeline['suspension_from']}",
                 err=True,
@@ -372,4 +370,4 @@ def _today() -> Any:
 def port_changes_remove(ctx: Context, vendor: str, number: int) -> None:
     """Remove the change listed as NUMBER by `vaudit vendors port-changes list`."""
     updated = ctx.service.remove_port_change(vendor, number)
-    click.echo(f"{updated.name}: removed port change {number} (version {updated.version})")
+    say(f"{updated.name}: removed port change {number} (version {updated.version})")

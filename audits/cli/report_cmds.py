@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from vaudit.audits.cli.group import Context, cli, pass_context
+from vaudit.audits.cli.output import say
 
 
 @cli.command()
@@ -61,7 +62,7 @@ def export(
         done = export_comparison(
             ctx.service, list(audits), Path(output), fmt=fmt, force=force, lang=ctx.lang
         )
-        click.echo(f"wrote {done.path}  sha256 {done.digest}")
+        say(f"wrote {done.path}  sha256 {done.digest}")
         return
     show_progress = len(audits) > 1 and sys.stderr.isatty()
 
@@ -82,9 +83,9 @@ def export(
     )
     for done in results:
         extra = f"  ({done.evidence_files} evidence file(s) written)" if with_evidence else ""
-        click.echo(f"wrote {done.path}  sha256 {done.digest}{extra}")
+        say(f"wrote {done.path}  sha256 {done.digest}{extra}")
         if done.changed_after_sign_off:
-            click.echo(
+            say(
                 f"warning: audit {done.audit_id} changed after sign-off; {done.path.name} says so",
                 err=True,
             )
@@ -111,14 +112,14 @@ def report_verify(ctx: Context, files: tuple[Path, ...]) -> None:
                 if check.evidence_checked
                 else ""
             )
-            click.echo(f"{path}: intact (sha256 {check.digest}){evidence}")
+            say(f"{path}: intact (sha256 {check.digest}){evidence}")
         else:
             failed = True
-            click.echo(f"{path}: NOT intact", err=True)
+            say(f"{path}: NOT intact", err=True)
             for problem in check.problems:
-                click.echo(f"  {problem}", err=True)
+                say(f"  {problem}", err=True)
         for note in check.notes:
-            click.echo(f"  note: {note}")
+            say(f"  note: {note}")
     if failed:
         click.get_current_context().exit(1)
 
@@ -133,8 +134,8 @@ def report_import(ctx: Context, file: Path, force: bool) -> None:
 
     done = import_report(ctx.service, file, force=force)
     if done.already:
-        click.echo(f"audit {done.audit_id} is already here: nothing imported")
+        say(f"audit {done.audit_id} is already here: nothing imported")
     else:
-        click.echo(f"imported as audit {done.audit_id}")
+        say(f"imported as audit {done.audit_id}")
     for note in done.notes:
-        click.echo(f"  note: {note}")
+        say(f"  note: {note}")

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from vaudit.audits.cli.group import Context, cli, pass_context
-from vaudit.audits.cli.output import echo_json, echo_table, fields
+from vaudit.audits.cli.output import echo_json, echo_table, fields, say
 from vaudit.audits.scenario import COVERAGES, INDUSTRIES, MESSAGE_KINDS
 
 # ---------------------------------------------------------------------- selections
@@ -60,7 +60,7 @@ def selections_add(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--kinds") from None
     selection = ctx.service.add_selection(name, scenario, notes)
-    click.echo(f"added selection {selection.id}: {selection.name}")
+    say(f"added selection {selection.id}: {selection.name}")
 
 
 def selection_json(selection: Any, candidates: list[Any] | None = None) -> dict[str, Any]:
@@ -134,7 +134,7 @@ def selections_show(ctx: Context, selection: str, as_json: bool) -> None:
         echo_json({**selection_json(found, candidates), "funnel": funnel_json(funnel)})
         return
     kinds = ", ".join(MESSAGE_KINDS[k](ctx.lang) for k in json.loads(found.message_kinds))
-    click.echo(
+    say(
         fields(
             [
                 ("id", found.id),
@@ -150,7 +150,7 @@ def selections_show(ctx: Context, selection: str, as_json: bool) -> None:
             ]
         )
     )
-    click.echo()
+    say()
     echo_table(
         ["vendor", "stage", "reason", "override", "changed", "by"],
         [
@@ -166,7 +166,7 @@ def selections_show(ctx: Context, selection: str, as_json: bool) -> None:
         ],
     )
     for vendor_name, note in funnel.overrides:
-        click.echo(f"override: {vendor_name} is disqualified and was moved on: {note}")
+        say(f"override: {vendor_name} is disqualified and was moved on: {note}")
 
 
 def funnel_line(funnel: Any) -> str:
@@ -212,7 +212,7 @@ def selections_stage(
 ) -> None:
     """Move VENDOR to STAGE of the three-step decision in SELECTION."""
     moved = ctx.service.move_stage(selection, vendor, stage, reason, override)
-    click.echo(
+    say(
         f"{vendor}: {stage}"
         + (f" ({reason})" if reason else "")
         + (f" [override: {moved.override_note}]" if moved.override_note else "")
@@ -235,7 +235,7 @@ def selections_targets(
     """Set SELECTION's funnel targets (those given; the others stay)."""
     given = {"screening": screening, "technical_test": technical_test, "finalist": finalists}
     ctx.service.set_funnel_targets(selection, {k: v for k, v in given.items() if v is not None})
-    click.echo(funnel_line(ctx.service.funnel(selection)))
+    say(funnel_line(ctx.service.funnel(selection)))
 
 
 @selections.command("finalists")
@@ -247,7 +247,7 @@ def selections_finalists(ctx: Context, selection: str, primary: str, backup: str
     """Name SELECTION's PRIMARY finalist and its BACKUP (both at the finalist stage)."""
     ctx.service.name_finalists(selection, primary, backup)
     funnel = ctx.service.funnel(selection)
-    click.echo(f"primary: {funnel.primary}; backup: {funnel.backup or '(not named)'}")
+    say(f"primary: {funnel.primary}; backup: {funnel.backup or '(not named)'}")
 
 
 @selections.command("add-candidate")
@@ -257,7 +257,7 @@ def selections_finalists(ctx: Context, selection: str, primary: str, backup: str
 def selections_add_candidate(ctx: Context, selection: str, vendor: str) -> None:
     """Add VENDOR to SELECTION at the screening stage."""
     ctx.service.add_candidate(selection, vendor)
-    click.echo(f"{vendor} added to {selection} at screening")
+    say(f"{vendor} added to {selection} at screening")
 
 
 @selections.command("remove-candidate")
@@ -267,4 +267,4 @@ def selections_add_candidate(ctx: Context, selection: str, vendor: str) -> None:
 def selections_remove_candidate(ctx: Context, selection: str, vendor: str) -> None:
     """Remove VENDOR from SELECTION (only while it has no audits there)."""
     ctx.service.remove_candidate(selection, vendor)
-    click.echo(f"{vendor} removed from {selection}")
+    say(f"{vendor} removed from {selection}")

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vaudit.audits.files import FileExists, sync_folder, write_atomically
+from vaudit.audits.files import (
+    FileExists,
+    missing_folders,
+    refuse_non_regular,
+    remove_empty_folders,
+    sync_folder,
+    write_atomically,
+)
 from vaudit.audits.models import EvidenceKind, Vendor
 from vaudit.audits.report.body import build
 from vaudit.audits.report.compare import build_comparison
@@ -101,6 +108,13 @@ def export_audits(
     changed = service.changes_after_sign_off(list(names))
     if changed and not allow_changed:
         raise ReportError(_changed_message(changed))
+    for target in targets:  # a device or FIFO named as the report: refused before writing
+        refuse_non_regular(target)
+    # Folders this export creates are removed again if it fails before filling them.
+    created = missing_folders(targets[0].parent)
+    if with_evidence:
+        evidence_folder = targets[0].parent / EVIDENCE_FOLDER
+        created = [*missing_folders(evidence_folder / CHECKLIST_FOLDER), *created]
     _prepare_folder(targets[0].parent)
     when = generated_at or dt.datetime.now(dt.UTC)
     written: list[Written] = []
@@ -141,6 +155,9 @@ def export_audits(
                 "these were written, each complete:\n"
                 + "\n".join(f"{done.path}  sha256 {done.digest}" for done in written)
             ) from None
+    except BaseException:
+        remove_empty_folders(created)
+        raise
     finally:
         # The files are on disk already; their names are once the folder is synced (once).
         for folder_path in {t.parent for t in targets}:

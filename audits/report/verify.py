@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vaudit.audits import toml_text
+from vaudit.audits.files import InputFileError, read_input
 from vaudit.audits.models import EvidenceKind
 from vaudit.audits.report.beside import read_beside
 from vaudit.audits.report.digest import TOP, block_digests
@@ -55,9 +57,9 @@ def verify_file(path: Path) -> Verification:
     """Check a report's digest and, when its evidence folder is beside it, every file in it."""
     result = Verification(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ReportError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raw = read_input(path)  # a regular file only: a FIFO or /dev/zero is refused at once
+    except InputFileError as exc:
+        raise ReportError(str(exc)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -69,7 +71,7 @@ def verify_file(path: Path) -> Verification:
         return result
     body_text, digest_text = parts
     try:
-        digest = tomllib.loads(digest_text).get("digest", {})
+        digest = toml_text.loads(digest_text).get("digest", {})
     except tomllib.TOMLDecodeError as exc:
         result.problems.append(f"{BODY_PROBLEM} the [digest] table is not valid TOML ({exc})")
         return result
@@ -79,7 +81,7 @@ def verify_file(path: Path) -> Verification:
         result.problems.append(f"{BODY_PROBLEM} the digest does not match the content")
         result.problems.extend(_what_differs(body_text, digest))
     try:
-        body = tomllib.loads(body_text)
+        body = toml_text.loads(body_text)
     except tomllib.TOMLDecodeError as exc:
         result.problems.append(f"{BODY_PROBLEM} the body is not valid TOML ({exc})")
         return result

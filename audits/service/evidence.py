@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlmodel import Session, col, select
 
 from vaudit.audits import events
+from vaudit.audits.files import InputFileError, read_input, regular_file_problem
 from vaudit.audits.models import Audit, Blob, Evidence, EvidenceKind, utcnow
 from vaudit.audits.rows import row_id
 from vaudit.audits.service.context import ServiceContext
@@ -23,8 +24,9 @@ def add_evidence_file(
     ctx: ServiceContext, audit_id: int | str, item_id: str, path: Path
 ) -> Evidence:
     path = Path(path).expanduser()
-    if not path.is_file():
-        raise AuditError(f"no such file: {path}")
+    problem = regular_file_problem(path)  # a FIFO, /dev/zero or a folder: said as such
+    if problem is not None:
+        raise AuditError(problem)
     size = path.stat().st_size
     if size > MAX_EVIDENCE_BYTES:
         raise AuditError(
@@ -32,9 +34,9 @@ def add_evidence_file(
             f"{MAX_EVIDENCE_BYTES // (1024 * 1024)} MB"
         )
     try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise AuditError(f"cannot read {path}: {exc.strerror}") from None
+        content = read_input(path, limit=MAX_EVIDENCE_BYTES)
+    except InputFileError as exc:
+        raise AuditError(str(exc)) from None
     return add_evidence_bytes(ctx, audit_id, item_id, path.name, content)
 
 

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
+from vaudit.audits.present import visible
 from vaudit.audits.rows import row_id
 from vaudit.audits.scoring import Verdict, cached_reasons, reasons_summary
 from vaudit.tui.messages import StageMoved
@@ -228,7 +229,9 @@ class CompareScreen(AppScreen):
         width = max(12, min(40, spare // max(1, len(self.views))))
         for view in self.views:
             table.add_column(
-                RichText(view.vendor.name, style="bold"), width=width, key=str(view.audit.id)
+                RichText(visible(view.vendor.name), style="bold"),
+                width=width,
+                key=str(view.audit.id),
             )
         for row in self._rows():
             section_row = row.key.startswith("section:") or row.key in ("total", "verdict")

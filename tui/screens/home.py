@@ -21,7 +21,7 @@ from vaudit.audits.rows import row_id
 from vaudit.audits.scoring import reasons_summary
 from vaudit.tui.messages import AuditStarted, SelectionAdded, ServiceFailed, ServiceReady
 from vaudit.tui.screens.base import AppScreen
-from vaudit.tui.widgets.format import stage_name, status_name, verdict_text, when
+from vaudit.tui.widgets.format import shown, stage_name, status_name, verdict_text, when
 from vaudit.tui.writer import WriteFailed
 
 if TYPE_CHECKING:
@@ -300,7 +300,7 @@ class HomeScreen(AppScreen):
             if row.audit_id is None:
                 cells: list[Any] = [
                     "",
-                    row.vendor_name,
+                    shown(row.vendor_name),
                     RichText(self.t("no audit yet"), style="dim"),
                     "",
                     "",
@@ -319,8 +319,8 @@ class HomeScreen(AppScreen):
                 status += f" r{row.revision}"
             table.add_row(
                 RichText(mark, style="bold cyan"),
-                row.vendor_name,
-                row.selection_name or "",
+                shown(row.vendor_name),
+                shown(row.selection_name),
                 stage_name(row.stage, lang),
                 status,
                 percent(row.completion, blank=""),
@@ -328,7 +328,7 @@ class HomeScreen(AppScreen):
                 verdict_text(row.verdict, lang),
                 RichText(reasons_summary(row.reasons, lang), style="red"),
                 when(row.updated_at),
-                row.auditor or "",
+                shown(row.auditor),
                 key=_key(row),
             )
         self.loaded = end

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text as RichText
 from textual.widgets import Static
 
-from vaudit.audits.present import percent
+from vaudit.audits.present import percent, visible
 from vaudit.tui.screens.base import Speaks, Words
 from vaudit.tui.widgets.format import status_name, verdict_text
 
@@ -30,9 +30,9 @@ class AuditHeader(Words, Static):
             status += f" r{view.audit.revision}"
         self.update(
             RichText.assemble(
-                (view.vendor.name, "bold"),
+                (visible(view.vendor.name), "bold"),
                 "  ·  ",
-                view.selection.name,
+                visible(view.selection.name),
                 "  ·  ",
                 f"{self.t('Audit')} #{view.audit.id} {status}",
                 "  ·  ",

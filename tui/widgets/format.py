@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rich.markup import escape
 from rich.text import Text as RichText
 
+from vaudit.audits.present import visible
 from vaudit.audits.text import Lang
 from vaudit.tui.labels import tr
 
@@ -24,6 +26,13 @@ RESULT_GLYPHS = {
     "na": ("–", "dim"),
     None: ("·", "dim"),
 }
+
+
+def shown(text: str | None) -> str:
+    """Stored text for a place that reads Rich markup (a table cell, a str given to a Static):
+    controls made visible and markup escaped, so a vendor name is shown as typed, never
+    acted on by the terminal or taken as styling."""
+    return escape(visible(text or ""))
 
 
 def verdict_text(verdict: str | None, lang: Lang) -> RichText:

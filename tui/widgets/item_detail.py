@@ -14,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
+from vaudit.audits.present import visible
 from vaudit.tui.messages import ValueEntered
 from vaudit.tui.screens.base import Words
 from vaudit.tui.widgets.format import result_glyph, result_name
@@ -74,7 +75,9 @@ class ItemDetail(Words, VerticalScroll):
             line += f"  [dim]{escape(answer.answered_by)}[/dim]"
         self._static("#d-result").update(line)
         note = answer.note if answer and answer.note else ""
-        self._static("#d-note").update(f"[b]{self.t('Note')}[/b] [dim](m)[/dim]: {escape(note)}")
+        self._static("#d-note").update(
+            f"[b]{self.t('Note')}[/b] [dim](m)[/dim]: {escape(visible(note, lines=True))}"
+        )
         self._static("#d-evidence-label").update(
             f"[b]{self.t('Evidence')}[/b] "
             f"[dim](v {self.t('Add file')} · l {self.t('Add URL')})[/dim]"

@@ -10,6 +10,7 @@ from rich.text import Text as RichText
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from vaudit.audits.present import visible
 from vaudit.tui.messages import EvidenceOpened, FollowUpToggled
 from vaudit.tui.screens.base import Words
 
@@ -60,8 +61,8 @@ class FollowUpList(Words, OptionList):
                 style, mark, when = "", "○", ""
             label = RichText.assemble(
                 (f"{mark} {follow_up.due_on.isoformat()} ", style),
-                (follow_up.what, style),
-                (f" · {follow_up.owed_by}", "dim"),
+                (visible(follow_up.what), style),
+                (f" · {visible(follow_up.owed_by)}", "dim"),
                 (f"  {when}" if when else "", style),
             )
             self.add_option(Option(label, id=str(follow_up.id)))
@@ -80,12 +81,12 @@ def evidence_label(evidence: Evidence, today: dt.date) -> RichText:
         size = evidence.size or 0
         shown = f"{evidence.size} B" if size < 1024 else f"{size / 1024:.0f} KB"
         label = RichText.assemble(
-            "📄 ", evidence.name, (f"  {shown}  {(evidence.sha256 or '')[:12]}…", "dim")
+            "📄 ", visible(evidence.name), (f"  {shown}  {(evidence.sha256 or '')[:12]}…", "dim")
         )
     elif evidence.kind == "url":
-        label = RichText.assemble("🔗 ", (evidence.url or evidence.name, "underline"))
+        label = RichText.assemble("🔗 ", (visible(evidence.url or evidence.name), "underline"))
     else:
-        label = RichText.assemble("✎ ", evidence.note or evidence.name)
+        label = RichText.assemble("✎ ", visible(evidence.note or evidence.name))
     if evidence.expires_on is not None:
         expired = evidence.expires_on < today
         label.append(f"  ⏳ {evidence.expires_on.isoformat()}", "red" if expired else "")
