@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from vaudit.audits.checklist import ChecklistSet, Item
+from vaudit.audits.present import score_shown
 from vaudit.audits.rules import Result
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.text import Text
@@ -177,7 +178,7 @@ def verdict_for(
         return Verdict.INCOMPLETE
     settings = checklists.scoring
     # Compare on the rounded score people see, so 79.996 shown as "80.0" is not "conditional".
-    shown = round(total, 1)
+    shown = float(score_shown(total))
     if shown >= settings.recommended_at_least:
         return Verdict.RECOMMENDED
     if shown >= settings.conditional_at_least:

@@ -240,6 +240,7 @@ def _static_fields(checklists: Any) -> dict[str, dict[str, Any]]:
                 "weight": item.weight,
                 "gate": item.gate,
             }
+            | ({"unit": bilingual(item.unit)} if item.unit is not None else {})
             for item in checklists.items()
         }
         cached = _STATIC[id(checklists)] = (checklists, fields)

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
+from vaudit.audits.present import points
 from vaudit.audits.rows import row_id
 from vaudit.tui.messages import StageMoved
 from vaudit.tui.screens.base import AppScreen
@@ -121,7 +122,7 @@ class CompareScreen(AppScreen):
             Row(
                 "total",
                 RichText(self.t("Total"), style="bold"),
-                [_best(f"{x:.1f}", x, totals) for x in totals],
+                [_best(points(x), x, totals) for x in totals],
                 tuple(round(x, 1) for x in totals),
             )
         )
@@ -164,7 +165,7 @@ class CompareScreen(AppScreen):
                 if value is None or section is None:
                     cells.append(RichText("–", style="dim"))
                     continue
-                cell = _best(f"{value:.1f}", value, numbers)
+                cell = _best(points(value), value, numbers)
                 if section.failed_gates:
                     cell.stylize("bold red")
                 if section.answered < section.applicable:
