@@ -59,6 +59,11 @@ def shown(value: Any, lang: Lang) -> str:
     return str(value)
 
 
+def _label(key: str, lang: Lang) -> str:
+    """A label before its value, with the colon each language uses."""
+    return word(key, lang) + ("：" if lang == "zh" else ": ")
+
+
 class _Titles:
     """Item and section titles by id, to name them where the body stores an id."""
 
@@ -78,7 +83,7 @@ def build_document(body: Mapping[str, Any], stamp: RecordStamp, lang: Lang) -> D
     title = (
         f"{word('report', lang)}：{vendor_name}"
         if lang == "zh"
-        else (f"{word('report', lang)}: {vendor_name}")
+        else (f"{_label('report', lang)}{vendor_name}")
     )
     blocks: list[Block] = [Heading(title, 1), *record_blocks(body, stamp, lang)]
     blocks += _verdict(body, titles, lang)
@@ -124,7 +129,7 @@ def _verdict(body: Mapping[str, Any], titles: _Titles, lang: Lang) -> list[Block
         blocks.append(Paragraph(word("imported_changed", lang, digest=digest), "warning"))
     blocks.append(
         Paragraph(
-            f"{word('verdict', lang)}: {title_of(score.get('verdict_label'), lang)} · "
+            f"{_label('verdict', lang)}{title_of(score.get('verdict_label'), lang)} · "
             f"{word('total', lang)} {points(score.get('total'))} {word('of_100', lang)}",
             "strong",
         )
@@ -351,12 +356,12 @@ def _items(items: Sequence[Mapping[str, Any]], titles: _Titles, lang: Lang) -> l
         name = title_of(item.get("title"), lang)
         if item.get("gate"):
             name += f" [{word('knockout', lang)}]"
-        lines = [f"{word('result', lang)}: {_result(item, lang)}"]
+        lines = [f"{_label('result', lang)}{_result(item, lang)}"]
         if "value" in item:
-            lines.append(f"{word('value_label', lang)}: {_value(item, lang)}")
+            lines.append(f"{_label('value_label', lang)}{_value(item, lang)}")
         proposal = item.get("proposal")
         if isinstance(proposal, Mapping):
-            line = f"{word('proposal', lang)}: {named(RESULTS, proposal.get('result', ''), lang)}"
+            line = f"{_label('proposal', lang)}{named(RESULTS, proposal.get('result', ''), lang)}"
             reason = title_of(proposal.get("reason"), lang)
             lines.append(f"{line} — {reason}" if reason else line)
             if proposal.get("overridden"):
@@ -369,7 +374,7 @@ def _items(items: Sequence[Mapping[str, Any]], titles: _Titles, lang: Lang) -> l
                     )
                 )
         if item.get("note"):
-            lines.append(f"{word('note', lang)}: {item['note']}")
+            lines.append(f"{_label('note', lang)}{item['note']}")
         if "answered_by" in item:
             lines.append(
                 word(
@@ -380,7 +385,7 @@ def _items(items: Sequence[Mapping[str, Any]], titles: _Titles, lang: Lang) -> l
                 )
             )
         lines += [
-            f"{word('evidence', lang)}: {_evidence(e, lang)}" for e in item.get("evidence", [])
+            f"{_label('evidence', lang)}{_evidence(e, lang)}" for e in item.get("evidence", [])
         ]
         blocks += [Paragraph(name, "strong"), Bullets(tuple(lines))]
     return blocks
@@ -403,7 +408,7 @@ def _evidence(entry: Mapping[str, Any], lang: Lang) -> str:
     if entry.get("note") and entry.get("kind") != "note":
         text += f" — {entry['note']}"
     elif entry.get("kind") == "note" and entry.get("note"):
-        text = f"{word('evidence_note', lang)}: {entry['note']}"
+        text = f"{_label('evidence_note', lang)}{entry['note']}"
     if entry.get("expires_on"):
         text += f" ({word('expires', lang, date=shown(entry['expires_on'], lang))})"
     return text
