@@ -13,6 +13,7 @@ from vaudit.audits.cli.group import Context, cli, pass_context
 if TYPE_CHECKING:
     from vaudit.audits.signing import SigningKey
 
+OWN_KEY = "\0own"  # --sign or --key given without a KEY: vaudit's own key
 PASSPHRASE_ENV = "VAUDIT_KEY_PASSPHRASE"  # for scripts; never stored, never printed
 
 

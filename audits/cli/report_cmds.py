@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from vaudit.audits.cli.group import Context, cli, pass_context
-
-OWN_KEY = "\0own"  # --sign given without a KEY: vaudit's own key
+from vaudit.audits.cli.key_cmds import OWN_KEY
 
 
 @cli.command()

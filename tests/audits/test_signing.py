@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import TODAY, signed_off_audit, vaudit
+from tests.helpers import TODAY, signed_off_audit, start_audit, vaudit
 from vaudit.audits.checklist import ChecklistSet
 from vaudit.audits.db import open_store
-from vaudit.audits.service import Service
+from vaudit.audits.service import AuditError, Service
 from vaudit.audits.signing import (
     NAMESPACE,
     SignatureError,
@@ -252,3 +252,27 @@ def test_sshsig_round_trip_and_damage() -> None:
     ):
         with pytest.raises(SignatureError):
             verify(damaged, b"data")
+
+
+def test_sign_off_records_the_signing_key_in_the_event_log(
+    db_path: Path, mini_set: ChecklistSet
+) -> None:
+    import json
+
+    from sqlmodel import select
+
+    from vaudit.audits.models import Event
+
+    store = open_store(str(db_path))
+    service = Service(store, "alice", checklists=mini_set, today=TODAY)
+    audit = start_audit(service)
+    service.record_answer(audit, "beta.misc.review", result="pass")
+    key = create_own_key(IDENTITY)
+    done = vaudit(db_path, "signoff", str(audit), "--by", "Carol", "--yes", "--key", ok=True)
+    assert f"signing key {key.fingerprint} recorded" in done.output
+    with store.read() as session:
+        events = session.exec(select(Event).where(Event.action == "audit.signed_off")).all()
+    assert [json.loads(e.after or "{}").get("signer_key") for e in events] == [key.fingerprint]
+    assert vaudit(db_path, "verify", ok=True).exit_code == 0  # the event chain still holds
+    with pytest.raises(AuditError, match="not a key fingerprint"):
+        service.sign_off(start_audit(service, "W", "T"), "Carol", signer_key="md5:abc")
