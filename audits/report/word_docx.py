@@ -37,9 +37,13 @@ def render_docx(document: Document, generated_at: dt.datetime | None = None) -> 
     props.language = "zh-CN" if document.lang == "zh" else "en"
     props.author = "vaudit"
     props.created = props.modified = generated_at or _EPOCH
+    # Styles are set by id on the paragraph's XML: python-docx's lookup by name searches every
+    # style for each paragraph and made a report take most of a second.
+    ids = {s.name: s.style_id for s in doc.styles if s.name}
     for block in document.blocks:
         if isinstance(block, Heading):
-            doc.add_heading(block.text, level=min(block.level - 1, 4) if block.level > 1 else 0)
+            name = "Title" if block.level == 1 else f"Heading {min(block.level - 1, 4)}"
+            doc.add_paragraph(block.text)._p.style = ids[name]
         elif isinstance(block, Paragraph):
             paragraph = doc.add_paragraph()
             run = paragraph.add_run(block.text)
@@ -50,7 +54,7 @@ def render_docx(document: Document, generated_at: dt.datetime | None = None) -> 
                 run.font.size = Pt(9)
         elif isinstance(block, Table):
             table = doc.add_table(rows=1, cols=len(block.headers))
-            table.style = "Table Grid"
+            table._tbl.tblStyle_val = ids["Table Grid"]
             for cell, text in zip(table.rows[0].cells, block.headers, strict=True):
                 cell.text = text
                 for run in cell.paragraphs[0].runs:
@@ -61,7 +65,7 @@ def render_docx(document: Document, generated_at: dt.datetime | None = None) -> 
                     cell.text = text
         elif isinstance(block, Bullets):
             for line in block.lines:
-                doc.add_paragraph(line, style="List Bullet")
+                doc.add_paragraph(line)._p.style = ids["List Bullet"]
         elif isinstance(block, PageBreak):
             doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     out = io.BytesIO()
