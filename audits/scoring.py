@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from vaudit.audits.checklist import ChecklistSet, Item
+from vaudit.audits.present import score_shown
 from vaudit.audits.rules import Result
 from vaudit.audits.scenario import Scenario
 from vaudit.audits.text import Lang, Text
@@ -291,7 +292,7 @@ def decide(
     if answered < applicable:
         return Verdict.INCOMPLETE, tuple(reasons)
     # Compare on the rounded score people see, so 79.996 shown as "80.0" is not "conditional".
-    shown = round(total, 1)
+    shown = float(score_shown(total))
     if shown >= settings.recommended_at_least:
         band = Verdict.RECOMMENDED
     elif shown >= settings.conditional_at_least:

@@ -14,6 +14,7 @@ from vaudit.audits.cli import (  # noqa: F401
     db_cmds,
     evidence_cmds,
     followup_cmds,
+    key_cmds,
     party_cmds,
     report_cmds,
     selection_cmds,

@@ -8,6 +8,7 @@ import click
 
 from vaudit.audits.cli.audit_json import current_proposal, score_json, summary_json, view_json
 from vaudit.audits.cli.group import Context, cli, pass_context
+from vaudit.audits.cli.key_cmds import OWN_KEY
 from vaudit.audits.cli.output import echo_json, echo_table, fields, say
 from vaudit.audits.present import percent, points
 from vaudit.audits.rows import row_id
@@ -345,9 +346,23 @@ def answer(
 @click.argument("audit", type=int)
 @click.option("--by", "by", required=True, help="Who signs off.")
 @click.option("--yes", is_flag=True, help="Sign off even with unanswered items, without asking.")
+@click.option(
+    "--key",
+    "key",
+    is_flag=False,
+    flag_value=OWN_KEY,
+    default=None,
+    metavar="[KEY]",
+    help="Record in the event log the fingerprint of the signing key you hold (an OpenSSH "
+    "Ed25519 key file, or without KEY the one `vaudit key create` made).",
+)
 @pass_context
-def signoff(ctx: Context, audit: int, by: str, yes: bool) -> None:
+def signoff(ctx: Context, audit: int, by: str, yes: bool, key: str | None) -> None:
     """Sign AUDIT off: it becomes read-only; later changes need a revision."""
+    from vaudit.audits.cli.key_cmds import load_key
+
+    # Opening the key (its passphrase asked for) shows the signer holds it.
+    fingerprint = None if key is None else load_key(None if key == OWN_KEY else key).fingerprint
     view = ctx.service.view(audit)
     missing = view.unanswered()
     if missing and not yes:
@@ -358,8 +373,10 @@ def signoff(ctx: Context, audit: int, by: str, yes: bool) -> None:
             say(f"  … and {len(missing) - 15} more", err=True)
         if not click.confirm("Sign off anyway?", default=False, err=True):
             raise click.ClickException("not signed off")
-    signed = ctx.service.sign_off(audit, by)
+    signed = ctx.service.sign_off(audit, by, fingerprint)
     say(f"audit {signed.id} signed off by {signed.signed_off_by}; it is now read-only")
+    if fingerprint:
+        say(f"  signing key {fingerprint} recorded in the event log")
 
 
 @cli.command()

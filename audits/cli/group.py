@@ -118,6 +118,10 @@ def user_errors() -> tuple[type[Exception], ...]:
         from vaudit.audits.report import ReportError
 
         errors.append(ReportError)
+    if "vaudit.audits.signing" in sys.modules:
+        from vaudit.audits.signing import SignatureError
+
+        errors.append(SignatureError)
     return tuple(errors)
 
 

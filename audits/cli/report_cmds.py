@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from vaudit.audits.cli.group import Context, cli, pass_context
+from vaudit.audits.cli.key_cmds import OWN_KEY
 from vaudit.audits.cli.output import say
 
 
@@ -22,10 +23,21 @@ from vaudit.audits.cli.output import say
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["toml", "md"]),
     default="toml",
     show_default=True,
-    help="toml is the record; md a readable rendering of the same content.",
+    metavar="FORMATS",
+    help="Any of toml,html,docx,md, by commas, written side by side: toml is the record; "
+    "html (prints to PDF), docx (Word) and md are readable renderings naming it.",
+)
+@click.option(
+    "--sign",
+    "sign_key",
+    is_flag=False,
+    flag_value=OWN_KEY,
+    default=None,
+    metavar="[KEY]",
+    help="Sign every file written (FILE.sig, OpenSSH SSHSIG) and a SHA256SUMS manifest, with "
+    "an OpenSSH Ed25519 private key file, or without KEY the one `vaudit key create` made.",
 )
 @click.option(
     "--with-evidence",
@@ -50,11 +62,17 @@ def export(
     compare: bool,
     force: bool,
     allow_changed: bool,
+    sign_key: str | None,
 ) -> None:
     """Export a scored report of each AUDIT (or, with --compare, one comparison)."""
-    from vaudit.audits.report import export_audits, export_comparison
+    from vaudit.audits.cli.key_cmds import load_key
+    from vaudit.audits.report import export_audits, export_comparison, parse_formats
 
+    formats = parse_formats(fmt)
     if compare:
+        if len(formats) > 1:
+            raise click.UsageError("--compare writes one format at a time")
+        fmt = formats[0]
         if output is None:
             raise click.UsageError("--compare needs -o FILE")
         if with_evidence:
@@ -62,8 +80,10 @@ def export(
         done = export_comparison(
             ctx.service, list(audits), Path(output), fmt=fmt, force=force, lang=ctx.lang
         )
-        say(f"wrote {done.path}  sha256 {done.digest}")
+        say(f"wrote {done.path}  content digest {done.digest}")
         return
+    # The key is loaded (and its passphrase asked for) before anything is written.
+    signer = None if sign_key is None else load_key(None if sign_key == OWN_KEY else sign_key)
     show_progress = len(audits) > 1 and sys.stderr.isatty()
 
     def progress(n: int, total: int, written: object) -> None:
@@ -74,16 +94,25 @@ def export(
         ctx.service,
         list(audits),
         output,
-        fmt=fmt,
+        fmt=formats,
         with_evidence=with_evidence,
         force=force,
         allow_changed=allow_changed,
         lang=ctx.lang,
         progress=progress,
+        signer=signer,
     )
     for done in results:
         extra = f"  ({done.evidence_files} evidence file(s) written)" if with_evidence else ""
-        say(f"wrote {done.path}  sha256 {done.digest}{extra}")
+        for path in done.files:
+            say(f"wrote {path}")
+        say(f"  record file sha256 {done.file_sha256}")
+        say(f"  content digest     {done.digest}{extra}")
+    if signer is not None and results and results[0].manifest is not None:
+        say(
+            f"signed {sum(len(d.signatures) for d in results)} file(s) and "
+            f"{results[0].manifest} with {signer.fingerprint}"
+        )
         if done.changed_after_sign_off:
             say(
                 f"warning: audit {done.audit_id} changed after sign-off; {done.path.name} says so",
@@ -98,13 +127,23 @@ def report() -> None:
 
 @report.command("verify")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--allowed-signers",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Also check each FILE.sig against this OpenSSH allowed_signers file, and say who "
+    "signed. Any file can be checked this way (HTML, Word, SHA256SUMS); a report's digest too.",
+)
 @pass_context
-def report_verify(ctx: Context, files: tuple[Path, ...]) -> None:
+def report_verify(ctx: Context, files: tuple[Path, ...], allowed_signers: Path | None) -> None:
     """Check each report's digest and the evidence files beside it; exit 0 only if all hold."""
     from vaudit.audits.report import verify_file
 
     failed = False
     for path in files:
+        if allowed_signers is not None:
+            failed |= not _signature_holds(path, allowed_signers)
+            if not path.name.endswith(".toml"):
+                continue  # a rendering or manifest: its signature is all there is to check
         check = verify_file(path)
         if check.ok:
             evidence = (
@@ -112,7 +151,7 @@ def report_verify(ctx: Context, files: tuple[Path, ...]) -> None:
                 if check.evidence_checked
                 else ""
             )
-            say(f"{path}: intact (sha256 {check.digest}){evidence}")
+            say(f"{path}: intact (content digest {check.digest}){evidence}")
         else:
             failed = True
             say(f"{path}: NOT intact", err=True)
@@ -120,8 +159,39 @@ def report_verify(ctx: Context, files: tuple[Path, ...]) -> None:
                 say(f"  {problem}", err=True)
         for note in check.notes:
             say(f"  note: {note}")
+        if check.data is not None and allowed_signers is not None:
+            say(f"  {_when(check.data)}")
     if failed:
         click.get_current_context().exit(1)
+
+
+def _signature_holds(path: Path, allowed_signers: Path) -> bool:
+    from vaudit.audits.signing import SignatureError
+    from vaudit.audits.signing.check import check_signature
+
+    try:
+        found = check_signature(path, allowed_signers)
+    except SignatureError as exc:
+        click.echo(f"{path}: signature NOT good: {exc}", err=True)
+        return False
+    click.echo(
+        f"{path}: good signature by {', '.join(found.signers)} (ED25519 key {found.fingerprint})"
+    )
+    return True
+
+
+def _when(data: dict[str, object]) -> str:
+    """When the report says it was exported and signed off (an SSH signature holds no time)."""
+    header = data.get("header")
+    audit = data.get("audit")
+    parts = []
+    if isinstance(header, dict):
+        parts.append(f"exported {header.get('generated_at')} by {header.get('generated_by')}")
+    if isinstance(audit, dict) and audit.get("signed_off_at"):
+        parts.append(f"signed off {audit['signed_off_at']} by {audit.get('signed_off_by')}")
+    elif isinstance(audit, dict):
+        parts.append("not signed off")
+    return "; ".join(parts)
 
 
 @report.command("import")

@@ -21,9 +21,11 @@ from vaudit.audits.report.body import build, vendor_table
 from vaudit.audits.report.compare import build_comparison
 from vaudit.audits.report.digest import block_digests, render
 from vaudit.audits.report.export import (
+    FORMATS,
     Written,
     export_audits,
     export_comparison,
+    parse_formats,
     report_name,
     targets_for,
 )
@@ -45,6 +47,7 @@ __all__ = [
     "COMPARE_FORMAT",
     "EVIDENCE_FOLDER",
     "FORMAT",
+    "FORMATS",
     "FORMAT_VERSION",
     "Imported",
     "ReportError",
@@ -59,6 +62,7 @@ __all__ = [
     "export_audits",
     "export_comparison",
     "import_report",
+    "parse_formats",
     "render",
     "report_name",
     "split",

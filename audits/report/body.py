@@ -261,6 +261,7 @@ def _static_fields(checklists: Any) -> dict[str, dict[str, Any]]:
                 "gate": item.gate,
                 "severity": item.severity.value,
             }
+            | ({"unit": bilingual(item.unit)} if item.unit is not None else {})
             for item in checklists.items()
         }
         cached = _STATIC[id(checklists)] = (checklists, fields)

@@ -217,8 +217,8 @@ class Service:
     def submit_for_review(self, audit_id: int | str) -> Audit:
         return lifecycle.submit_for_review(self, audit_id)
 
-    def sign_off(self, audit_id: int | str, by: str) -> Audit:
-        return lifecycle.sign_off(self, audit_id, by)
+    def sign_off(self, audit_id: int | str, by: str, signer_key: str | None = None) -> Audit:
+        return lifecycle.sign_off(self, audit_id, by, signer_key)
 
     def revise(self, audit_id: int | str) -> Audit:
         return lifecycle.revise(self, audit_id)

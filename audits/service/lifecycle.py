@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -85,11 +86,17 @@ def submit_for_review(ctx: ServiceContext, audit_id: int | str) -> Audit:
         return _set_status(ctx, session, audit, AuditStatus.IN_REVIEW)
 
 
-def sign_off(ctx: ServiceContext, audit_id: int | str, by: str) -> Audit:
+def sign_off(
+    ctx: ServiceContext, audit_id: int | str, by: str, signer_key: str | None = None
+) -> Audit:
+    """Sign the audit off; `signer_key`, the fingerprint of the key the signer proved to hold
+    (`SHA256:…`, as ssh-keygen -l prints it), goes into the event log with the sign-off."""
     by = by.strip()
     if not by:
         raise AuditError("sign-off needs the name of who signs")
     check_person(by, "the signer's name")
+    if signer_key is not None and not re.fullmatch(r"SHA256:[A-Za-z0-9+/]{43}", signer_key):
+        raise AuditError(f"{signer_key!r} is not a key fingerprint (SHA256:…)")
     with ctx.store.write() as session:
         audit = writable_audit(session, audit_id)
         audit.signed_off_by = by
@@ -102,7 +109,8 @@ def sign_off(ctx: ServiceContext, audit_id: int | str, by: str) -> Audit:
             session,
             audit,
             AuditStatus.SIGNED_OFF,
-            extra={"signed_off_by": by, tamper.DIGEST_KEY: digest},
+            extra={"signed_off_by": by, tamper.DIGEST_KEY: digest}
+            | ({"signer_key": signer_key} if signer_key else {}),
         )
 
 

@@ -19,6 +19,7 @@ from vaudit.audits.cli import cli
 from vaudit.audits.db import Store, open_store
 from vaudit.audits.demo import load_demo
 from vaudit.audits.models import Answer, Audit, Blob, Event, Evidence, Selection, Vendor
+from vaudit.audits.present import points
 from vaudit.audits.report import (
     EVIDENCE_FOLDER,
     ReportError,
@@ -468,9 +469,12 @@ def test_markdown_renders_the_same_content_for_people(
     data = tomllib.loads(toml_path.read_text("utf-8"))
     assert verify_file(toml_path).digest in md
     assert data["vendor"]["name"] in md
+    titles = {item["id"]: item["title"]["en"] for item in data["items"]}
+    assert data["score"]["failed_gates"]
     for gate in data["score"]["failed_gates"]:
-        assert gate in md
-    assert f"{data['score']['total']:.1f}" in md
+        assert f"Knockout item failed: {titles[gate]}" in md
+        assert gate not in md  # labels for people, never the item's id
+    assert f"Total {points(data['score']['total'])} of 100" in md
 
 
 def test_comparison_ranks_disqualified_vendors_last(demo_service: Service, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from pathlib import Path
 
@@ -64,7 +65,9 @@ async def test_export_one_audit_with_evidence_and_keep_an_existing_file(
         await pilot.click("#evidence")
         await pilot.press("ctrl+s")  # from anywhere in the dialog
         await until(pilot, lambda: "exists" in outcome(app))
-        # Refused, shown, nothing overwritten, and the dialog keeps what was typed.
+        # Refused in the app's own words (its Overwrite box, not the command line's --force),
+        # nothing overwritten, and the dialog keeps what was typed.
+        assert "Overwrite existing files" in outcome(app) and "--force" not in outcome(app)
         assert target.read_text() == "someone else's file"
         assert app.screen.query_one("#path", Input).value == str(target)
         await pilot.click("#force")
@@ -87,11 +90,37 @@ async def test_export_markdown_switches_the_suffix(demo_db: Path, app_factory, t
         await until(pilot, lambda: isinstance(app.screen, ExportDialog))
         await type_path(pilot, str(tmp_path / "memo.toml"))
         await pilot.click("#md")
+        await pilot.click("#toml")  # Markdown alone
         await settle(pilot)
         assert app.screen.query_one("#path", Input).value == str(tmp_path / "memo.md")
         await pilot.click("#ok")
         await until(pilot, lambda: "Wrote 1 file(s)" in outcome(app))
         assert (tmp_path / "memo.md").read_text("utf-8").startswith("# Vendor audit report")
+
+
+async def test_export_the_record_with_its_html_and_word_renderings(
+    demo_db: Path, app_factory, tmp_path
+) -> None:
+    app = app_factory(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_first_audit(pilot)
+        await pilot.press("E")
+        await until(pilot, lambda: isinstance(app.screen, ExportDialog))
+        await type_path(pilot, str(tmp_path / "legal.toml"))
+        await pilot.click("#html")
+        await pilot.click("#docx")
+        await settle(pilot)
+        assert app.screen.query_one("#path", Input).value == str(tmp_path / "legal.toml")
+        await pilot.click("#ok")
+        await until(pilot, lambda: "Wrote 1 file(s)" in outcome(app))
+        record = tmp_path / "legal.toml"
+        assert {p.name for p in tmp_path.iterdir()} >= {"legal.toml", "legal.html", "legal.docx"}
+        shown = outcome(app)
+        # Both hashes, each under its own name: the file's SHA-256 is what sha256sum prints.
+        file_sha = hashlib.sha256(record.read_bytes()).hexdigest()
+        assert f"record file SHA-256 (sha256sum) {file_sha}" in shown
+        assert f"content digest {verify_file(record).digest}" in shown
+        assert file_sha in (tmp_path / "legal.html").read_text("utf-8")
 
 
 async def test_export_a_comparison_from_compare(demo_db: Path, app_factory, tmp_path) -> None:

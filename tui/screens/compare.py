@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
-from vaudit.audits.present import visible
+from vaudit.audits.present import points, visible
 from vaudit.audits.rows import row_id
 from vaudit.audits.scoring import Verdict, cached_reasons, reasons_summary
 from vaudit.tui.messages import StageMoved
@@ -123,7 +123,7 @@ class CompareScreen(AppScreen):
             Row(
                 "total",
                 RichText(self.t("Total"), style="bold"),
-                [_best(f"{x:.1f}", x, totals) for x in totals],
+                [_best(points(x), x, totals) for x in totals],
                 tuple(round(x, 1) for x in totals),
             )
         )
@@ -177,7 +177,7 @@ class CompareScreen(AppScreen):
                 if value is None or section is None:
                     cells.append(RichText("–", style="dim"))
                     continue
-                cell = _best(f"{value:.1f}", value, numbers)
+                cell = _best(points(value), value, numbers)
                 if section.failed_gates:
                     cell.stylize("bold red")
                 if section.answered < section.applicable:

@@ -13,22 +13,20 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import (
-    Button,
-    Checkbox,
-    Input,
-    Label,
-    ProgressBar,
-    RadioButton,
-    RadioSet,
-    Static,
-)
+from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
 
 from vaudit.tui.screens.dialogs import Dialog
 from vaudit.tui.widgets.path_suggester import PathSuggester
 
 if TYPE_CHECKING:
     from vaudit.audits.report import Written
+
+FORMAT_LABELS = (
+    ("toml", "TOML: the record"),
+    ("html", "HTML: a page to read or print"),
+    ("docx", "Word"),
+    ("md", "Markdown"),
+)
 
 
 class ExportDialog(Dialog[list[str]]):
@@ -56,12 +54,16 @@ class ExportDialog(Dialog[list[str]]):
         )
         with Vertical(classes="dialog-box wide", id="export-box"):
             yield Label(RichText(title, style="bold"))
-            yield Label(self.t("Format"))
-            with RadioSet(id="format"):
-                yield RadioButton(
-                    self.t("TOML: the record, with its digest"), value=True, id="toml"
-                )
-                yield RadioButton(self.t("Markdown: the same content, to read"), id="md")
+            yield Label(self.t("Formats (written side by side)"))
+            with Horizontal(id="formats"):
+                for fmt, label in FORMAT_LABELS:
+                    # A comparison is a TOML record or its Markdown; the rest are per audit.
+                    yield Checkbox(
+                        self.t(label),
+                        value=fmt == "toml",
+                        id=fmt,
+                        disabled=self.compare and fmt in ("html", "docx"),
+                    )
             yield Label(self.t("File or folder (a trailing / makes a folder)"))
             yield Input(self._default_path(), id="path", suggester=PathSuggester())
             yield Checkbox(
@@ -80,14 +82,21 @@ class ExportDialog(Dialog[list[str]]):
         self.query_one("#progress", ProgressBar).display = False
         self.query_one("#path", Input).focus()
 
-    @on(RadioSet.Changed, "#format")
-    def _format_changed(self, event: RadioSet.Changed) -> None:
-        # Keep the file name's suffix in step with the format chosen.
+    def _formats(self) -> list[str]:
+        return [fmt for fmt, _ in FORMAT_LABELS if self.query_one(f"#{fmt}", Checkbox).value]
+
+    @on(Checkbox.Changed, "#formats Checkbox")
+    def _format_changed(self) -> None:
+        # One format chosen: keep the file name's suffix in step with it. Several: the files
+        # share the name's stem, whatever its suffix.
+        chosen = self._formats()
+        if len(chosen) != 1:
+            return
         path = self.query_one("#path", Input)
-        fmt = "md" if event.pressed.id == "md" else "toml"
-        for old, new in ((".toml", ".md"), (".md", ".toml")):
-            if path.value.endswith(old) and not path.value.endswith(f".{fmt}"):
-                path.value = path.value[: -len(old)] + new
+        for fmt, _ in FORMAT_LABELS:
+            if path.value.endswith(f".{fmt}"):
+                path.value = path.value[: -len(fmt)] + chosen[0]
+                break
 
     @on(Input.Submitted, "#path")
     @on(Button.Pressed, "#ok")
@@ -99,7 +108,14 @@ class ExportDialog(Dialog[list[str]]):
         if not raw:
             outcome.update(RichText(self.t("Give a file or folder."), style="red"))
             return
-        fmt = "md" if self.query_one("#md", RadioButton).value else "toml"
+        formats = self._formats()
+        if not formats:
+            outcome.update(RichText(self.t("Choose at least one format."), style="red"))
+            return
+        if self.compare and len(formats) > 1:
+            outcome.update(RichText(self.t("A comparison is written in one format."), style="red"))
+            return
+        fmt = ",".join(formats)
         self.running = True
         self.query_one("#ok", Button).disabled = True
         progress = self.query_one("#progress", ProgressBar)
@@ -142,7 +158,14 @@ class ExportDialog(Dialog[list[str]]):
                     lang=self.app.lang,
                     progress=lambda n, total, _: self.app.call_from_thread(self._advance, n),
                 )
-        except (ReportError, FileExists, AuditError, OSError) as exc:
+        except FileExists as exc:
+            # The app's own words: its Overwrite box, not the command line's --force.
+            message = self.t(
+                "{path} exists; tick “Overwrite existing files” to replace it.", path=exc.path
+            )
+            self.app.call_from_thread(self._failed, message)
+            return
+        except (ReportError, AuditError, OSError) as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
         self.app.call_from_thread(self._done, written)
@@ -160,13 +183,15 @@ class ExportDialog(Dialog[list[str]]):
         self.query_one("#ok", Button).disabled = False  # another format or place, if wanted
         lines = [self.t("Wrote {n} file(s):", n=len(written))]
         for done in written:
-            lines.append(f"  {done.path}")
-            lines.append(f"    sha256 {done.digest}")
+            lines.extend(f"  {path}" for path in done.files or (done.path,))
+            if done.file_sha256:
+                lines.append(f"    {self.t('record file SHA-256 (sha256sum)')} {done.file_sha256}")
+            lines.append(f"    {self.t('content digest')} {done.digest}")
         self.query_one("#outcome", Static).update(RichText("\n".join(lines), style="green"))
         button = self.query_one("#cancel", Button)
         button.label = self.t("Close")
         button.focus()
-        self.result = [str(done.path) for done in written]
+        self.result = [str(path) for done in written for path in done.files or (done.path,)]
 
     @on(Button.Pressed, "#cancel")
     def _close(self) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text as RichText
 from textual.widgets import Static
 
-from vaudit.audits.present import percent, visible
+from vaudit.audits.present import percent, points, visible
 from vaudit.tui.screens.base import Speaks, Words
 from vaudit.tui.widgets.format import status_name, verdict_text
 
@@ -37,7 +37,7 @@ class AuditHeader(Words, Static):
                 f"{self.t('Audit')} #{view.audit.id} {status}",
                 "  ·  ",
                 f"{self.t('Total')} ",
-                (f"{score.total:.1f}", "bold"),
+                (points(score.total), "bold"),
                 "  ",
                 verdict_text(score.verdict.value, lang),
                 "  ·  ",
