@@ -6,8 +6,10 @@ Definitions (docs/channel-testing.md has them in words):
 - DLR-delivered rate = accepted messages whose first final report says delivered / accepted.
 - pseudo-success rate = DLR-delivered messages with no handset receipt in time / DLR-delivered.
 - DLR without final status = accepted messages with no final report / accepted.
-- latency: submit → first final report, submit → first handset receipt, in seconds
-  (p50/p90/p95/p99, linear interpolation between ranks).
+- latency: first submission → first final report, first submission → first handset receipt,
+  in seconds (p50/p90/p95/p99, linear interpolation between ranks), as the runner measured it
+  on vaudit's monotonic clock (the gateway's or handset's own time only where it was finer);
+  rows stored before that measurement existed fall back on the timestamps.
 - sender mismatch: receipts whose displayed sender does not start with the claimed 106 code.
 - text modified: forwarded receipts whose text differs from what was sent.
 - billed segments: the sum of counted segments over accepted messages.
@@ -18,6 +20,7 @@ Definitions (docs/channel-testing.md has them in words):
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import itertools
 import json
@@ -60,6 +63,9 @@ class Outcome:
     waited_out: bool = True  # the handset timeout ran out before the run ended
     card_id: int | None = None  # the test card it went to (the TUI's receipt grid)
     receipt_source: str | None = None  # forwarded | manual
+    dlr_latency_s: float | None = None  # first submission → first final report
+    receipt_latency_s: float | None = None  # first submission → first handset receipt
+    dlr_outcome: str | None = None  # the first final report's outcome (report_codes)
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
@@ -110,8 +116,8 @@ def stats(outcomes: Iterable[Outcome], claimed_sender: str | None = None) -> dic
     modified = [
         o for o in receipts if o.receipt_text is not None and o.receipt_text.strip() != o.text
     ]
-    dlr_lat = [s for o in accepted if (s := _seconds(o.dlr_final_at, o.submitted_at)) is not None]
-    hand_lat = [s for o in arrived if (s := _seconds(o.receipt_at, o.submitted_at)) is not None]
+    dlr_lat = [o.dlr_latency_s for o in accepted if o.dlr_latency_s is not None]
+    hand_lat = [o.receipt_latency_s for o in arrived if o.receipt_latency_s is not None]
     return {
         "planned": len(rows),
         "sent": len(sent),
@@ -125,6 +131,7 @@ def stats(outcomes: Iterable[Outcome], claimed_sender: str | None = None) -> dic
         "pseudo_success": len(pseudo),
         "pseudo_success_rate": _rate(len(pseudo), len(delivered)),
         "dlr_without_final": len(no_final),
+        "dlr_outcomes": dict(collections.Counter(o.dlr_outcome for o in accepted if o.dlr_outcome)),
         "dlr_without_final_rate": _rate(len(no_final), len(accepted)),
         "latency_dlr_s": _latencies(dlr_lat),
         "latency_handset_s": _latencies(hand_lat),
@@ -212,6 +219,12 @@ def load_outcomes(session: Session, run: ChannelRun) -> list[Outcome]:
             if at is None or (o.submitted_at is not None and at < o.submitted_at):
                 at = report.received_at  # the vendor's clock is behind ours: use when we got it
             o.dlr_final_at, o.dlr_delivered = at, report.delivered
+            o.dlr_outcome = report.outcome or ("delivered" if report.delivered else "failed")
+            o.dlr_latency_s = (
+                report.latency_s
+                if report.latency_s is not None
+                else _seconds(o.dlr_final_at, o.submitted_at)
+            )
     receipts = session.exec(
         select(HandsetReceipt)
         .join(ChannelMessage, col(ChannelMessage.id) == HandsetReceipt.message_id)
@@ -224,7 +237,12 @@ def load_outcomes(session: Session, run: ChannelRun) -> list[Outcome]:
             continue
         o.receipt_at, o.receipt_sender = receipt.received_at, receipt.sender
         o.receipt_text, o.receipt_source = receipt.text, receipt.source
-        waited = _seconds(receipt.received_at, o.submitted_at)
+        waited = (
+            receipt.latency_s
+            if receipt.latency_s is not None
+            else _seconds(receipt.received_at, o.submitted_at)
+        )
+        o.receipt_latency_s = waited
         o.arrived = (
             o.submitted_at is not None and waited is not None and (waited <= handset_timeout)
         )

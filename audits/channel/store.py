@@ -117,7 +117,11 @@ def create_run(
         return RunStart(run.id, ids)
 
 
-def finish_run(store: Store, run_id: int, actor: str, *, cancelled: bool) -> ChannelRun:
+def finish_run(
+    store: Store, run_id: int, actor: str, *, cancelled: bool, failure: str | None = None
+) -> ChannelRun:
+    """The run's end. A failed run (nothing accepted, results not stored) keeps its reason and
+    is never the one the channel items propose from."""
     with store.write() as session:
         run = session.get(ChannelRun, run_id)
         assert run is not None
@@ -126,6 +130,7 @@ def finish_run(store: Store, run_id: int, actor: str, *, cancelled: bool) -> Cha
             run.cancelled_at = now
         else:
             run.finished_at = now
+        run.failure = failure[:2000] if failure else None
         session.add(run)
         counts: dict[str, int] = dict(
             session.execute(
@@ -144,7 +149,11 @@ def finish_run(store: Store, run_id: int, actor: str, *, cancelled: bool) -> Cha
             entity="channel_run",
             entity_id=run_id,
             audit_id=run.audit_id,
-            after={"sent": counts.get("sent", 0), "unsent": counts.get("unsent", 0)},
+            after={
+                "sent": counts.get("sent", 0),
+                "unsent": counts.get("unsent", 0),
+                "failure": run.failure,
+            },
         )
         return run
 

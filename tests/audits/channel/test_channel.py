@@ -378,7 +378,7 @@ async def test_the_receiver_refuses_bad_posts_and_the_run_goes_on(
             ).status_code
             answers["method"] = (await client.get(runner.receipt_url)).status_code
             answers["dlr"] = (
-                await client.post(runner.dlr_url, json={"message_id": "x"})  # type: ignore[arg-type]
+                await client.post(runner.dlr_url, json={"status": "DELIVRD"})  # type: ignore[arg-type]
             ).status_code
         progress = await task
     assert answers == {
