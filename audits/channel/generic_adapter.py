@@ -34,7 +34,7 @@ from vaudit.audits.channel.adapter_base import (
 from vaudit.audits.channel.credentials import Credentials
 from vaudit.audits.channel.httpserve import Request
 from vaudit.audits.channel.plan import PlannedMessage
-from vaudit.audits.channel.report_codes import Reading, read_state
+from vaudit.audits.channel.report_codes import Reading, read_state, read_state_number
 
 
 def _render(template: Any, values: Mapping[str, str]) -> Any:
@@ -77,6 +77,7 @@ class GenericProfile:
     dlr_status_path: str = "status"
     dlr_time_path: str = "reported_at"
     dlr_error_path: str = ""  # the gateway's error code beside the status, if it sends one
+    dlr_state_numbers: str = ""  # "smpp" (message_state 1-8) or "sgip" (0/1/2): numeric states
     delivered: frozenset[str] = DELIVERED
     failed: frozenset[str] = FAILED
     dlr_reply: str = '{"code":0,"msg":"ok"}'
@@ -220,7 +221,10 @@ class GenericAdapter(Adapter):
         """The profile's own delivered/failed words first, then report_codes.toml."""
         p = self.profile
         word = status.strip().upper()  # TOML true / JSON true both read "TRUE"
-        reading = read_state(status)
+        if p.dlr_state_numbers and word.isdigit():
+            reading = read_state_number(p.dlr_state_numbers, int(word))
+        else:
+            reading = read_state(status)
         if word in p.delivered:
             return Reading("delivered", True, reading.status)
         if word in p.failed:
@@ -291,6 +295,7 @@ def generic_profile(data: Mapping[str, Any], source: str) -> GenericProfile:
             dlr_status_path=str(dlr.get("status_path", "status")),
             dlr_time_path=str(dlr.get("time_path", "reported_at")),
             dlr_error_path=str(dlr.get("error_path", "")),
+            dlr_state_numbers=str(dlr.get("state_numbers", "")),
             delivered=frozenset(str(v).upper() for v in dlr.get("delivered", DELIVERED)),
             failed=frozenset(str(v).upper() for v in dlr.get("failed", FAILED)),
             dlr_reply=str(dlr.get("reply", '{"code":0,"msg":"ok"}')),
@@ -305,6 +310,8 @@ def generic_profile(data: Mapping[str, Any], source: str) -> GenericProfile:
         )
     except (TypeError, ValueError) as exc:
         raise ChannelError(f"{source}: {exc}") from None
+    if profile.dlr_state_numbers not in ("", "smpp", "sgip"):
+        raise ChannelError(f"{source}: dlr.state_numbers must be smpp or sgip")
     if mode == "pull" and "{ids}" not in profile.pull_url:
         raise ChannelError(f"{source}: dlr.pull_url must contain {{ids}}")
     allowed = set(MESSAGE_FIELDS) | {f"credentials.{k}" for k in profile.credential_names}
