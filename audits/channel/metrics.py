@@ -67,6 +67,17 @@ class Outcome:
     receipt_latency_s: float | None = None  # first submission → first handset receipt
     dlr_outcome: str | None = None  # the first final report's outcome (report_codes)
 
+    def dlr_latency(self) -> float | None:
+        """As measured (vaudit's clock), else from the timestamps (rows from before that)."""
+        if self.dlr_latency_s is not None:
+            return self.dlr_latency_s
+        return _seconds(self.dlr_final_at, self.submitted_at)
+
+    def receipt_latency(self) -> float | None:
+        if self.receipt_latency_s is not None:
+            return self.receipt_latency_s
+        return _seconds(self.receipt_at, self.submitted_at)
+
 
 def percentile(values: Sequence[float], p: float) -> float | None:
     if not values:
@@ -116,8 +127,8 @@ def stats(outcomes: Iterable[Outcome], claimed_sender: str | None = None) -> dic
     modified = [
         o for o in receipts if o.receipt_text is not None and o.receipt_text.strip() != o.text
     ]
-    dlr_lat = [o.dlr_latency_s for o in accepted if o.dlr_latency_s is not None]
-    hand_lat = [o.receipt_latency_s for o in arrived if o.receipt_latency_s is not None]
+    dlr_lat = [s for o in accepted if (s := o.dlr_latency()) is not None]
+    hand_lat = [s for o in arrived if (s := o.receipt_latency()) is not None]
     return {
         "planned": len(rows),
         "sent": len(sent),
@@ -260,8 +271,47 @@ def status_of(run: ChannelRun) -> str:
     if run.cancelled_at is not None:
         return "cancelled"
     if run.finished_at is not None:
-        return "finished"
+        return "failed" if run.failure else "finished"
     return "running"  # or interrupted: the process died before finishing it
+
+
+def reasons_of(session: Session, run_id: int) -> dict[str, dict[str, int]]:
+    """The gateway's reasons by count: why submits were refused or failed, and what the final
+    reports that were not "delivered" said (the SMSC's reason, else the state and error)."""
+    submit = session.execute(
+        sa.select(col(ChannelMessage.error), sa.func.count())
+        .where(
+            col(ChannelMessage.run_id) == run_id,
+            col(ChannelMessage.error).is_not(None),
+            sa.or_(col(ChannelMessage.accepted).is_(None), col(ChannelMessage.accepted).is_(False)),
+        )
+        .group_by(col(ChannelMessage.error))
+    ).all()
+    reports = session.execute(
+        sa.select(
+            col(DeliveryReport.reason),
+            col(DeliveryReport.status),
+            col(DeliveryReport.error_code),
+            sa.func.count(),
+        )
+        .join(ChannelMessage, col(ChannelMessage.id) == DeliveryReport.message_id)
+        .where(
+            col(ChannelMessage.run_id) == run_id,
+            col(DeliveryReport.final).is_(True),
+            col(DeliveryReport.delivered).is_(False),
+        )
+        .group_by(
+            col(DeliveryReport.reason), col(DeliveryReport.status), col(DeliveryReport.error_code)
+        )
+    ).all()
+    by_report: dict[str, int] = defaultdict(int)
+    for reason, status, error_code, n in reports:
+        words = reason or (f"{status} err:{error_code}" if error_code else status)
+        by_report[words] += n
+    return {
+        "submit": {str(error): n for error, n in submit},
+        "reports": dict(by_report),
+    }
 
 
 def summarise(run: ChannelRun, outcomes: list[Outcome]) -> dict[str, Any]:
@@ -280,6 +330,8 @@ def summarise(run: ChannelRun, outcomes: list[Outcome]) -> dict[str, Any]:
             "finished_at": run.finished_at.isoformat() if run.finished_at else None,
             "cancelled_at": run.cancelled_at.isoformat() if run.cancelled_at else None,
             "status": status_of(run),
+            "failure": run.failure,
+            "chosen": run.chosen_at is not None,
         },
         "plan": {
             "cards": len(cards),
@@ -306,7 +358,10 @@ def summarise(run: ChannelRun, outcomes: list[Outcome]) -> dict[str, Any]:
 
 
 def summary_in(session: Session, run: ChannelRun) -> dict[str, Any]:
-    return summarise(run, load_outcomes(session, run))
+    summary = summarise(run, load_outcomes(session, run))
+    summary["reasons"] = reasons_of(session, row_id(run))
+    ordered: dict[str, Any] = _sorted(summary)
+    return ordered
 
 
 def summary_of_run(store: Store, run_id: int) -> dict[str, Any]:
@@ -324,18 +379,24 @@ def summary_and_outcomes(store: Store, run_id: int) -> tuple[dict[str, Any], lis
         if run is None:
             raise ChannelError(f"no channel run {run_id} (see `vaudit channel show`)")
         outcomes = load_outcomes(session, run)
-        return summarise(run, outcomes), outcomes
+        summary = summarise(run, outcomes)
+        summary["reasons"] = reasons_of(session, row_id(run))
+        return _sorted(summary), outcomes
 
 
 def latest_runs(session: Session, audit_id: int) -> list[ChannelRun]:
-    """The audit's finished runs, newest first."""
-    return list(
-        session.exec(
-            select(ChannelRun)
-            .where(ChannelRun.audit_id == audit_id, col(ChannelRun.finished_at).is_not(None))
-            .order_by(col(ChannelRun.id).desc())
-        ).all()
-    )
+    """The audit's finished runs that did not fail, the one the auditor chose first, then
+    newest first. A failed run (nothing accepted) never proposes anything."""
+    runs = session.exec(
+        select(ChannelRun)
+        .where(
+            ChannelRun.audit_id == audit_id,
+            col(ChannelRun.finished_at).is_not(None),
+            col(ChannelRun.failure).is_(None),
+        )
+        .order_by(col(ChannelRun.id).desc())
+    ).all()
+    return sorted(runs, key=lambda run: run.chosen_at is None)
 
 
 def audit_has_runs(session: Session, audit_id: int) -> bool:
@@ -346,8 +407,9 @@ def audit_has_runs(session: Session, audit_id: int) -> bool:
 
 
 def channel_facts(session: Session, audit_id: int) -> dict[str, Any]:
-    """What the channel rules read: the latest finished run (not one during a declared fault),
-    each time slot's latest arrival rate, and the latest run during a declared fault."""
+    """What the channel rules read: the run the auditor chose, else the latest finished run
+    (never a failed one, nor one during a declared fault), each time slot's latest arrival rate,
+    and the latest run during a declared fault."""
     if not audit_has_runs(session, audit_id):
         return {}
     latest = None

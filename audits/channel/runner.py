@@ -214,6 +214,7 @@ class ChannelRunner:
                     self.options.host,
                     self.options.port,
                     self.options.public_host,
+                    on_refused=self._notify,
                 )
                 await self._receiver.start()
             self._main = asyncio.create_task(self._work())

@@ -282,6 +282,39 @@ def record_manual_receipt(
         return receipt
 
 
+def choose_run(store: Store, run_id: int, actor: str) -> ChannelRun:
+    """Make a run the one its audit's channel items propose from (instead of the latest)."""
+    with store.write() as session:
+        run = session.get(ChannelRun, run_id)
+        if run is None:
+            raise ChannelError(f"no channel run {run_id} (see `vaudit channel show`)")
+        _writable_audit(session, run.audit_id)
+        if run.finished_at is None or run.failure:
+            why = run.failure or ("cancelled" if run.cancelled_at else "not finished")
+            raise ChannelError(f"run {run_id} cannot be proposed from: {why}")
+        before = session.exec(
+            select(ChannelRun).where(
+                ChannelRun.audit_id == run.audit_id, col(ChannelRun.chosen_at).is_not(None)
+            )
+        ).all()
+        for other in before:
+            other.chosen_at = None
+            session.add(other)
+        run.chosen_at = utcnow()
+        session.add(run)
+        events.append(
+            session,
+            actor=actor,
+            action="channel_run_choose",
+            entity="channel_run",
+            entity_id=run_id,
+            audit_id=run.audit_id,
+            before={"chosen": [r.id for r in before]},
+            after={"chosen": run_id},
+        )
+        return run
+
+
 def runs_of(store: Store, audit_id: int | None = None) -> list[ChannelRun]:
     with store.read() as session:
         query = select(ChannelRun).order_by(col(ChannelRun.id))
