@@ -399,6 +399,13 @@ def latest_runs(session: Session, audit_id: int) -> list[ChannelRun]:
     return sorted(runs, key=lambda run: run.chosen_at is None)
 
 
+def proposing_run(store: Store, audit_id: int) -> int | None:
+    """The run the audit's channel items propose from (as channel_facts picks it), if any."""
+    with store.read() as session:
+        run = next((r for r in latest_runs(session, audit_id) if not r.declared_fault), None)
+        return None if run is None else run.id
+
+
 def audit_has_runs(session: Session, audit_id: int) -> bool:
     found = session.execute(
         sa.select(col(ChannelRun.id)).where(col(ChannelRun.audit_id) == audit_id).limit(1)
