@@ -32,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from vaudit.audits.channel import ChannelError
+from vaudit.audits.channel import ChannelError, signs
 from vaudit.audits.channel.models import ChannelMessage, ChannelRun, DeliveryReport, HandsetReceipt
 from vaudit.audits.db import Store
 from vaudit.audits.rows import row_id
@@ -66,6 +66,13 @@ class Outcome:
     dlr_latency_s: float | None = None  # first submission → first final report
     receipt_latency_s: float | None = None  # first submission → first handset receipt
     dlr_outcome: str | None = None  # the first final report's outcome (report_codes)
+    final_reports: int = 0  # final reports stored (gateways that report per part send several)
+    # Signs of fake reports and checks on what arrived, set by signs.mark.
+    fast_delivered: bool = False
+    partial_parts: bool = False
+    no_signature: bool = False
+    no_opt_out: bool = False
+    marketing_changed: bool = False
 
     def dlr_latency(self) -> float | None:
         """As measured (vaudit's clock), else from the timestamps (rows from before that)."""
@@ -150,6 +157,7 @@ def stats(outcomes: Iterable[Outcome], claimed_sender: str | None = None) -> dic
         "sender_mismatch": len(mismatch),
         "text_modified": len(modified),
         "segments_billed": sum(o.segments for o in accepted),
+        **signs.counts(rows),
     }
 
 
@@ -225,6 +233,7 @@ def load_outcomes(session: Session, run: ChannelRun) -> list[Outcome]:
     ).all()
     for report in reports:
         o = by_id[report.message_id]
+        o.final_reports += report.final
         if report.final and o.dlr_final_at is None:
             at = report.reported_at
             if at is None or (o.submitted_at is not None and at < o.submitted_at):
@@ -257,7 +266,9 @@ def load_outcomes(session: Session, run: ChannelRun) -> list[Outcome]:
         o.arrived = (
             o.submitted_at is not None and waited is not None and (waited <= handset_timeout)
         )
-    return list(by_id.values())
+    outcomes = list(by_id.values())
+    signs.mark(outcomes, plan.get("signature"))
+    return outcomes
 
 
 def _split(outcomes: list[Outcome], key: str, claimed: str | None) -> dict[str, Any]:
