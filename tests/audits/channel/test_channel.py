@@ -159,7 +159,10 @@ def test_cards_show_the_allocated_carrier_and_warn_on_gaps(store: Store) -> None
     with pytest.raises(ChannelError, match="Not recognised"):
         add_card(store, "alice", "12345", "mobile")
     warnings = [w.en for w in coverage_warnings(i.card for i in list_cards(store))]
-    assert warnings == ["no test card on China Unicom", "no virtual-operator (MVNO) card"]
+    assert warnings == [
+        "no test card on China Unicom, China Broadnet",
+        "no virtual-operator (MVNO) card",
+    ]
 
 
 def test_a_card_file_with_one_bad_line_adds_nothing(store: Store, tmp_path: Path) -> None:
