@@ -319,10 +319,10 @@ class ChannelRunner:
             request = self.adapter.submit_request(
                 client, s.message, self._pushed_dlr_url(), self.receipt_url
             )
+            s.last_submitted_at = utcnow()
             if s.submitted_mono is None:  # the first attempt is when the message was sent
                 s.submitted_mono = time.monotonic()
-                s.submitted_at = utcnow()
-            s.last_submitted_at = utcnow()
+                s.submitted_at = s.last_submitted_at
             try:
                 response = await client.send(request)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:

@@ -71,7 +71,7 @@ admin-interface = 127.0.0.1
 smsbox-port = {ports["smsbox"]}
 smsbox-interface = 127.0.0.1
 log-file = "{folder}/bearerbox.log"
-log-level = 0
+log-level = 1
 access-log = "{folder}/access.log"
 dlr-storage = internal
 sms-resend-freq = 1
@@ -95,7 +95,7 @@ bearerbox-port = {ports["smsbox"]}
 sendsms-interface = 127.0.0.1
 sendsms-port = {ports["sendsms"]}
 log-file = "{folder}/smsbox.log"
-log-level = 0
+log-level = 1
 
 group = sendsms-user
 username = {USERNAME}

@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlmodel import col, select
 
 from tests.audits.channel.test_channel import FAST, ThreadedSimulator, make_plan
 from tests.helpers import vaudit
 from vaudit.audits.channel.adapters import SimulatorAdapter, simulator_profile
 from vaudit.audits.channel.cards import add_card
+from vaudit.audits.channel.models import ChannelMessage, DeliveryReport
 from vaudit.audits.channel.plan import messages
 from vaudit.audits.channel.runner import ChannelRunner
 from vaudit.audits.channel.simulator import SimProfile, Simulator
@@ -110,3 +112,39 @@ async def test_refused_callbacks_count_while_the_run_goes_on(store: Store, audit
         progress = await task
     assert progress.bad_posts == 3 and 3 in seen  # shown live, not only at the end
     assert progress.phase == "finished" and progress.dlr_delivered == 1
+
+
+async def test_a_retried_message_keeps_its_first_and_last_attempt(
+    store: Store, audit_id: int
+) -> None:
+    cards = [
+        add_card(store, "alice", number, carrier).card
+        for number, carrier in (("13800138000", "mobile"), ("18612345678", "unicom"))
+    ]
+    plan = make_plan(cards, kinds=["verification", "notification"], dlr_timeout_s=3)
+    profile = SimProfile(seed=3, delivery_rate=1.0, max_per_second=2, **FAST)
+    async with Simulator(profile) as sim:
+        runner = ChannelRunner(
+            store,
+            audit_id=audit_id,
+            actor="alice",
+            plan=plan,
+            planned=messages(plan),
+            adapter=SimulatorAdapter(simulator_profile(sim.url)),
+        )
+        progress = await runner.run()
+    assert progress.throttled > 0 and progress.reasons["throttled (HTTP 429)"] > 0
+    with store.read() as session:
+        sent = list(session.exec(select(ChannelMessage)).all())
+        reports = list(session.exec(select(DeliveryReport).where(col(DeliveryReport.final))))
+    retried = [m for m in sent if m.attempts > 1]
+    assert retried
+    for m in sent:
+        assert m.submitted_at is not None and m.last_submitted_at is not None
+        assert (m.last_submitted_at > m.submitted_at) == (m.attempts > 1)
+    # Latency counts from the first attempt (the throttled waits are the vendor's delay).
+    for report in reports:
+        message = next(m for m in sent if m.id == report.message_id)
+        assert message.submitted_at is not None and report.latency_s is not None
+        from_first = (report.received_at - message.submitted_at).total_seconds()
+        assert abs(report.latency_s - from_first) < 0.05
