@@ -167,8 +167,8 @@ class ChannelRunner:
         self.run_id: int | None = None
         self._states: dict[str, _State] = {}
         self._by_vendor_id: dict[str, _State] = {}
-        # Reports that beat the submit answer, with when they came (monotonic, wall clock).
-        self._early: dict[str, list[tuple[DlrUpdate, float, dt.datetime]]] = {}
+        # Reports that beat the submit answer, with when and how they came.
+        self._early: dict[str, list[tuple[DlrUpdate, float, dt.datetime, str]]] = {}
         self._changed = asyncio.Event()
         self._main: asyncio.Task[None] | None = None
         self._recorder: Recorder | None = None
@@ -367,8 +367,8 @@ class ChannelRunner:
             self._record_submit(
                 s, attempts, result.http_status, result.accepted, result.vendor_id, result.error
             )
-            for update, mono, wall in self._early.pop(result.vendor_id or "", []):
-                self._apply(s, update, "push", mono, wall)
+            for update, mono, wall, source in self._early.pop(result.vendor_id or "", []):
+                self._apply(s, update, source, mono, wall)
             self._notify()
             return
 
@@ -414,7 +414,7 @@ class ChannelRunner:
             else:
                 s = self._by_vendor_id.get(update.key)
                 if s is None:
-                    self._early.setdefault(update.key, []).append((update, mono, wall))
+                    self._early.setdefault(update.key, []).append((update, mono, wall, source))
                     continue
             if s is not None:
                 self._apply(s, update, source, mono, wall)
@@ -444,7 +444,10 @@ class ChannelRunner:
         self, s: _State, update: DlrUpdate, source: str, arrived_mono: float, arrived: dt.datetime
     ) -> None:
         assert self._recorder is not None
-        key = (update.status, update.code, update.reported_at, update.raw)
+        # A pushed report's whole text tells its parts apart (a receipt per part has its own
+        # id); a polled one comes again at every poll, maybe with fields that change.
+        raw = update.raw if source == "push" else None
+        key = (update.status, update.code, update.error_code, update.reported_at, raw)
         if key in s.seen:
             return  # the same report again (a repeated push, or every poll): stored once
         s.seen.add(key)

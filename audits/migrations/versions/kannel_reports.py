@@ -10,6 +10,8 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -22,10 +24,20 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Plain ADD COLUMN (not a batch copy): SQLite keeps the tables as they are.
-    op.add_column("channel_run", sa.Column("failure", sa.Text(), nullable=True))
-    op.add_column("channel_run", sa.Column("chosen_at", UTCDateTime(), nullable=True))
-    op.add_column("channel_message", sa.Column("last_submitted_at", UTCDateTime(), nullable=True))
+    # Plain ADD COLUMN (not a batch copy): SQLite keeps the tables as they are. A column already
+    # there (a database taken back to an older revision by hand) is left as it is.
+    present = {
+        table: {c["name"] for c in sa.inspect(op.get_bind()).get_columns(table)}
+        for table in ("channel_run", "channel_message", "delivery_report", "handset_receipt")
+    }
+
+    def add(table: str, name: str, column_type: sa.types.TypeEngine[Any]) -> None:
+        if name not in present[table]:
+            op.add_column(table, sa.Column(name, column_type, nullable=True))
+
+    add("channel_run", "failure", sa.Text())
+    add("channel_run", "chosen_at", UTCDateTime())
+    add("channel_message", "last_submitted_at", UTCDateTime())
     for name, column_type in (
         ("outcome", sa.String(length=20)),
         ("code", sa.String(length=40)),
@@ -35,11 +47,9 @@ def upgrade() -> None:
         ("latency_s", sa.Float()),
         ("latency_clock", sa.String(length=10)),
     ):
-        op.add_column("delivery_report", sa.Column(name, column_type, nullable=True))
-    op.add_column("handset_receipt", sa.Column("latency_s", sa.Float(), nullable=True))
-    op.add_column(
-        "handset_receipt", sa.Column("latency_clock", sa.String(length=10), nullable=True)
-    )
+        add("delivery_report", name, column_type)
+    add("handset_receipt", "latency_s", sa.Float())
+    add("handset_receipt", "latency_clock", sa.String(length=10))
 
 
 def downgrade() -> None:

@@ -209,21 +209,24 @@ async def test_every_outcome_and_latency_matches_what_the_smsc_did(
             assert final.reason == "NACK/0x0000000b/Invalid Destination Address", final
             assert final.error_code == "0x0000000b"
             assert record.reported_at is None
-            table.append((card.number, "refused 0x0b", outcome, None, final.latency_s))
+            table.append((card.number, "refused 0x0b", final.code, outcome, None, final.latency_s))
             continue
         assert f"stat:{fate.stat}" in final.raw and final.error_code == fate.err, final
         assert record.reported_at is not None and record.throttled == fate.throttle
         smsc_latency = record.reported_at - message.submitted_at.timestamp()
-        table.append((card.number, fate.stat, outcome, smsc_latency, final.latency_s))
+        table.append((card.number, fate.stat, final.code, outcome, smsc_latency, final.latency_s))
         assert abs(final.latency_s - smsc_latency) <= LATENCY_TOLERANCE_S, (
             card.number,
             final.latency_s,
             smsc_latency,
         )
-    print("\nnumber       SMSC did      vaudit outcome  SMSC latency  vaudit latency")
-    for number, did, outcome, smsc_s, vaudit_s in sorted(table):
+    print("\nnumber       SMSC did      Kannel %d  vaudit outcome  SMSC latency  vaudit latency")
+    for number, did, code, outcome, smsc_s, vaudit_s in sorted(table):
         smsc_text = "—" if smsc_s is None else f"{smsc_s:.3f}"
-        print(f"{number}  {did:<12}  {outcome:<14}  {smsc_text:>12}  {vaudit_s:>14.3f}")
+        print(
+            f"{number}  {did:<12}  {code or '':>9}  {outcome:<14}  {smsc_text:>12}  "
+            f"{vaudit_s:>14.3f}"
+        )
 
     summary = summary_of_run(store, runner.start_run())
     overall = summary["overall"]
