@@ -40,6 +40,7 @@ class Fate:
     delay_s: float = 0.1
     refuse: int | None = None
     throttle: int = 0
+    parts_reported: int | None = None  # of a long message: receipts for the first N parts only
 
 
 @dataclass
@@ -53,6 +54,9 @@ class Record:
     accepted_at: float | None = None  # wall clock (time.time())
     reported_at: float | None = None  # wall clock when the receipt left the SMSC
     stat: str | None = None
+    parts: int = 0  # submit_sm accepted for this destination
+    part_ids: list[str] = field(default_factory=list)  # the message ids given, in order
+    receipts: int = 0
 
 
 @dataclass
@@ -98,9 +102,10 @@ class SmppSmsc:
         if self._thread is not None:
             self._thread.join(5)
 
-    def forget(self) -> None:
-        """Start a new test: nothing done yet (throttling starts over)."""
+    def script(self, fates: Mapping[str, Fate]) -> None:
+        """Start a new test with these fates: nothing done yet (throttling starts over)."""
         with self._lock:
+            self.fates = fates
             self.records.clear()
 
     def record(self, destination: str) -> Record:
@@ -169,7 +174,11 @@ class SmppSmsc:
             return
         message_id = str(next(self._ids))
         record.message_id, record.accepted_at = message_id, time.time()
+        record.parts += 1
+        record.part_ids.append(message_id)
         await send(SUBMIT_SM | RESP, ESME_ROK, number, _cstr(message_id))
+        if fate.parts_reported is not None and record.parts > fate.parts_reported:
+            return  # this part's receipt never comes
 
         async def report() -> None:
             await asyncio.sleep(fate.delay_s)
@@ -192,6 +201,7 @@ class SmppSmsc:
                 + text
             )
             record.reported_at, record.stat = time.time(), fate.stat
+            record.receipts += 1
             await send(DELIVER_SM, ESME_ROK, 0x7FFF0000 + seq, deliver)
 
         task = asyncio.create_task(report())

@@ -114,7 +114,7 @@ def smpp_kannel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmppKannel
     bearerbox, smsbox = shutil.which("bearerbox"), shutil.which("smsbox")
     if bearerbox is None or smsbox is None:
         pytest.skip(INSTALL_HINT)
-    smsc = SmppSmsc({number: fate for number, (fate, _, _) in SCRIPT.items()}).start()
+    smsc = SmppSmsc({}).start()
     folder = tmp_path_factory.mktemp("kannel-smpp")
     ports = {name: free_port() for name in ("admin", "smsbox", "sendsms")}
     conf = folder / "kannel.conf"
@@ -163,7 +163,7 @@ async def test_every_outcome_and_latency_matches_what_the_smsc_did(
 ) -> None:
     monkeypatch.setenv("KANNEL_TEST_USER", USERNAME)
     monkeypatch.setenv("KANNEL_TEST_PASS", PASSWORD)
-    smpp_kannel.smsc.forget()
+    smpp_kannel.smsc.script({number: fate for number, (fate, _, _) in SCRIPT.items()})
     cards = [add_card(store, "alice", number, "mobile").card for number in SCRIPT]
     plan = plan_for(
         cards,
@@ -240,3 +240,49 @@ async def test_every_outcome_and_latency_matches_what_the_smsc_did(
         "deleted": 1,
         "unknown": 1,
     }
+
+
+async def test_kannel_forwards_one_report_per_long_message_so_no_part_is_flagged(
+    smpp_kannel: SmppKannel,
+    store: Store,
+    audit_id: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KANNEL_TEST_USER", USERNAME)
+    monkeypatch.setenv("KANNEL_TEST_PASS", PASSWORD)
+    # Kannel 1.4.5 keeps a report entry for a long message's first part only: the SMSC's
+    # receipt for the second part is logged "FAILED Receive DLR" and never reaches vaudit. A
+    # gateway that does not report per part gives no sign of a partly reported message, and
+    # vaudit must not call every long message with one report "partly reported".
+    whole, partial = "13800138011", "13800138012"
+    smpp_kannel.smsc.script(
+        {
+            whole: Fate("DELIVRD", delay_s=0.2),
+            partial: Fate("DELIVRD", delay_s=0.2, parts_reported=1),
+        }
+    )
+    cards = [add_card(store, "alice", number, "mobile").card for number in (whole, partial)]
+    plan = plan_for(
+        cards, kinds=["long"], rate_per_second=20, dlr_timeout_s=3, handset_timeout_s=0.05, seed=4
+    )
+    adapter = KannelAdapter(
+        "kannel 1.4.5 smpp",
+        smpp_kannel.kannel.sendsms_url,
+        SENDER,
+        Credentials({"username": "KANNEL_TEST_USER", "password": "KANNEL_TEST_PASS"}),
+        smsc="smpp",
+    )
+    runner = ChannelRunner(
+        store, audit_id=audit_id, actor="alice", plan=plan, planned=messages(plan), adapter=adapter
+    )
+    await runner.run()
+    records = smpp_kannel.smsc.records
+    assert (records[whole].parts, records[whole].receipts) == (2, 2)
+    assert (records[partial].parts, records[partial].receipts) == (2, 1)
+    with store.read() as session:
+        finals = session.exec(select(DeliveryReport).where(col(DeliveryReport.final))).all()
+    first_parts = {records[whole].part_ids[0], records[partial].part_ids[0]}
+    assert len(finals) == 2 and all(r.outcome == "delivered" for r in finals)
+    assert {str(r.raw).split("id:")[1].split()[0] for r in finals} == first_parts
+    summary = summary_of_run(store, runner.start_run())
+    assert summary["overall"]["fake_reports"]["partial_parts"] == 0
