@@ -207,6 +207,7 @@ ZH: dict[str, str] = {
     "The channel items propose from this run.": "通道测试条目的建议结论取自本次测试。",
     "The channel items propose from run {n}; u: use this run instead.": "通道测试条目的建议结论取自第 {n} 次测试；按 u 改用本次测试。",
     "Use this run": "采用本次测试",
+    "Gateway reasons": "网关给出的原因",
     "Previous run": "上一次测试",
     "Next run": "下一次测试",
     "receiver: {text} is not an IP address of this machine": "接收地址：{text} 不是本机的 IP 地址",

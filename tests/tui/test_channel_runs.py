@@ -58,6 +58,7 @@ async def test_a_failed_run_is_marked_and_the_auditor_chooses_the_proposing_run(
         assert any(0 < int(m.group(1)) < 25 for m in partial), seen
         shown = status(screen)
         assert "nothing was accepted (25 rejected" in shown
+        assert "Gateway reasons: rejected: REJECTED (template not approved) ×25" in shown
         assert "A failed run proposes nothing." in shown
         assert "The channel items propose from run 1; u: use this run instead." in shown
         await pilot.press("u")  # a failed run cannot be chosen

@@ -10,6 +10,8 @@ from textual.widgets import Label, Static
 
 from vaudit.tui.screens.base import Words
 
+REASONS_SHOWN = 3  # the gateway's commonest reasons on the status line (all: `channel show`)
+
 if TYPE_CHECKING:
     from vaudit.audits.channel.runner import ChannelRunner
     from vaudit.tui.app import VauditApp
@@ -100,6 +102,19 @@ class RunStatus(Words, Static):
         text.append(" · ".join(f"{self.t(name)} {value}" for name, value in counts.items()))
         if not counts:
             text.append(self.t("No run yet: check the plan and press ctrl+r."), style="dim")
+        if live is None and summary is not None:
+            reasons = summary.get("reasons") or {}
+            counted = sorted(
+                (
+                    (n, reason)
+                    for part in ("submit", "reports")
+                    for reason, n in (reasons.get(part) or {}).items()
+                ),
+                key=lambda pair: (-pair[0], pair[1]),
+            )
+            if counted:
+                listed = " · ".join(f"{reason} ×{n}" for n, reason in counted[:REASONS_SHOWN])
+                text.append(f"\n{self.t('Gateway reasons')}: {listed}", style="yellow")
         if failed and summary is not None:
             if summary["run"]["failure"] != error:  # else the error line below says it
                 text.append(f"\n{summary['run']['failure']}", style="red")
