@@ -4,6 +4,7 @@ it returns, and the helpers that read a vendor's answers (status words, dotted p
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ DEFAULT_UTC_OFFSET = "+08:00"
 PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z0-9_]+)?)\}")
 MESSAGE_FIELDS = ("to", "text", "token", "kind", "dlr_url", "handset_url")
 MAX_ERROR_CHARS = 300
+MAX_RAW_CHARS = 2_000
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,10 @@ class SubmitResult:
 
 @dataclass(frozen=True)
 class DlrUpdate:
-    """One report: `key` is the vendor's message id, or our token when `by_token`."""
+    """One report: `key` is the vendor's message id, or our token when `by_token`. `status` is
+    the gateway's own word; `outcome` vaudit's reading of it (report_codes.OUTCOMES); `code`,
+    `error_code`, `reason` and `raw` are kept verbatim. `time_resolution_s` says how fine the
+    gateway's `reported_at` is (Kannel's %T: whole seconds)."""
 
     key: str
     by_token: bool
@@ -46,6 +51,20 @@ class DlrUpdate:
     delivered: bool
     final: bool
     reported_at: dt.datetime | None
+    outcome: str | None = None  # None: "delivered", "failed" or "pending" by the two flags
+    code: str | None = None
+    error_code: str | None = None
+    reason: str | None = None
+    raw: str | None = None
+    time_resolution_s: float | None = None
+
+    @property
+    def outcome_name(self) -> str:
+        if self.outcome is not None:
+            return self.outcome
+        if self.delivered:
+            return "delivered"
+        return "failed" if self.final else "pending"
 
 
 @dataclass(frozen=True)
@@ -104,6 +123,31 @@ def parse_time(value: Any, utc_offset: str = DEFAULT_UTC_OFFSET) -> dt.datetime 
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.datetime.strptime(utc_offset, "%z").tzinfo)
     return parsed.astimezone(dt.UTC)
+
+
+def time_resolution(value: Any) -> float | None:
+    """How fine a gateway's time value is, in seconds: 1 for whole seconds (Kannel's %T, most
+    'yyyy-mm-dd hh:mm:ss' times), 0.001 for milliseconds, 60 for a time without seconds."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return 1e-6
+    if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
+        return 0.001 if float(value) > 1e11 else 1.0
+    if not isinstance(value, str):
+        return None
+    clock = re.search(r"\d{1,2}:\d{2}(:\d{2})?(?:[.,](\d+))?", value)
+    if clock is None:
+        return 86_400.0  # a date alone
+    if clock.group(2):
+        return float(10 ** -len(clock.group(2)))
+    return 1.0 if clock.group(1) else 60.0
+
+
+def raw_text(data: Any) -> str:
+    """A report as the gateway sent it, for keeping beside what vaudit read from it."""
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, default=str)
+    return text if len(text) <= MAX_RAW_CHARS else text[: MAX_RAW_CHARS - 1] + "…"
 
 
 def short(text: str) -> str:
@@ -172,9 +216,11 @@ def receipt_from(data: Any, mapping: ReceiptMapping) -> dict[str, Any]:
     if text is not None and not isinstance(text, str):
         raise ValueError(f"{mapping.text} must be text")
     sender = lookup(data, mapping.sender)
+    received_at = lookup(data, mapping.received_at)
     return {
         "token": lookup(data, mapping.token) if mapping.token else None,
         "sender": None if sender is None else str(sender)[:40],
         "text": text,
-        "received_at": parse_time(lookup(data, mapping.received_at), mapping.utc_offset),
+        "received_at": parse_time(received_at, mapping.utc_offset),
+        "time_resolution_s": time_resolution(received_at),
     }

@@ -6,15 +6,17 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlmodel import col, select
 
 from vaudit.audits import events
-from vaudit.audits.channel import CARRIERS, MAIN_CARRIERS, ChannelError
+from vaudit.audits.channel import CARRIERS, ChannelError
 from vaudit.audits.channel.models import TestCard
 from vaudit.audits.db import Store
 from vaudit.audits.files import InputFileError, read_input
@@ -23,8 +25,6 @@ from vaudit.audits.regulatory.mobile import check_mobile, is_mvno, national_numb
 from vaudit.audits.rows import row_id
 from vaudit.audits.text import Text
 
-# phonenumbers' English carrier names ("China Mobile", …) → our keys.
-_CARRIER_BY_LIBRARY_NAME = {text.en: key for key, text in CARRIERS.items()}
 CSV_COLUMNS = ("number", "carrier", "mvno", "ported", "province", "label")
 YES = {"yes", "y", "true", "1", "是"}
 NO = {"no", "n", "false", "0", "否", ""}
@@ -63,26 +63,33 @@ def card_fields(card: TestCard) -> dict[str, Any]:
 def carrier_key(raw: str) -> str:
     text = raw.strip().lower()
     for key, name in CARRIERS.items():
-        if text in (key, name.zh.lower(), name.en.lower()):
+        if text in (key, name.zh.lower(), name.zh.removeprefix("中国"), name.en.lower()):
             return key
     raise ChannelError(
         f"unknown carrier {raw!r}; one of {', '.join(CARRIERS)} (or the Chinese name)"
     )
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.cache
+def _ranges() -> dict[str, str]:
+    """carriers.toml's number ranges: prefix → carrier key."""
+    text = resources.files("vaudit.audits.channel").joinpath("carriers.toml").read_text("utf-8")
+    ranges: dict[str, str] = {}
+    for key, prefixes in tomllib.loads(text)["prefixes"].items():
+        if key not in CARRIERS:
+            raise ValueError(f"carriers.toml: unknown carrier {key!r}")
+        ranges.update(dict.fromkeys(map(str, prefixes), key))
+    return ranges
+
+
 def allocated_key(digits: str) -> str | None:
-    """The key of the carrier the number's range was allocated to, if the library knows it."""
-    try:
-        import phonenumbers
-        from phonenumbers import carrier
-    except ImportError:  # pragma: no cover - phonenumbers is a dependency
-        return None
-    try:
-        number = phonenumbers.parse(digits, "CN")
-    except phonenumbers.NumberParseException:
-        return None
-    return _CARRIER_BY_LIBRARY_NAME.get(carrier.name_for_number(number, "en"))
+    """The key of the carrier the number's range was allocated to (carriers.toml), if known."""
+    ranges = _ranges()
+    for length in range(min(len(digits), 5), 2, -1):
+        key = ranges.get(digits[:length])
+        if key is not None:
+            return key
+    return None
 
 
 def normalise(raw: str) -> str:
@@ -142,11 +149,11 @@ class Covers(Protocol):
 
 
 def coverage_warnings(cards: Iterable[Covers]) -> list[Text]:
-    """What a plan over these cards leaves untested: a channel test covers the three main
-    carriers, an MVNO card and a ported number."""
+    """What a plan over these cards leaves untested: a channel test covers the four carriers
+    (China Broadnet's 192 as well as the three basic ones), an MVNO card and a ported number."""
     cards = list(cards)
     warnings = []
-    missing = [c for c in MAIN_CARRIERS if not any(card.carrier == c for card in cards)]
+    missing = [c for c in CARRIERS if not any(card.carrier == c for card in cards)]
     if missing:
         warnings.append(
             Text(

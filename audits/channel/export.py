@@ -49,6 +49,13 @@ def export_run(store: Store, run_id: int) -> dict[str, Any]:
                 "reported_at": _iso(report.reported_at),
                 "received_at": _iso(report.received_at),
                 "source": report.source,
+                "outcome": report.outcome,
+                "code": report.code,
+                "error_code": report.error_code,
+                "reason": report.reason,
+                "raw": report.raw,
+                "latency_s": report.latency_s,
+                "latency_clock": report.latency_clock,
             }
         )
     for receipt in receipts:
@@ -59,6 +66,8 @@ def export_run(store: Store, run_id: int) -> dict[str, Any]:
                 "text": receipt.text,
                 "source": receipt.source,
                 "recorded_by": receipt.recorded_by,
+                "latency_s": receipt.latency_s,
+                "latency_clock": receipt.latency_clock,
             }
         )
     return {
@@ -74,6 +83,7 @@ def export_run(store: Store, run_id: int) -> dict[str, Any]:
                 "encoding": m.encoding,
                 "attempts": m.attempts,
                 "submitted_at": _iso(m.submitted_at),
+                "last_submitted_at": _iso(m.last_submitted_at),
                 "http_status": m.http_status,
                 "accepted": m.accepted,
                 "vendor_message_id": m.vendor_message_id,

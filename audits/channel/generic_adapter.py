@@ -24,15 +24,17 @@ from vaudit.audits.channel.adapter_base import (
     DlrUpdate,
     ReceiptMapping,
     SubmitResult,
-    classify,
     lookup,
     parse_time,
+    raw_text,
     short,
     str_map,
+    time_resolution,
 )
 from vaudit.audits.channel.credentials import Credentials
 from vaudit.audits.channel.httpserve import Request
 from vaudit.audits.channel.plan import PlannedMessage
+from vaudit.audits.channel.report_codes import Reading, read_state, read_state_number
 
 
 def _render(template: Any, values: Mapping[str, str]) -> Any:
@@ -86,6 +88,8 @@ class GenericProfile:
     dlr_token_path: str = ""
     dlr_status_path: str = "status"
     dlr_time_path: str = "reported_at"
+    dlr_error_path: str = ""  # the gateway's error code beside the status, if it sends one
+    dlr_state_numbers: str = ""  # "smpp" (message_state 1-8) or "sgip" (0/1/2): numeric states
     delivered: frozenset[str] = DELIVERED
     failed: frozenset[str] = FAILED
     dlr_reply: str = '{"code":0,"msg":"ok"}'
@@ -204,21 +208,43 @@ class GenericAdapter(Adapter):
             token = lookup(item, p.dlr_token_path) if p.dlr_token_path else None
             vendor_id = lookup(item, p.dlr_id_path) if not token else None
             key = token or vendor_id
-            if status is None or key in (None, ""):
-                raise ValueError("a report lacks its id or status")
-            word = str(status).upper()  # TOML true / JSON true both read "TRUE"
-            delivered, final = classify(word, p.delivered, p.failed)
+            if key in (None, ""):
+                raise ValueError("a report lacks its message id")
+            # A missing or unknown status is kept as "unknown", never refused.
+            reading = self._reading("" if status is None else str(status))
+            error = lookup(item, p.dlr_error_path) if p.dlr_error_path else None
+            at = lookup(item, p.dlr_time_path)
             out.append(
                 DlrUpdate(
                     str(key),
                     bool(token),
-                    str(status)[:40],
-                    delivered,
-                    final,
-                    parse_time(lookup(item, p.dlr_time_path), p.utc_offset),
+                    reading.status,
+                    reading.delivered,
+                    reading.final,
+                    parse_time(at, p.utc_offset),
+                    outcome=reading.outcome,
+                    code=None if status is None else str(status)[:40],
+                    error_code=None if error in (None, "") else str(error)[:40],
+                    raw=raw_text(item),
+                    time_resolution_s=time_resolution(at),
                 )
             )
         return out
+
+    def _reading(self, status: str) -> Reading:
+        """The profile's own delivered/failed words first, then report_codes.toml."""
+        p = self.profile
+        word = status.strip().upper()  # TOML true / JSON true both read "TRUE"
+        if p.dlr_state_numbers and word.isdigit():
+            reading = read_state_number(p.dlr_state_numbers, int(word))
+        else:
+            reading = read_state(status)
+        if word in p.delivered:
+            return Reading("delivered", True, reading.status)
+        if word in p.failed:
+            failure = reading.known and reading.final and not reading.delivered
+            return Reading(reading.outcome if failure else "failed", True, reading.status)
+        return reading
 
     def read_dlr(self, request: Request) -> list[DlrUpdate]:
         if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
@@ -283,6 +309,8 @@ def generic_profile(data: Mapping[str, Any], source: str) -> GenericProfile:
             dlr_token_path=str(dlr.get("token_path", "")),
             dlr_status_path=str(dlr.get("status_path", "status")),
             dlr_time_path=str(dlr.get("time_path", "reported_at")),
+            dlr_error_path=str(dlr.get("error_path", "")),
+            dlr_state_numbers=str(dlr.get("state_numbers", "")),
             delivered=frozenset(str(v).upper() for v in dlr.get("delivered", DELIVERED)),
             failed=frozenset(str(v).upper() for v in dlr.get("failed", FAILED)),
             dlr_reply=str(dlr.get("reply", '{"code":0,"msg":"ok"}')),
@@ -297,6 +325,8 @@ def generic_profile(data: Mapping[str, Any], source: str) -> GenericProfile:
         )
     except (TypeError, ValueError) as exc:
         raise ChannelError(f"{source}: {exc}") from None
+    if profile.dlr_state_numbers not in ("", "smpp", "sgip"):
+        raise ChannelError(f"{source}: dlr.state_numbers must be smpp or sgip")
     if mode == "pull" and "{ids}" not in profile.pull_url:
         raise ChannelError(f"{source}: dlr.pull_url must contain {{ids}}")
     allowed = set(MESSAGE_FIELDS) | {f"credentials.{k}" for k in profile.credential_names}

@@ -1,5 +1,8 @@
 """The Kannel adapter: Kannel's HTTP sendsms interface. Kannel returns no message id, so the DLR
-URL carries our own token; Chinese text goes as coding=2 with charset=UTF-8."""
+URL carries our own token; Chinese text goes as coding=2 with charset=UTF-8. Each report asks
+for Kannel's report type (%d), its time (%T) and its text (%A: the SMSC's receipt, `id:… stat:…
+err:…`, or its refusal, `NACK/0x0000000b/Invalid Destination Address`), all kept verbatim; the
+type and the receipt's `stat:` are read through the tables in report_codes.toml."""
 
 from __future__ import annotations
 
@@ -17,22 +20,18 @@ from vaudit.audits.channel.adapter_base import (
     ReceiptMapping,
     SubmitResult,
     parse_time,
+    raw_text,
     short,
     str_map,
+    time_resolution,
 )
 from vaudit.audits.channel.credentials import Credentials
 from vaudit.audits.channel.httpserve import Request
 from vaudit.audits.channel.plan import PlannedMessage
+from vaudit.audits.channel.report_codes import kannel_reading
 
-# Kannel's dlr-url %d values: 1 delivered, 2 failed, 4 buffered, 8 SMSC accepted, 16 rejected.
-KANNEL_DLR = {
-    1: ("DELIVRD", True, True),
-    2: ("UNDELIV", False, True),
-    4: ("BUFFERED", False, False),
-    8: ("ACCEPTD", False, False),
-    16: ("REJECTD", False, True),
-}
-KANNEL_DLR_MASK = 31  # ask for every kind of report
+# Ask for every kind of report: 1 delivered, 2 failed, 4 buffered, 8 SMSC accepted, 16 refused.
+KANNEL_DLR_MASK = 31
 
 
 class KannelAdapter(Adapter):
@@ -78,10 +77,10 @@ class KannelAdapter(Adapter):
         if self.smsc:
             params["smsc"] = self.smsc
         if dlr_url:
-            # Kannel fills %d (report type) and %T (time) in; the token is ours.
+            # Kannel fills %d (report type), %T (time) and %A (report text) in; the token is ours.
             sep = "&" if "?" in dlr_url else "?"
             params["dlr-mask"] = str(KANNEL_DLR_MASK)
-            params["dlr-url"] = f"{dlr_url}{sep}token={message.token}&type=%d&at=%T"
+            params["dlr-url"] = f"{dlr_url}{sep}token={message.token}&type=%d&at=%T&text=%A"
         return client.build_request("GET", self.url, params=params)
 
     def read_submit(self, response: httpx.Response) -> SubmitResult:
@@ -97,13 +96,31 @@ class KannelAdapter(Adapter):
         )
 
     def read_dlr(self, request: Request) -> list[DlrUpdate]:
-        token, kind = request.query.get("token"), request.query.get("type", "")
-        if not token or not kind.isdigit() or int(kind) not in KANNEL_DLR:
-            raise ValueError("a Kannel report needs token and type (1, 2, 4, 8 or 16)")
-        status, delivered, final = KANNEL_DLR[int(kind)]
+        """A report by our token. Any type and any text are taken: a type no table knows is
+        stored as "unknown" with its raw text (a refused callback would be retried by Kannel
+        and then dropped, and the message counted as never reported)."""
+        query = request.query
+        token = query.get("token")
+        if not token:
+            raise ValueError("a Kannel report needs the token vaudit put in its dlr-url")
+        code, text = query.get("type", ""), query.get("text")
+        reading, receipt = kannel_reading(code, text)
+        at = query.get("at")
+        raw = "&".join(f"{k}={v}" for k, v in query.items() if k != "token")
         return [
             DlrUpdate(
-                token, True, status, delivered, final, parse_time(request.query.get("at"), "+00:00")
+                token,
+                True,
+                reading.status,
+                reading.delivered,
+                reading.final,
+                parse_time(at, "+00:00"),
+                outcome=reading.outcome,
+                code=code[:40] or None,
+                error_code=receipt.err[:40] if receipt.err else None,
+                reason=receipt.reason,
+                raw=raw_text(raw),
+                time_resolution_s=time_resolution(at),
             )
         ]
 

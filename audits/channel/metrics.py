@@ -6,8 +6,10 @@ Definitions (docs/channel-testing.md has them in words):
 - DLR-delivered rate = accepted messages whose first final report says delivered / accepted.
 - pseudo-success rate = DLR-delivered messages with no handset receipt in time / DLR-delivered.
 - DLR without final status = accepted messages with no final report / accepted.
-- latency: submit → first final report, submit → first handset receipt, in seconds
-  (p50/p90/p95/p99, linear interpolation between ranks).
+- latency: first submission → first final report, first submission → first handset receipt,
+  in seconds (p50/p90/p95/p99, linear interpolation between ranks), as the runner measured it
+  on vaudit's monotonic clock (the gateway's or handset's own time only where it was finer);
+  rows stored before that measurement existed fall back on the timestamps.
 - sender mismatch: receipts whose displayed sender does not start with the claimed 106 code.
 - text modified: forwarded receipts whose text differs from what was sent.
 - billed segments: the sum of counted segments over accepted messages.
@@ -18,6 +20,7 @@ Definitions (docs/channel-testing.md has them in words):
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import itertools
 import json
@@ -29,7 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from vaudit.audits.channel import ChannelError
+from vaudit.audits.channel import ChannelError, signs
 from vaudit.audits.channel.models import ChannelMessage, ChannelRun, DeliveryReport, HandsetReceipt
 from vaudit.audits.db import Store
 from vaudit.audits.rows import row_id
@@ -60,6 +63,27 @@ class Outcome:
     waited_out: bool = True  # the handset timeout ran out before the run ended
     card_id: int | None = None  # the test card it went to (the TUI's receipt grid)
     receipt_source: str | None = None  # forwarded | manual
+    dlr_latency_s: float | None = None  # first submission → first final report
+    receipt_latency_s: float | None = None  # first submission → first handset receipt
+    dlr_outcome: str | None = None  # the first final report's outcome (report_codes)
+    final_reports: int = 0  # final reports stored (gateways that report per part send several)
+    # Signs of fake reports and checks on what arrived, set by signs.mark.
+    fast_delivered: bool = False
+    partial_parts: bool = False
+    no_signature: bool = False
+    no_opt_out: bool = False
+    marketing_changed: bool = False
+
+    def dlr_latency(self) -> float | None:
+        """As measured (vaudit's clock), else from the timestamps (rows from before that)."""
+        if self.dlr_latency_s is not None:
+            return self.dlr_latency_s
+        return _seconds(self.dlr_final_at, self.submitted_at)
+
+    def receipt_latency(self) -> float | None:
+        if self.receipt_latency_s is not None:
+            return self.receipt_latency_s
+        return _seconds(self.receipt_at, self.submitted_at)
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
@@ -110,8 +134,8 @@ def stats(outcomes: Iterable[Outcome], claimed_sender: str | None = None) -> dic
     modified = [
         o for o in receipts if o.receipt_text is not None and o.receipt_text.strip() != o.text
     ]
-    dlr_lat = [s for o in accepted if (s := _seconds(o.dlr_final_at, o.submitted_at)) is not None]
-    hand_lat = [s for o in arrived if (s := _seconds(o.receipt_at, o.submitted_at)) is not None]
+    dlr_lat = [s for o in accepted if (s := o.dlr_latency()) is not None]
+    hand_lat = [s for o in arrived if (s := o.receipt_latency()) is not None]
     return {
         "planned": len(rows),
         "sent": len(sent),
@@ -125,6 +149,7 @@ def stats(outcomes: Iterable[Outcome], claimed_sender: str | None = None) -> dic
         "pseudo_success": len(pseudo),
         "pseudo_success_rate": _rate(len(pseudo), len(delivered)),
         "dlr_without_final": len(no_final),
+        "dlr_outcomes": dict(collections.Counter(o.dlr_outcome for o in accepted if o.dlr_outcome)),
         "dlr_without_final_rate": _rate(len(no_final), len(accepted)),
         "latency_dlr_s": _latencies(dlr_lat),
         "latency_handset_s": _latencies(hand_lat),
@@ -132,6 +157,7 @@ def stats(outcomes: Iterable[Outcome], claimed_sender: str | None = None) -> dic
         "sender_mismatch": len(mismatch),
         "text_modified": len(modified),
         "segments_billed": sum(o.segments for o in accepted),
+        **signs.counts(rows),
     }
 
 
@@ -207,11 +233,18 @@ def load_outcomes(session: Session, run: ChannelRun) -> list[Outcome]:
     ).all()
     for report in reports:
         o = by_id[report.message_id]
+        o.final_reports += report.final
         if report.final and o.dlr_final_at is None:
             at = report.reported_at
             if at is None or (o.submitted_at is not None and at < o.submitted_at):
                 at = report.received_at  # the vendor's clock is behind ours: use when we got it
             o.dlr_final_at, o.dlr_delivered = at, report.delivered
+            o.dlr_outcome = report.outcome or ("delivered" if report.delivered else "failed")
+            o.dlr_latency_s = (
+                report.latency_s
+                if report.latency_s is not None
+                else _seconds(o.dlr_final_at, o.submitted_at)
+            )
     receipts = session.exec(
         select(HandsetReceipt)
         .join(ChannelMessage, col(ChannelMessage.id) == HandsetReceipt.message_id)
@@ -224,11 +257,18 @@ def load_outcomes(session: Session, run: ChannelRun) -> list[Outcome]:
             continue
         o.receipt_at, o.receipt_sender = receipt.received_at, receipt.sender
         o.receipt_text, o.receipt_source = receipt.text, receipt.source
-        waited = _seconds(receipt.received_at, o.submitted_at)
+        waited = (
+            receipt.latency_s
+            if receipt.latency_s is not None
+            else _seconds(receipt.received_at, o.submitted_at)
+        )
+        o.receipt_latency_s = waited
         o.arrived = (
             o.submitted_at is not None and waited is not None and (waited <= handset_timeout)
         )
-    return list(by_id.values())
+    outcomes = list(by_id.values())
+    signs.mark(outcomes, plan.get("signature"))
+    return outcomes
 
 
 def _split(outcomes: list[Outcome], key: str, claimed: str | None) -> dict[str, Any]:
@@ -242,8 +282,47 @@ def status_of(run: ChannelRun) -> str:
     if run.cancelled_at is not None:
         return "cancelled"
     if run.finished_at is not None:
-        return "finished"
+        return "failed" if run.failure else "finished"
     return "running"  # or interrupted: the process died before finishing it
+
+
+def reasons_of(session: Session, run_id: int) -> dict[str, dict[str, int]]:
+    """The gateway's reasons by count: why submits were refused or failed, and what the final
+    reports that were not "delivered" said (the SMSC's reason, else the state and error)."""
+    submit = session.execute(
+        sa.select(col(ChannelMessage.error), sa.func.count())
+        .where(
+            col(ChannelMessage.run_id) == run_id,
+            col(ChannelMessage.error).is_not(None),
+            sa.or_(col(ChannelMessage.accepted).is_(None), col(ChannelMessage.accepted).is_(False)),
+        )
+        .group_by(col(ChannelMessage.error))
+    ).all()
+    reports = session.execute(
+        sa.select(
+            col(DeliveryReport.reason),
+            col(DeliveryReport.status),
+            col(DeliveryReport.error_code),
+            sa.func.count(),
+        )
+        .join(ChannelMessage, col(ChannelMessage.id) == DeliveryReport.message_id)
+        .where(
+            col(ChannelMessage.run_id) == run_id,
+            col(DeliveryReport.final).is_(True),
+            col(DeliveryReport.delivered).is_(False),
+        )
+        .group_by(
+            col(DeliveryReport.reason), col(DeliveryReport.status), col(DeliveryReport.error_code)
+        )
+    ).all()
+    by_report: dict[str, int] = defaultdict(int)
+    for reason, status, error_code, n in reports:
+        words = reason or (f"{status} err:{error_code}" if error_code else status)
+        by_report[words] += n
+    return {
+        "submit": {str(error): n for error, n in submit},
+        "reports": dict(by_report),
+    }
 
 
 def summarise(run: ChannelRun, outcomes: list[Outcome]) -> dict[str, Any]:
@@ -262,6 +341,8 @@ def summarise(run: ChannelRun, outcomes: list[Outcome]) -> dict[str, Any]:
             "finished_at": run.finished_at.isoformat() if run.finished_at else None,
             "cancelled_at": run.cancelled_at.isoformat() if run.cancelled_at else None,
             "status": status_of(run),
+            "failure": run.failure,
+            "chosen": run.chosen_at is not None,
         },
         "plan": {
             "cards": len(cards),
@@ -288,7 +369,10 @@ def summarise(run: ChannelRun, outcomes: list[Outcome]) -> dict[str, Any]:
 
 
 def summary_in(session: Session, run: ChannelRun) -> dict[str, Any]:
-    return summarise(run, load_outcomes(session, run))
+    summary = summarise(run, load_outcomes(session, run))
+    summary["reasons"] = reasons_of(session, row_id(run))
+    ordered: dict[str, Any] = _sorted(summary)
+    return ordered
 
 
 def summary_of_run(store: Store, run_id: int) -> dict[str, Any]:
@@ -306,18 +390,31 @@ def summary_and_outcomes(store: Store, run_id: int) -> tuple[dict[str, Any], lis
         if run is None:
             raise ChannelError(f"no channel run {run_id} (see `vaudit channel show`)")
         outcomes = load_outcomes(session, run)
-        return summarise(run, outcomes), outcomes
+        summary = summarise(run, outcomes)
+        summary["reasons"] = reasons_of(session, row_id(run))
+        return _sorted(summary), outcomes
 
 
 def latest_runs(session: Session, audit_id: int) -> list[ChannelRun]:
-    """The audit's finished runs, newest first."""
-    return list(
-        session.exec(
-            select(ChannelRun)
-            .where(ChannelRun.audit_id == audit_id, col(ChannelRun.finished_at).is_not(None))
-            .order_by(col(ChannelRun.id).desc())
-        ).all()
-    )
+    """The audit's finished runs that did not fail, the one the auditor chose first, then
+    newest first. A failed run (nothing accepted) never proposes anything."""
+    runs = session.exec(
+        select(ChannelRun)
+        .where(
+            ChannelRun.audit_id == audit_id,
+            col(ChannelRun.finished_at).is_not(None),
+            col(ChannelRun.failure).is_(None),
+        )
+        .order_by(col(ChannelRun.id).desc())
+    ).all()
+    return sorted(runs, key=lambda run: run.chosen_at is None)
+
+
+def proposing_run(store: Store, audit_id: int) -> int | None:
+    """The run the audit's channel items propose from (as channel_facts picks it), if any."""
+    with store.read() as session:
+        run = next((r for r in latest_runs(session, audit_id) if not r.declared_fault), None)
+        return None if run is None else run.id
 
 
 def audit_has_runs(session: Session, audit_id: int) -> bool:
@@ -328,8 +425,9 @@ def audit_has_runs(session: Session, audit_id: int) -> bool:
 
 
 def channel_facts(session: Session, audit_id: int) -> dict[str, Any]:
-    """What the channel rules read: the latest finished run (not one during a declared fault),
-    each time slot's latest arrival rate, and the latest run during a declared fault."""
+    """What the channel rules read: the run the auditor chose, else the latest finished run
+    (never a failed one, nor one during a declared fault), each time slot's latest arrival rate,
+    and the latest run during a declared fault."""
     if not audit_has_runs(session, audit_id):
         return {}
     latest = None

@@ -50,6 +50,10 @@ class ChannelRun(SQLModel, table=True):
     started_at: dt.datetime = Field(default_factory=utcnow, sa_column=_ts())
     finished_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     cancelled_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    # Why the run failed (nothing accepted, storage lost …); a failed run proposes nothing.
+    failure: str | None = Field(default=None, sa_type=sa.Text)
+    # When the auditor chose this run as the one the channel items propose from.
+    chosen_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class ChannelMessage(SQLModel, table=True):
@@ -66,7 +70,8 @@ class ChannelMessage(SQLModel, table=True):
     segments: int
     encoding: str = Field(max_length=10)  # gsm7 | ucs2
     attempts: int = 0
-    submitted_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    submitted_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))  # first
+    last_submitted_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     http_status: int | None = None
     accepted: bool | None = None
     vendor_message_id: str | None = Field(default=None, max_length=100)
@@ -74,7 +79,11 @@ class ChannelMessage(SQLModel, table=True):
 
 
 class DeliveryReport(SQLModel, table=True):
-    """A delivery report (DLR) as the vendor gave it; a message may get several."""
+    """A delivery report (DLR) as the vendor gave it; a message may get several.
+
+    `latency_s` is measured on vaudit's monotonic clock from the message's first submission to
+    the report's arrival, unless the gateway's own time is finer than that arrival (a pulled
+    report with millisecond times): `latency_clock` says which ("vaudit" | "gateway")."""
 
     __tablename__ = "delivery_report"
 
@@ -86,6 +95,13 @@ class DeliveryReport(SQLModel, table=True):
     reported_at: dt.datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     received_at: dt.datetime = Field(sa_column=_ts())
     source: str = Field(max_length=10)  # push | pull
+    outcome: str | None = Field(default=None, max_length=20)  # report_codes.OUTCOMES
+    code: str | None = Field(default=None, max_length=40)  # the gateway's code (Kannel's %d)
+    error_code: str | None = Field(default=None, max_length=40)  # the receipt's err:, a NACK's
+    reason: str | None = Field(default=None, sa_type=sa.Text)  # the SMSC's own words
+    raw: str | None = Field(default=None, sa_type=sa.Text)  # the report as it came
+    latency_s: float | None = None
+    latency_clock: str | None = Field(default=None, max_length=10)
 
 
 class HandsetReceipt(SQLModel, table=True):
@@ -100,3 +116,5 @@ class HandsetReceipt(SQLModel, table=True):
     text: str | None = Field(default=None, sa_type=sa.Text)
     source: str = Field(max_length=10)  # forwarded | manual
     recorded_by: str | None = Field(default=None, max_length=100)
+    latency_s: float | None = None  # as for DeliveryReport; None for a receipt ticked by hand
+    latency_clock: str | None = Field(default=None, max_length=10)  # vaudit | handset

@@ -29,6 +29,7 @@ class Receiver:
         port: int = 0,
         public_host: str | None = None,
         max_body: int = MAX_BODY_BYTES,
+        on_refused: Callable[[], None] | None = None,
     ):
         self.adapter = adapter
         self.on_dlr = on_dlr
@@ -37,6 +38,7 @@ class Receiver:
         self.public_host = public_host or host
         self.server = Server(self._handle, host, port, max_body)
         self.rejected = 0  # bad posts answered with a 4xx
+        self.on_refused = on_refused  # told at once, so the live counters show each refusal
 
     async def start(self) -> Receiver:
         await self.server.start()
@@ -59,6 +61,8 @@ class Receiver:
 
     def _refuse(self, status: int, message: str) -> Response:
         self.rejected += 1
+        if self.on_refused is not None:
+            self.on_refused()
         return error(status, message)
 
     async def _handle(self, request: Request) -> Response:

@@ -41,6 +41,11 @@ MAX_RETRY_AFTER_S = 300.0
 # long-run rate holds; a burst has at most rate × slack extra sends (25 at 5000/s, none at 40/s).
 RATE_SLACK_S = 0.005
 TOKEN_IN_TEXT = re.compile(rf"[{TOKEN_ALPHABET}]{{{TOKEN_LENGTH}}}")
+# How late vaudit may learn of a pushed report (the gateway posts it as it happens) and of a
+# forwarded receipt (the forwarding app on the phone may take a second or more): a gateway's or
+# handset's own time finer than this is taken instead of vaudit's arrival time.
+PUSH_UNCERTAINTY_S = 0.001
+FORWARD_UNCERTAINTY_S = 1.0
 
 
 @dataclass
@@ -54,22 +59,25 @@ class Progress:
     dlr_final: int = 0
     dlr_delivered: int = 0
     receipts: int = 0
-    bad_posts: int = 0
+    bad_posts: int = 0  # callbacks and receipts the receiver refused (4xx), counted live
     phase: str = "starting"  # sending | waiting | finished | cancelled | failed
     failure: str | None = None
+    # Why messages were refused or failed, by count (the gateway's words, redacted).
+    reasons: collections.Counter[str] = field(default_factory=collections.Counter)
 
 
 @dataclass
 class _State:
     id: int
     message: PlannedMessage
-    submitted_mono: float | None = None
-    submitted_at: dt.datetime | None = None
+    submitted_mono: float | None = None  # the first attempt: latencies count from it
+    submitted_at: dt.datetime | None = None  # the first attempt
+    last_submitted_at: dt.datetime | None = None
     accepted: bool = False
     vendor_id: str | None = None
     final_dlr: bool = False
     receipt: bool = False
-    seen: set[tuple[str, Any]] = field(default_factory=set)  # reports already stored
+    seen: set[tuple[Any, ...]] = field(default_factory=set)  # reports already stored
 
 
 @dataclass
@@ -97,6 +105,16 @@ def retry_after(response: httpx.Response) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return min(max(0.0, (when - utcnow()).total_seconds()), MAX_RETRY_AFTER_S)
+
+
+def nothing_accepted(progress: Progress) -> str:
+    """The failure of a run in which the gateway accepted nothing, with its commonest reason."""
+    reasons = progress.reasons.most_common(1)
+    why = f"; most often: {reasons[0][0]} ({reasons[0][1]}×)" if reasons else ""
+    return (
+        f"nothing was accepted ({progress.rejected} rejected, {progress.errors} errors, "
+        f"{progress.planned - progress.sent} not sent){why}"
+    )
 
 
 class RateLimiter:
@@ -149,7 +167,8 @@ class ChannelRunner:
         self.run_id: int | None = None
         self._states: dict[str, _State] = {}
         self._by_vendor_id: dict[str, _State] = {}
-        self._early: dict[str, list[DlrUpdate]] = {}  # reports that beat the submit answer
+        # Reports that beat the submit answer, with when and how they came.
+        self._early: dict[str, list[tuple[DlrUpdate, float, dt.datetime, str]]] = {}
         self._changed = asyncio.Event()
         self._main: asyncio.Task[None] | None = None
         self._recorder: Recorder | None = None
@@ -195,6 +214,7 @@ class ChannelRunner:
                     self.options.host,
                     self.options.port,
                     self.options.public_host,
+                    on_refused=self._notify,
                 )
                 await self._receiver.start()
             self._main = asyncio.create_task(self._work())
@@ -220,8 +240,14 @@ class ChannelRunner:
             await asyncio.get_running_loop().run_in_executor(None, recorder.close)
             if recorder.failure and not self.progress.failure:
                 self.progress.failure = recorder.failure
+            if not self._cancelled and not self.progress.failure and not self.progress.accepted:
+                self.progress.failure = nothing_accepted(self.progress)
+            failure = self.progress.failure
             await asyncio.get_running_loop().run_in_executor(
-                None, lambda: finish_run(self.store, run_id, self.actor, cancelled=self._cancelled)
+                None,
+                lambda: finish_run(
+                    self.store, run_id, self.actor, cancelled=self._cancelled, failure=failure
+                ),
             )
             self.progress.phase = (
                 "cancelled"
@@ -240,6 +266,8 @@ class ChannelRunner:
         return self._receiver.dlr_url if self._receiver else None
 
     def _notify(self) -> None:
+        if self._receiver is not None:
+            self.progress.bad_posts = self._receiver.rejected
         self._changed.set()
         if self.on_progress is not None:
             self.on_progress(self.progress)
@@ -291,8 +319,10 @@ class ChannelRunner:
             request = self.adapter.submit_request(
                 client, s.message, self._pushed_dlr_url(), self.receipt_url
             )
-            s.submitted_mono = time.monotonic()
-            s.submitted_at = utcnow()
+            s.last_submitted_at = utcnow()
+            if s.submitted_mono is None:  # the first attempt is when the message was sent
+                s.submitted_mono = time.monotonic()
+                s.submitted_at = s.last_submitted_at
             try:
                 response = await client.send(request)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -316,6 +346,7 @@ class ChannelRunner:
                 raise
             if response.status_code == 429:
                 self.progress.throttled += 1
+                self.progress.reasons["throttled (HTTP 429)"] += 1
                 wait = retry_after(response)
                 self._limiter.pause(wait if wait is not None else BACKOFF_S * 2**attempts)
                 if attempts < self.options.max_attempts:
@@ -331,11 +362,13 @@ class ChannelRunner:
                     self._by_vendor_id[result.vendor_id] = s
             else:
                 self.progress.rejected += 1
+                reason = result.error or f"rejected (HTTP {response.status_code})"
+                self.progress.reasons[reason] += 1
             self._record_submit(
                 s, attempts, result.http_status, result.accepted, result.vendor_id, result.error
             )
-            for update in self._early.pop(result.vendor_id or "", []):
-                self._apply(s, update)
+            for update, mono, wall, source in self._early.pop(result.vendor_id or "", []):
+                self._apply(s, update, source, mono, wall)
             self._notify()
             return
 
@@ -345,7 +378,9 @@ class ChannelRunner:
     def _failed(self, s: _State, attempts: int, status: int | None, error: str) -> None:
         self.progress.sent += 1
         self.progress.errors += 1
-        self._record_submit(s, attempts, status, False, None, error)
+        text = self.adapter.redact(short(error))
+        self.progress.reasons[text] += 1
+        self._record_submit(s, attempts, status, False, None, text)
         self._notify()
 
     def _record_submit(
@@ -364,6 +399,7 @@ class ChannelRunner:
             s.id,
             attempts=attempts,
             submitted_at=s.submitted_at,
+            last_submitted_at=s.last_submitted_at,
             http_status=status,
             accepted=accepted,
             vendor_message_id=None if vendor_id is None else self.adapter.redact(vendor_id),
@@ -373,31 +409,69 @@ class ChannelRunner:
     # -------------------------------------------------------------- reports and receipts
 
     def _take_dlrs(self, updates: list[DlrUpdate], source: str = "push") -> None:
+        mono, wall = time.monotonic(), utcnow()  # when the reports reached vaudit
         for update in updates:
             if update.by_token:
                 s = self._states.get(update.key.upper())
             else:
                 s = self._by_vendor_id.get(update.key)
                 if s is None:
-                    self._early.setdefault(update.key, []).append(update)
+                    self._early.setdefault(update.key, []).append((update, mono, wall, source))
                     continue
             if s is not None:
-                self._apply(s, update, source)
+                self._apply(s, update, source, mono, wall)
         self._notify()
 
-    def _apply(self, s: _State, update: DlrUpdate, source: str = "push") -> None:
+    def _latency(
+        self,
+        s: _State,
+        gateway_at: dt.datetime | None,
+        resolution_s: float | None,
+        uncertainty_s: float,
+        arrived_mono: float,
+    ) -> tuple[float | None, str | None]:
+        """Seconds from the first submission to the report, on vaudit's monotonic clock; the
+        gateway's own time only where it is finer than vaudit's arrival time (a pulled report
+        arrives up to a poll interval late) and consistent with it."""
+        if s.submitted_mono is None or s.submitted_at is None:
+            return None, None
+        ours = max(0.0, arrived_mono - s.submitted_mono)
+        if gateway_at is not None and resolution_s is not None and resolution_s < uncertainty_s:
+            theirs = (gateway_at - s.submitted_at).total_seconds()
+            if 0.0 <= theirs <= ours:
+                return theirs, "gateway"
+        return ours, "vaudit"
+
+    def _apply(
+        self, s: _State, update: DlrUpdate, source: str, arrived_mono: float, arrived: dt.datetime
+    ) -> None:
         assert self._recorder is not None
-        if (update.status, update.reported_at) in s.seen:
+        # A pushed report's whole text tells its parts apart (a receipt per part has its own
+        # id); a polled one comes again at every poll, maybe with fields that change.
+        raw = update.raw if source == "push" else None
+        key = (update.status, update.code, update.error_code, update.reported_at, raw)
+        if key in s.seen:
             return  # the same report again (a repeated push, or every poll): stored once
-        s.seen.add((update.status, update.reported_at))
+        s.seen.add(key)
+        uncertainty = self.adapter.pull_interval_s if source == "pull" else PUSH_UNCERTAINTY_S
+        latency, clock = self._latency(
+            s, update.reported_at, update.time_resolution_s, uncertainty, arrived_mono
+        )
         self._recorder.dlr(
             s.id,
             status=update.status,
             final=update.final,
             delivered=update.delivered,
             reported_at=update.reported_at,
-            received_at=utcnow(),
+            received_at=arrived,
             source=source,
+            outcome=update.outcome_name,
+            code=update.code,
+            error_code=update.error_code,
+            reason=update.reason,
+            raw=update.raw,
+            latency_s=latency,
+            latency_clock=clock,
         )
         if update.final and not s.final_dlr:
             s.final_dlr = True
@@ -415,6 +489,13 @@ class ChannelRunner:
         if s is None:
             return "no message of this run matches the receipt (no known token in it)"
         assert self._recorder is not None
+        latency, clock = self._latency(
+            s,
+            receipt.get("received_at"),
+            receipt.get("time_resolution_s"),
+            FORWARD_UNCERTAINTY_S,
+            time.monotonic(),
+        )
         self._recorder.receipt(
             s.id,
             received_at=receipt.get("received_at") or utcnow(),
@@ -422,6 +503,8 @@ class ChannelRunner:
             text=receipt.get("text"),
             source="forwarded",
             recorded_by=None,
+            latency_s=latency,
+            latency_clock="handset" if clock == "gateway" else clock,
         )
         if not s.receipt:
             s.receipt = True

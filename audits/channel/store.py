@@ -117,7 +117,11 @@ def create_run(
         return RunStart(run.id, ids)
 
 
-def finish_run(store: Store, run_id: int, actor: str, *, cancelled: bool) -> ChannelRun:
+def finish_run(
+    store: Store, run_id: int, actor: str, *, cancelled: bool, failure: str | None = None
+) -> ChannelRun:
+    """The run's end. A failed run (nothing accepted, results not stored) keeps its reason and
+    is never the one the channel items propose from."""
     with store.write() as session:
         run = session.get(ChannelRun, run_id)
         assert run is not None
@@ -126,6 +130,7 @@ def finish_run(store: Store, run_id: int, actor: str, *, cancelled: bool) -> Cha
             run.cancelled_at = now
         else:
             run.finished_at = now
+        run.failure = failure[:2000] if failure else None
         session.add(run)
         counts: dict[str, int] = dict(
             session.execute(
@@ -144,7 +149,11 @@ def finish_run(store: Store, run_id: int, actor: str, *, cancelled: bool) -> Cha
             entity="channel_run",
             entity_id=run_id,
             audit_id=run.audit_id,
-            after={"sent": counts.get("sent", 0), "unsent": counts.get("unsent", 0)},
+            after={
+                "sent": counts.get("sent", 0),
+                "unsent": counts.get("unsent", 0),
+                "failure": run.failure,
+            },
         )
         return run
 
@@ -271,6 +280,39 @@ def record_manual_receipt(
             after={"run": run_id, "token": message.token, "source": "manual"},
         )
         return receipt
+
+
+def choose_run(store: Store, run_id: int, actor: str) -> ChannelRun:
+    """Make a run the one its audit's channel items propose from (instead of the latest)."""
+    with store.write() as session:
+        run = session.get(ChannelRun, run_id)
+        if run is None:
+            raise ChannelError(f"no channel run {run_id} (see `vaudit channel show`)")
+        _writable_audit(session, run.audit_id)
+        if run.finished_at is None or run.failure:
+            why = run.failure or ("cancelled" if run.cancelled_at else "not finished")
+            raise ChannelError(f"run {run_id} cannot be proposed from: {why}")
+        before = session.exec(
+            select(ChannelRun).where(
+                ChannelRun.audit_id == run.audit_id, col(ChannelRun.chosen_at).is_not(None)
+            )
+        ).all()
+        for other in before:
+            other.chosen_at = None
+            session.add(other)
+        run.chosen_at = utcnow()
+        session.add(run)
+        events.append(
+            session,
+            actor=actor,
+            action="channel_run_choose",
+            entity="channel_run",
+            entity_id=run_id,
+            audit_id=run.audit_id,
+            before={"chosen": [r.id for r in before]},
+            after={"chosen": run_id},
+        )
+        return run
 
 
 def runs_of(store: Store, audit_id: int | None = None) -> list[ChannelRun]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from vaudit.audits.cli import (  # noqa: F401
     audit_cmds,
     channel_cmds,
+    channel_runs_cmds,
     check_cmds,
     checklist_cmds,
     db_cmds,

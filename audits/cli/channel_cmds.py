@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from vaudit.audits.cli.channel_output import progress_line, summary_table
 from vaudit.audits.cli.group import Context, cli, pass_context
-from vaudit.audits.cli.output import echo_json, echo_table, fields, say
-from vaudit.audits.present import seconds
+from vaudit.audits.cli.output import echo_json, echo_table, say
 
 if TYPE_CHECKING:
     from vaudit.audits.channel.adapters import Adapter
@@ -267,19 +267,11 @@ def _adapter(profile: Path | None, simulator: str | None, dlr: str) -> Adapter:
     return SimulatorAdapter(simulator_profile(str(simulator), dlr))
 
 
-def _progress_line(p: Progress) -> str:
-    return (
-        f"{p.phase}: sent {p.sent}/{p.planned} · accepted {p.accepted} · "
-        f"errors {p.errors} · DLR {p.dlr_final} ({p.dlr_delivered} delivered) · "
-        f"handset {p.receipts}"
-    )
-
-
 async def _run_with_progress(runner: ChannelRunner, tty: bool) -> Progress:
     async def show() -> None:
         while True:
             if tty:
-                click.echo("\r" + _progress_line(runner.progress) + "\x1b[K", nl=False, err=True)
+                click.echo("\r" + progress_line(runner.progress) + "\x1b[K", nl=False, err=True)
             await asyncio.sleep(PROGRESS_EVERY_S)
 
     ticker = asyncio.create_task(show())
@@ -287,32 +279,8 @@ async def _run_with_progress(runner: ChannelRunner, tty: bool) -> Progress:
         return await runner.run()
     finally:
         ticker.cancel()
-        line = _progress_line(runner.progress)
+        line = progress_line(runner.progress)
         click.echo(f"\r{line}\x1b[K" if tty else line, err=True)
-
-
-def summary_table(summary: dict[str, Any]) -> None:
-    from vaudit.audits.channel.present import METRIC_HEADINGS, metric_rows
-
-    rows = [
-        [row.split, row.group, *row.cells, row.stats["segments_billed"]]
-        for row in metric_rows(summary)
-    ]
-    headings = ["split", "group", *METRIC_HEADINGS, "billed"]
-    echo_table(headings, rows, right=list(range(2, len(headings))))
-    overall = summary["overall"]
-    if overall["sender_mismatch"] or overall["text_modified"]:
-        say(
-            f"sender not the claimed code: {overall['sender_mismatch']} · "
-            f"text modified in transit: {overall['text_modified']}"
-        )
-    if summary.get("failover"):
-        f = summary["failover"]
-        say(
-            f"failover: recovered {'yes' if f['recovered'] else 'no'} · "
-            f"time to recover {seconds(f['time_to_recover_s'])} · "
-            f"lost {f['messages_lost']} · longest gap {seconds(f['longest_gap_s'])}"
-        )
 
 
 @channel.command("run")
@@ -410,77 +378,6 @@ def channel_run(
         ctx_exit.exit(130)
     if runner.progress.failure:
         click.get_current_context().exit(1)
-
-
-@channel.command("show")
-@click.argument("audit_id", type=int, required=False)
-@click.option("--run", "run_id", type=int, help="One run in detail.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@pass_context
-def channel_show(ctx: Context, audit_id: int | None, run_id: int | None, as_json: bool) -> None:
-    """List the channel runs (of one audit), or show one run's metrics."""
-    from vaudit.audits.channel.metrics import status_of
-    from vaudit.audits.channel.metrics import summary_of_run as run_summary
-    from vaudit.audits.channel.store import runs_of
-
-    if run_id is not None:
-        summary = run_summary(ctx.store(), run_id)
-        if as_json:
-            echo_json(summary)
-            return
-        run = summary["run"]
-        say(
-            fields(
-                [
-                    ("run", run["id"]),
-                    ("audit", run["audit_id"]),
-                    ("adapter", run["adapter"]),
-                    ("profile", run["profile"]),
-                    ("time slot", run["time_slot"]),
-                    ("declared fault", "yes" if run["declared_fault"] else "no"),
-                    ("status", run["status"]),
-                    ("started", run["started_at"]),
-                ]
-            )
-        )
-        say()
-        summary_table(summary)
-        return
-    runs = runs_of(ctx.store(), audit_id)
-    if as_json:
-        echo_json(
-            [
-                {
-                    "id": r.id,
-                    "audit_id": r.audit_id,
-                    "adapter": r.adapter,
-                    "profile": r.profile,
-                    "time_slot": r.time_slot,
-                    "declared_fault": r.declared_fault,
-                    "status": status_of(r),
-                    "started_at": r.started_at.isoformat(),
-                }
-                for r in runs
-            ]
-        )
-        return
-    echo_table(
-        ["run", "audit", "adapter", "profile", "slot", "fault", "status", "started"],
-        [
-            [
-                r.id,
-                r.audit_id,
-                r.adapter,
-                r.profile,
-                r.time_slot,
-                "yes" if r.declared_fault else "",
-                status_of(r),
-                f"{r.started_at:%Y-%m-%d %H:%M}",
-            ]
-            for r in runs
-        ],
-        right=[0, 1],
-    )
 
 
 @channel.command("export")

@@ -4,4 +4,4 @@ HEAD_REVISION lets `open_store` see that a database is current without importing
 a test keeps it equal to the newest migration's `revision`.
 """
 
-HEAD_REVISION = "verdicts_reasons_funnel"
+HEAD_REVISION = "kannel_reports"

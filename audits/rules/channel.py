@@ -99,12 +99,31 @@ def _pseudo(ctx: RuleContext) -> Proposal | None:
         return _fallback("channel_pseudo_success", ctx)
     o = run["overall"]
     rate = _pct(o["pseudo_success_rate"])
-    return _measured(
+    proposal = _measured(
         run,
         _judge("at_most", rate, ctx),
         f"报告成功 {o['dlr_delivered']} 条中手机未收到 {o['pseudo_success']} 条（{rate:.1f}%）",
         f"{o['pseudo_success']} of {o['dlr_delivered']} reported delivered never reached the "
         f"handset ({rate:.1f}%)",
+    )
+    return _with_signs(proposal, o.get("fake_reports"))
+
+
+def _with_signs(proposal: Proposal, signs: Mapping[str, Any] | None) -> Proposal:
+    """Other signs of fake reports: DELIVRD implausibly fast, or for only some parts of a long
+    message. Any of them makes a passing rate partial: the reports cannot be taken as true."""
+    if not signs or not (signs["fast_delivered"] or signs["partial_parts"]):
+        return proposal
+    fast, parts, limit = signs["fast_delivered"], signs["partial_parts"], signs["fast_delivered_s"]
+    result = Result.PARTIAL if proposal.result == Result.PASS else proposal.result
+    return Proposal(
+        result,
+        Text(
+            f"{proposal.reason.zh}；另有 {fast} 条在提交后 {limit:g} 秒内即报告成功，"
+            f"{parts} 条长短信只有部分分段有终态报告",
+            f"{proposal.reason.en}; also {fast} reported delivered within {limit:g} s of "
+            f"submission and {parts} long message(s) had final reports for only some parts",
+        ),
     )
 
 
@@ -184,22 +203,54 @@ def _content_kinds(ctx: RuleContext) -> Proposal | None:
     short = sorted(k for k, rate in kinds.items() if rate is None or _pct(rate) < floor)
     n = run["run"]["id"]
     if not short:
-        return Proposal(
+        proposal = Proposal(
             Result.PASS,
             Text(
                 f"通道测试第 {n} 次运行：{len(kinds)} 类内容到达率均不低于 {floor:g}%",
                 f"channel run {n}: all {len(kinds)} kinds arrived at {floor:g}% or more",
             ),
         )
-    result = Result.FAIL if len(short) * 2 >= len(kinds) else Result.PARTIAL
-    listed = ", ".join(f"{k} {_pct(kinds[k] or 0):.1f}%" for k in short)
-    return Proposal(
-        result,
-        Text(
-            f"通道测试第 {n} 次运行：低于 {floor:g}% 的内容类型：{listed}",
-            f"channel run {n}: kinds below {floor:g}%: {listed}",
-        ),
+    else:
+        result = Result.FAIL if len(short) * 2 >= len(kinds) else Result.PARTIAL
+        listed = ", ".join(f"{k} {_pct(kinds[k] or 0):.1f}%" for k in short)
+        proposal = Proposal(
+            result,
+            Text(
+                f"通道测试第 {n} 次运行：低于 {floor:g}% 的内容类型：{listed}",
+                f"channel run {n}: kinds below {floor:g}%: {listed}",
+            ),
+        )
+    return _with_content(proposal, run)
+
+
+def _with_content(proposal: Proposal, run: Mapping[str, Any]) -> Proposal:
+    """Marketing messages that arrived without the 【signature】 or the opt-out instruction (a
+    commercial SMS must carry one: FAIL), or with other changes (PARTIAL), per carrier."""
+    by_carrier = {
+        carrier: stats["content"]
+        for carrier, stats in sorted(run["by_carrier"].items())
+        if "content" in stats
+    }
+    found = {
+        c: v for c, v in by_carrier.items() if v["no_signature"] or v["no_opt_out"] or v["changed"]
+    }
+    if not found:
+        return proposal
+    stripped = any(v["no_signature"] or v["no_opt_out"] for v in found.values())
+    worst = Result.FAIL if stripped else Result.PARTIAL
+    result = worst if proposal.result in (Result.PASS, Result.PARTIAL) else proposal.result
+    zh = "；".join(
+        f"{CARRIERS[c].zh if c in CARRIERS else c}：营销短信 {v['marketing_arrived']} 条中缺签名 "
+        f"{v['no_signature']} 条、缺退订提示 {v['no_opt_out']} 条、内容被改 {v['changed']} 条"
+        for c, v in found.items()
     )
+    en = "; ".join(
+        f"{CARRIERS[c].en if c in CARRIERS else c}: of {v['marketing_arrived']} marketing "
+        f"messages {v['no_signature']} arrived without the signature, {v['no_opt_out']} "
+        f"without the opt-out, {v['changed']} changed"
+        for c, v in found.items()
+    )
+    return Proposal(result, Text(f"{proposal.reason.zh}；{zh}", f"{proposal.reason.en}; {en}"))
 
 
 def _carriers_param(params: Mapping[str, Any]) -> str | None:

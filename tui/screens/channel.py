@@ -38,10 +38,11 @@ REFRESH_SECONDS = 0.3  # how often a running test's counters and stored figures 
 
 
 class ChannelLoaded(Message):
-    def __init__(self, cards: list[CardInfo], run_id: int | None) -> None:
+    def __init__(self, cards: list[CardInfo], run_ids: list[int], proposing: int | None) -> None:
         super().__init__()
         self.cards = cards
-        self.run_id = run_id
+        self.run_ids = run_ids
+        self.proposing = proposing  # the run the audit's channel items propose from
 
 
 class RunRead(Message):
@@ -74,6 +75,9 @@ class ChannelScreen(AppScreen):
         Binding("ctrl+r", "start", "Start"),
         Binding("c", "cancel_run", "Cancel run"),
         Binding("space", "tick", "Tick receipt / card"),
+        Binding("left_square_bracket", "step_run(-1)", "Previous run", show=False),
+        Binding("right_square_bracket", "step_run(1)", "Next run", show=False),
+        Binding("u", "use_run", "Use this run"),
         Binding("f5", "reload", "Refresh", show=False),
         Binding("escape", "back", "Back / cancel"),
     ]
@@ -86,6 +90,8 @@ class ChannelScreen(AppScreen):
         self.runner: ChannelRunner | None = None
         self.running = False
         self.run_id: int | None = None  # the run shown: the current one or the latest
+        self.run_ids: list[int] = []  # the audit's runs, oldest first ([ and ] step through)
+        self.proposing: int | None = None  # the run the channel items propose from
         self.summary: dict[str, Any] | None = None
         self.outcomes: dict[str, Outcome] = {}
         self.status_line = ""
@@ -140,6 +146,8 @@ class ChannelScreen(AppScreen):
             return not self.running and not self.read_only
         if action == "cancel_run":
             return self.running
+        if action == "use_run":
+            return not self.running and not self.read_only and self.run_id is not None
         return True
 
     def apply_language(self) -> None:
@@ -158,22 +166,57 @@ class ChannelScreen(AppScreen):
 
     @work(thread=True, exclusive=True, group="channel-load")
     def _load(self, service: Service) -> None:
+        self.post_message(self._read_lists(service))
+
+    def _read_lists(self, service: Service) -> ChannelLoaded | ReadFailed:
+        """The cards, the audit's runs and the run its items propose from (in a thread)."""
         from vaudit.audits.channel.cards import list_cards
+        from vaudit.audits.channel.metrics import proposing_run
         from vaudit.audits.channel.store import runs_of
 
         try:
             cards = list_cards(service.store)
             runs = runs_of(service.store, self.audit_id)
+            proposing = proposing_run(service.store, self.audit_id)
         except Exception as error:
-            self.post_message(ReadFailed(str(error)))
-            return
-        self.post_message(ChannelLoaded(cards, runs[-1].id if runs else None))
+            return ReadFailed(str(error))
+        return ChannelLoaded(cards, [r.id for r in runs if r.id], proposing)
 
     def on_channel_loaded(self, message: ChannelLoaded) -> None:
         self.card_panel.show(message.cards)
-        if self.run_id is None and message.run_id is not None:
-            self.run_id = message.run_id
+        self.run_ids, self.proposing = message.run_ids, message.proposing
+        if self.run_id is None and self.run_ids and not self.running:
+            self.run_id = self.run_ids[-1]
             self._read_run()
+        self._render_status()
+        self.refresh_bindings()
+
+    def action_step_run(self, step: int) -> None:
+        """Show the audit's previous or next run (not while one is running)."""
+        if self.running or self.run_id not in self.run_ids:
+            return
+        at = self.run_ids.index(self.run_id) + step
+        if 0 <= at < len(self.run_ids):
+            self.run_id = self.run_ids[at]
+            self._reading = False
+            self._read_run()
+
+    def action_use_run(self) -> None:
+        """Make the run shown the one the audit's channel items propose from."""
+        if self.running or self.run_id is None or self.app.service is None:
+            return
+        self._choose(self.app.service, self.run_id)
+
+    @work(thread=True, exclusive=True, group="channel-choose")
+    def _choose(self, service: Service, run_id: int) -> None:
+        from vaudit.audits.channel.store import choose_run
+
+        try:
+            choose_run(service.store, run_id, self.app.actor)
+        except Exception as error:
+            self.post_message(ReadFailed(str(error)))
+            return
+        self.post_message(self._read_lists(service))
 
     def on_read_failed(self, message: ReadFailed) -> None:
         self._reading = False
@@ -302,6 +345,8 @@ class ChannelScreen(AppScreen):
             self.error_line = message.error
         self._reading = False  # a read still in flight reports figures already superseded
         self._read_run()
+        if self.app.service is not None:
+            self._load(self.app.service)  # the new run in the list, and what proposes now
         self._render_status()
         self.refresh_bindings()
 
@@ -329,6 +374,7 @@ class ChannelScreen(AppScreen):
             live=self.runner if self.running else None,
             notice=self.status_line,
             error=self.error_line,
+            proposing=self.proposing,
         )
 
     def _show_error(self, error: str) -> None:

@@ -10,6 +10,8 @@ from textual.widgets import Label, Static
 
 from vaudit.tui.screens.base import Words
 
+REASONS_SHOWN = 3  # the gateway's commonest reasons on the status line (all: `channel show`)
+
 if TYPE_CHECKING:
     from vaudit.audits.channel.runner import ChannelRunner
     from vaudit.tui.app import VauditApp
@@ -57,6 +59,7 @@ class RunStatus(Words, Static):
         live: ChannelRunner | None,
         notice: str,
         error: str,
+        proposing: int | None = None,
     ) -> None:
         """The run's phase and counts: from `live`, the runner while it sends, else from the
         stored summary; where the phones forward to, and a notice, while it runs; any error."""
@@ -73,7 +76,10 @@ class RunStatus(Words, Static):
                 "DLR delivered": p.dlr_delivered,
                 "arrived": p.receipts,
                 "pseudo-success": overall["pseudo_success"] if overall else 0,
-                "errors": p.errors + p.rejected,
+                "rejected": p.rejected,
+                "errors": p.errors,
+                "throttled": p.throttled,
+                "refused posts": p.bad_posts,
             }
         elif summary is not None and overall is not None:
             phase = self.t(summary["run"]["status"])
@@ -86,15 +92,46 @@ class RunStatus(Words, Static):
                 "pseudo-success": overall["pseudo_success"],
                 "errors": overall["errors"],
             }
+        failed = live is None and summary is not None and summary["run"]["status"] == "failed"
         text = RichText()
         if run_id is not None:
             text.append(f"{self.t('run')} {run_id}: ", style="bold")
         if phase:
-            text.append(phase, style="bold")
+            text.append(phase, style="bold red" if failed else "bold")
             text.append(" · ")
         text.append(" · ".join(f"{self.t(name)} {value}" for name, value in counts.items()))
         if not counts:
             text.append(self.t("No run yet: check the plan and press ctrl+r."), style="dim")
+        if live is None and summary is not None:
+            reasons = summary.get("reasons") or {}
+            counted = sorted(
+                (
+                    (n, reason)
+                    for part in ("submit", "reports")
+                    for reason, n in (reasons.get(part) or {}).items()
+                ),
+                key=lambda pair: (-pair[0], pair[1]),
+            )
+            if counted:
+                listed = " · ".join(f"{reason} ×{n}" for n, reason in counted[:REASONS_SHOWN])
+                text.append(f"\n{self.t('Gateway reasons')}: {listed}", style="yellow")
+        if failed and summary is not None:
+            if summary["run"]["failure"] != error:  # else the error line below says it
+                text.append(f"\n{summary['run']['failure']}", style="red")
+            text.append(f"\n{self.t('A failed run proposes nothing.')}", style="dim")
+        if live is None and run_id is not None:
+            if proposing == run_id:
+                here = self.t("The channel items propose from this run.")
+                text.append(f"\n{here}", style="green")
+            elif proposing is not None:
+                text.append(
+                    "\n"
+                    + self.t(
+                        "The channel items propose from run {n}; u: use this run instead.",
+                        n=proposing,
+                    ),
+                    style="dim",
+                )
         if live is not None and live.receipt_url:
             # What the phones' forwarding app posts to (a per-run secret, not a vendor key).
             text.append(f"\n{self.t('Phones forward to')} {live.receipt_url}", style="dim")

@@ -159,7 +159,10 @@ def test_cards_show_the_allocated_carrier_and_warn_on_gaps(store: Store) -> None
     with pytest.raises(ChannelError, match="Not recognised"):
         add_card(store, "alice", "12345", "mobile")
     warnings = [w.en for w in coverage_warnings(i.card for i in list_cards(store))]
-    assert warnings == ["no test card on China Unicom", "no virtual-operator (MVNO) card"]
+    assert warnings == [
+        "no test card on China Unicom, China Broadnet",
+        "no virtual-operator (MVNO) card",
+    ]
 
 
 def test_a_card_file_with_one_bad_line_adds_nothing(store: Store, tmp_path: Path) -> None:
@@ -378,7 +381,7 @@ async def test_the_receiver_refuses_bad_posts_and_the_run_goes_on(
             ).status_code
             answers["method"] = (await client.get(runner.receipt_url)).status_code
             answers["dlr"] = (
-                await client.post(runner.dlr_url, json={"message_id": "x"})  # type: ignore[arg-type]
+                await client.post(runner.dlr_url, json={"status": "DELIVRD"})  # type: ignore[arg-type]
             ).status_code
         progress = await task
     assert answers == {
