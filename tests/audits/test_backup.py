@@ -31,7 +31,7 @@ def test_backup_while_open_then_restore_keeps_what_it_replaces(
     copy = tmp_path / "copy.sqlite"
     backed_up = vaudit(str(db_path), "db", "backup", str(copy))  # the app's store is open
     assert backed_up.exit_code == 0, backed_up.stderr
-    assert f"backed up to {copy} (schema 0008, 8 events" in backed_up.stdout
+    assert f"backed up to {copy} (schema clouds_reconciliation, 8 events" in backed_up.stdout
     later = service.revise(audit).id
     assert later is not None
     service.record_answer(later, "beta.misc.review", result="fail", note="after the backup")
