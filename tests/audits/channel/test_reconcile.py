@@ -4,20 +4,20 @@ command line, with the billing items' proposals and the report body; review list
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import tomllib
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from tests.audits.channel.test_channel import CARDS, FAST, make_plan, run_plan
+from tests.audits.channel.test_channel import CARDS, FAST, ThreadedSimulator, make_plan, run_plan
 from tests.audits.channel.test_cloud_dialects import TENCENT_PROFILE
 from tests.helpers import start_audit, vaudit
 from vaudit.audits.channel import ChannelError
-from vaudit.audits.channel.adapters import SimulatorAdapter, load_adapter, simulator_profile
+from vaudit.audits.channel.adapters import SimulatorAdapter, simulator_profile
 from vaudit.audits.channel.cards import add_card
-from vaudit.audits.channel.cloud_adapter import CloudAdapter
-from vaudit.audits.channel.cloud_review import SIGN_ITEM, TEMPLATE_ITEM, fetch_review, review_notes
+from vaudit.audits.channel.cloud_review import SIGN_ITEM, TEMPLATE_ITEM
 from vaudit.audits.channel.models import ChannelMessage
 from vaudit.audits.channel.reconcile import load_formats, read_statement
 from vaudit.audits.channel.reconcile_store import sent_messages
@@ -146,8 +146,8 @@ def test_a_gbk_tencent_export_is_read_by_its_columns() -> None:
     ]
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
-async def test_review_lists_become_timestamped_evidence(
+@pytest.mark.parametrize("backend", ["sqlite"])  # the command line opens the SQLite file
+def test_review_lists_become_timestamped_evidence_on_the_sign_and_template_items(
     db_path: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -156,18 +156,25 @@ async def test_review_lists_become_timestamped_evidence(
 ) -> None:
     monkeypatch.setenv("TEST_TENCENT_ID", "vaudit-sim")
     monkeypatch.setenv("TEST_TENCENT_KEY", "vaudit-sim-secret")
-    async with Simulator(SimProfile(seed=1, **FAST)) as sim:
-        path = tmp_path / "tencent.toml"
+    path = tmp_path / "tencent.toml"
+    with ThreadedSimulator(SimProfile(seed=1, **FAST)) as sim:
         path.write_text(TENCENT_PROFILE.format(url=sim.url, dlr="push"), encoding="utf-8")
-        adapter = load_adapter(path)
-        assert isinstance(adapter, CloudAdapter)
-        entries = await fetch_review(adapter)
-    import datetime as dt
-
-    notes = review_notes(adapter, entries, dt.datetime(2026, 12, 1, 2, 3, 4, tzinfo=dt.UTC))
-    assert notes[SIGN_ITEM].startswith(
-        "tencent DescribeSmsSignList, read 2026-12-01T02:03:04Z (profile 腾讯云（模拟）):"
-    )
-    assert "【示例测试】: approved (0)" in notes[SIGN_ITEM]
-    assert "200001" in notes[TEMPLATE_ITEM] and "200002" in notes[TEMPLATE_ITEM]
-    assert notes[TEMPLATE_ITEM].endswith("2 approved, 0 pending, 0 rejected")
+        before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        done = vaudit(db_path, "channel", "review", str(full_audit), "--profile", str(path))
+    assert done.exit_code == 0, done.output + done.stderr
+    [sign] = shipped_service.evidence_list(full_audit, SIGN_ITEM)
+    [template] = shipped_service.evidence_list(full_audit, TEMPLATE_ITEM)
+    assert sign.note is not None and template.note is not None
+    head = "tencent DescribeSmsSignList, read "
+    assert sign.note.startswith(head)
+    read_at = dt.datetime.fromisoformat(sign.note[len(head) :].split(" ")[0])
+    assert before <= read_at <= dt.datetime.now(dt.UTC)
+    assert "【示例测试】: approved (0)" in sign.note
+    assert "200001" in template.note and "200002" in template.note
+    assert template.note.endswith("2 approved, 0 pending, 0 rejected")
+    assert "vaudit-sim-secret" not in sign.note + template.note + done.output
+    # A profile that is not a cloud vendor's is refused in one line.
+    kannel = tmp_path / "kannel.toml"
+    kannel.write_text('adapter = "generic"\n[submit]\nurl = "http://x"\n', encoding="utf-8")
+    refused = vaudit(db_path, "channel", "review", str(full_audit), "--profile", str(kannel))
+    assert refused.exit_code == 1 and refused.stderr.startswith("error: ")
