@@ -197,3 +197,31 @@ def test_a_bad_cloud_profile_is_refused_with_the_key_named(
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ChannelError, match=problem.replace("[", r"\[").replace("{", r"\{")):
         load_adapter(path)
+
+
+async def test_alibaba_review_lists_name_the_signs_and_templates_used(
+    store: Store, audit_id: int, cards: list[Any], tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from vaudit.audits.channel.cloud_adapter import CloudAdapter
+    from vaudit.audits.channel.cloud_review import (
+        SIGN_ITEM,
+        TEMPLATE_ITEM,
+        fetch_review,
+        review_notes,
+    )
+
+    plan = make_plan(cards[:1], kinds=["verification", "long"], dlr_timeout_s=0.3)
+    async with Simulator(SimProfile(seed=3, delivery_rate=1.0, **FAST)) as sim:
+        adapter = load_adapter(profile_file(tmp_path, "aliyun", sim.url, "push", "rpc_v1"))
+        assert isinstance(adapter, CloudAdapter)
+        await run_plan(store, audit_id, plan, adapter)
+        entries = await fetch_review(adapter)
+    notes = review_notes(adapter, entries, dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    head, sign = notes[SIGN_ITEM].splitlines()[:2]
+    assert head == "aliyun QuerySmsSignList, read 2026-12-01T00:00:00Z (profile 阿里云（模拟）):"
+    assert sign.startswith(f"- 【{plan.signature}】: approved (AUDIT_STATE_PASS), created ")
+    templates = notes[TEMPLATE_ITEM]
+    assert "SMS_900000001" in templates and "SMS_900000002" in templates
+    assert templates.endswith("2 approved, 0 pending, 0 rejected")
