@@ -109,6 +109,7 @@ def test_upgrading_a_0007_database_guards_its_signed_off_audits_and_keeps_the_ch
     with store.engine.begin() as conn:
         drop_guards(conn)
         conn.exec_driver_sql("ALTER TABLE event DROP COLUMN db_user")
+        conn.exec_driver_sql("DROP TABLE channel_reconciliation")  # added after 0008
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")
     store.dispose()
 
