@@ -295,3 +295,28 @@ def reconcile(messages: Sequence[SentMessage], rows: Sequence[StatementRow]) -> 
             "not_arrived_examples": sorted(not_arrived)[:EXAMPLES],
         },
     }
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    """A reconciliation in a few readable lines (the command line and the channel screen)."""
+    m, s, d = result["messages"], result["segments"], result["success"]
+    lines = [
+        f"run {result['run']} · statement {result['statement']} ({result['format']})",
+        f"messages: sent {m['sent']} · accepted {m['accepted']} · billed {m['billed']} "
+        f"({m['statement_rows']} rows) · accepted not billed {m['accepted_not_billed']} · "
+        f"billed twice {m['billed_twice']} · billed not accepted {m['billed_not_accepted']} · "
+        f"rows not in the run {m['rows_not_in_run']}",
+        f"segments (70/67 rule, signature included): expected {s['expected']} · billed "
+        f"{s['billed']} · overbilled messages {s['overbilled_messages']} "
+        f"({s['overbilled_long_messages']} long, +{s['overbilled_segments']} segments) · "
+        f"underbilled {s['underbilled_messages']}",
+        f"billed as delivered {d['billed_as_delivered']} · DLR delivered {d['dlr_delivered']} · "
+        f"arrived on a handset {d['arrived']} · billed but never arrived {d['not_arrived']} · "
+        f"billed without a delivered report {d['dlr_not_delivered']}",
+    ]
+    for o in s["overbilled_examples"]:
+        lines.append(
+            f"  overbilled {o['token']} ({o['kind']}, {o['characters']} characters): "
+            f"billed {o['billed']}, rule {o['expected']}"
+        )
+    return lines

@@ -6,37 +6,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import click
 
 from vaudit.audits.cli.channel_cmds import channel
 from vaudit.audits.cli.group import Context, pass_context
 from vaudit.audits.cli.output import echo_json
-
-
-def reconciliation_lines(result: dict[str, Any]) -> list[str]:
-    m, s, d = result["messages"], result["segments"], result["success"]
-    lines = [
-        f"run {result['run']} · statement {result['statement']} ({result['format']})",
-        f"messages: sent {m['sent']} · accepted {m['accepted']} · billed {m['billed']} "
-        f"({m['statement_rows']} rows) · accepted not billed {m['accepted_not_billed']} · "
-        f"billed twice {m['billed_twice']} · billed not accepted {m['billed_not_accepted']} · "
-        f"rows not in the run {m['rows_not_in_run']}",
-        f"segments (70/67 rule, signature included): expected {s['expected']} · billed "
-        f"{s['billed']} · overbilled messages {s['overbilled_messages']} "
-        f"({s['overbilled_long_messages']} long, +{s['overbilled_segments']} segments) · "
-        f"underbilled {s['underbilled_messages']}",
-        f"billed as delivered {d['billed_as_delivered']} · DLR delivered {d['dlr_delivered']} · "
-        f"arrived on a handset {d['arrived']} · billed but never arrived {d['not_arrived']} · "
-        f"billed without a delivered report {d['dlr_not_delivered']}",
-    ]
-    for o in s["overbilled_examples"]:
-        lines.append(
-            f"  overbilled {o['token']} ({o['kind']}, {o['characters']} characters): "
-            f"billed {o['billed']}, rule {o['expected']}"
-        )
-    return lines
 
 
 @channel.command("reconcile")
@@ -63,6 +38,7 @@ def channel_reconcile(
     as_json: bool,
 ) -> None:
     """Set a vendor's per-message statement (CSV) against a run; the billing items propose."""
+    from vaudit.audits.channel.reconcile import summary_lines
     from vaudit.audits.channel.reconcile_store import reconcile_run
 
     stored, result = reconcile_run(
@@ -71,7 +47,7 @@ def channel_reconcile(
     if as_json:
         echo_json(result | {"id": stored})
         return
-    for line in reconciliation_lines(result):
+    for line in summary_lines(result):
         click.echo(line)
     click.echo(f"reconciliation {stored} stored; the billing items propose from it")
 
