@@ -225,3 +225,22 @@ async def test_alibaba_review_lists_name_the_signs_and_templates_used(
     templates = notes[TEMPLATE_ITEM]
     assert "SMS_900000001" in templates and "SMS_900000002" in templates
     assert templates.endswith("2 approved, 0 pending, 0 rejected")
+
+
+def test_a_callback_secret_fixes_the_receiver_path_for_a_console_set_callback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vaudit.audits.channel.receiver import Receiver
+
+    path = tmp_path / "aliyun.toml"
+    text = ALIYUN_PROFILE.format(url="https://dysmsapi.aliyuncs.com", dlr="push", signature="acs3")
+    path.write_text(
+        text.replace("[templates]", 'callback_secret = "TEST_CALLBACK"\n[templates]'),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("TEST_CALLBACK", "fixed-path-secret-1")
+    first = Receiver(load_adapter(path), lambda _: None, lambda _: None, port=8799)
+    second = Receiver(load_adapter(path), lambda _: None, lambda _: None, port=8799)
+    assert first.secret == second.secret == "fixed-path-secret-1"
+    unfixed = load_adapter(profile_file(tmp_path, "aliyun", "https://x", "push", "acs3"))
+    assert Receiver(unfixed, lambda _: None, lambda _: None).secret != first.secret
