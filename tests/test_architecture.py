@@ -54,6 +54,8 @@ STORAGE = (
     "audits.migrations",
     "audits.channel.models",
     "audits.channel.store",
+    "audits.channel.reconcile_models",
+    "audits.channel.reconcile_store",
     "audits.service",
 )
 # The layer the TUI (and the CLI) work through.
@@ -66,6 +68,7 @@ TUI_EXCEPTIONS = {
     "audits.channel.store": "the channel screen lists runs and records a manual receipt",
     "audits.channel.metrics": "the channel screen shows a run's metrics",
     "audits.channel.runner": "the channel screen runs a channel test in a worker",
+    "audits.channel.reconcile_store": "the channel screen reconciles a vendor statement",
 }
 # `vaudit` with no command opens the TUI: the one place audits/ imports vaudit.tui.
 CLI_OPENS_TUI = ("audits.cli.group", "tui.app")

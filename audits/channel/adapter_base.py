@@ -163,6 +163,8 @@ class Adapter:
     pulls_dlr = False
     pull_interval_s = 1.0
     pull_batch = 50
+    # A fixed receiver path secret, for callbacks set once in a provider's console.
+    callback_secret: str | None = None
 
     def __init__(
         self,

@@ -6,6 +6,7 @@ or not, the vendor's message id), and reads delivery reports, pushed to the rece
 - `generic` (generic_adapter): a TOML profile describes the API (see docs/channel-testing.md).
 - `simulator`: the generic adapter with the profile of vaudit's own simulator.
 - `kannel` (kannel_adapter): Kannel's HTTP sendsms interface.
+- `aliyun` / `tencent` (aliyun_adapter, tencent_adapter): Alibaba Cloud and Tencent Cloud SMS.
 
 The interface itself is in adapter_base; this module re-exports what callers use.
 """
@@ -48,6 +49,14 @@ def load_adapter(path: Path) -> Adapter:
     kind = data.get("adapter", "generic")
     if kind == "kannel":
         return kannel_adapter(data, str(path))
+    if kind == "aliyun":
+        from vaudit.audits.channel.aliyun_adapter import aliyun_adapter
+
+        return aliyun_adapter(data, str(path))
+    if kind == "tencent":
+        from vaudit.audits.channel.tencent_adapter import tencent_adapter
+
+        return tencent_adapter(data, str(path))
     if kind == "simulator":
         sim = data.get("simulator", {})
         if "url" not in sim:
@@ -57,7 +66,9 @@ def load_adapter(path: Path) -> Adapter:
         return SimulatorAdapter(profile)
     if kind == "generic":
         return GenericAdapter(generic_profile(data, str(path)))
-    raise ChannelError(f"{path}: adapter must be generic, kannel or simulator, not {kind!r}")
+    raise ChannelError(
+        f"{path}: adapter must be generic, kannel, simulator, aliyun or tencent, not {kind!r}"
+    )
 
 
 __all__ = [

@@ -34,7 +34,7 @@ class Receiver:
         self.adapter = adapter
         self.on_dlr = on_dlr
         self.on_receipt = on_receipt
-        self.secret = secrets.token_urlsafe(SECRET_BYTES)
+        self.secret = adapter.callback_secret or secrets.token_urlsafe(SECRET_BYTES)
         self.public_host = public_host or host
         self.server = Server(self._handle, host, port, max_body)
         self.rejected = 0  # bad posts answered with a 4xx

@@ -3,7 +3,9 @@ request. Each message's fate (delivered, failed, pseudo-success, silently droppe
 malformed answer, no answer) is drawn from a random generator seeded with the profile's seed
 and the message itself, so the same plan meets the same fates whatever the sending order.
 
-Endpoints: POST /send (JSON), GET /reports?ids=… (pull), GET /cgi-bin/sendsms (Kannel-style).
+Endpoints: POST /send (JSON), GET /reports?ids=… (pull), GET /cgi-bin/sendsms (Kannel-style),
+and POST /aliyun, POST /tencent: the Alibaba Cloud and Tencent Cloud SMS APIs, signatures
+checked (simulator_dialects).
 Delivery reports are pushed to the request's dlr_url; a "handset receipt" is posted to the
 request's handset_url, as an SMS-forwarding app on a test phone would.
 """
@@ -28,6 +30,7 @@ from vaudit.audits import toml_text
 from vaudit.audits.channel import ChannelError
 from vaudit.audits.channel.cards import allocated_key
 from vaudit.audits.channel.httpserve import Request, Response, Server, error, json_response
+from vaudit.audits.channel.simulator_dialects import Dialects
 from vaudit.audits.files import InputFileError, read_input
 
 DLR_PUSH_TIMEOUT_S = 5.0
@@ -124,6 +127,7 @@ class Simulator:
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
         self._counter = 0
+        self.dialects = Dialects(self)  # the Alibaba Cloud and Tencent Cloud APIs
 
     @property
     def url(self) -> str:
@@ -220,6 +224,8 @@ class Simulator:
             return await self._send_kannel(request, now)
         if request.path == "/reports" and request.method == "GET":
             return self._pull(request)
+        if Dialects.serves(request.path):
+            return await self.dialects.handle(request, now)
         return error(404, "no such endpoint")
 
     def _refusal(self, request: Request, now: float) -> Response | None:

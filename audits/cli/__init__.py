@@ -12,6 +12,7 @@ from vaudit.audits.cli import (  # noqa: F401
     channel_runs_cmds,
     check_cmds,
     checklist_cmds,
+    cloud_cmds,
     db_cmds,
     evidence_cmds,
     followup_cmds,

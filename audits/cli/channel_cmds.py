@@ -435,7 +435,8 @@ def simulate(host: str, port: int, profile: Path | None, seed: int | None) -> No
     def ready(simulator: Simulator) -> None:
         say(
             f"simulator on {simulator.url} (POST /send, GET /reports?ids=…, "
-            f"GET /cgi-bin/sendsms), seed {settings.seed}; Ctrl+C stops",
+            f"GET /cgi-bin/sendsms, POST /aliyun, POST /tencent), seed {settings.seed}; "
+            "Ctrl+C stops",
             err=True,
         )
 

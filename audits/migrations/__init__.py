@@ -4,4 +4,4 @@ HEAD_REVISION lets `open_store` see that a database is current without importing
 a test keeps it equal to the newest migration's `revision`.
 """
 
-HEAD_REVISION = "kannel_reports"
+HEAD_REVISION = "clouds_reconciliation"

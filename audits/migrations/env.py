@@ -7,6 +7,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import vaudit.audits.channel.models  # the channel-test tables
+import vaudit.audits.channel.reconcile_models  # billing reconciliations
 import vaudit.audits.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config

@@ -168,7 +168,7 @@ def _channel_table(measured: Mapping[str, Any]) -> dict[str, Any]:
     if not channel or not (channel.get("latest") or channel.get("failover")):
         return {"state": "not_run"}
     table: dict[str, Any] = {"state": "measured"}
-    for key in ("latest", "failover"):
+    for key in ("latest", "failover", "reconciliation"):
         if channel.get(key):
             table[key] = _without_none(channel[key])
     if channel.get("by_slot"):

@@ -6,10 +6,11 @@ Importing this package loads every rule module, so `RULES` here is the full regi
   generic   rules over the value the auditor entered (thresholds, dates, yes/no)
   named     rules over the vendor's recorded facts and the selection's scenario
   channel   rules over the audit's latest channel-test run
+  billing   rules over the audit's latest billing reconciliation
 """
 
 # Each rule module registers its kinds when imported.
-from vaudit.audits.rules import channel, generic, named  # noqa: F401
+from vaudit.audits.rules import billing, channel, generic, named  # noqa: F401
 from vaudit.audits.rules.registry import (
     NUMBER,
     RULES,

@@ -37,6 +37,9 @@ VALUE_FALLBACK: dict[str, str | None] = {
     "channel_content_kinds": None,
     "channel_failover_recovery": "at_most",
     "channel_failover_lost": "must_be_no",
+    # The billing rules over a reconciliation (rules.billing) fall back the same way.
+    "billing_long_split": "must_be_yes",
+    "billing_success_definition": "must_be_yes",
 }
 AT_LEAST = {"threshold": Param(NUMBER), "partial_from": Param(NUMBER, required=False)}
 AT_MOST = {"threshold": Param(NUMBER), "partial_to": Param(NUMBER, required=False)}

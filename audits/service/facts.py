@@ -53,6 +53,11 @@ def channel_facts(session: Session, audit_id: int) -> dict[str, Any]:
 
     facts = measured_facts(session, audit_id)
     if facts:
+        from vaudit.audits.channel.reconcile_store import latest_reconciliation
+
+        reconciled = latest_reconciliation(session, audit_id)
+        if reconciled is not None:  # the billing rules read it beside the run's metrics
+            facts["channel"]["reconciliation"] = reconciled
         return facts
     # An audit imported from a report has no runs here, only the measurements it carried.
     imported = session.exec(

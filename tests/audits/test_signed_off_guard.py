@@ -118,6 +118,7 @@ def test_upgrading_a_0007_database_guards_its_signed_off_audits_and_keeps_the_ch
             ("candidate", "override_note"),
         ):
             conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+        conn.exec_driver_sql("DROP TABLE channel_reconciliation")  # added after 0008
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")
     store.dispose()
 

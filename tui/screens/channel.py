@@ -64,6 +64,20 @@ class ReadFailed(Message):
         self.error = error
 
 
+class Reconciled(Message):
+    """A vendor statement was set against the run and stored; `lines` summarise it."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
+
+
+class ReconcileRefused(Message):
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+
 class RunEnded(Message):
     def __init__(self, error: str | None) -> None:
         super().__init__()
@@ -78,6 +92,7 @@ class ChannelScreen(AppScreen):
         Binding("left_square_bracket", "step_run(-1)", "Previous run", show=False),
         Binding("right_square_bracket", "step_run(1)", "Next run", show=False),
         Binding("u", "use_run", "Use this run"),
+        Binding("b", "reconcile", "Reconcile statement"),
         Binding("f5", "reload", "Refresh", show=False),
         Binding("escape", "back", "Back / cancel"),
     ]
@@ -147,6 +162,8 @@ class ChannelScreen(AppScreen):
         if action == "cancel_run":
             return self.running
         if action == "use_run":
+            return not self.running and not self.read_only and self.run_id is not None
+        if action == "reconcile":
             return not self.running and not self.read_only and self.run_id is not None
         return True
 
@@ -364,6 +381,60 @@ class ChannelScreen(AppScreen):
             self.action_cancel_run()
             return
         self.app.pop_screen()
+
+    # ------------------------------------------------------------------ billing reconciliation
+
+    def action_reconcile(self) -> None:
+        from pathlib import Path
+
+        from vaudit.tui.screens.dialogs import TextDialog
+        from vaudit.tui.widgets.path_suggester import PathSuggester
+
+        run_id = self.run_id
+        if run_id is None or self.running or self.app.service is None:
+            return
+
+        def check(text: str) -> str | None:
+            return None if Path(text).expanduser().is_file() else self.t("no such file")
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self._reconcile(run_id, Path(path).expanduser())
+
+        self.app.push_screen(
+            TextDialog(
+                self.t("Vendor statement (CSV) for run {n}", n=run_id),
+                self.t(
+                    "A per-message statement with vaudit's, Alibaba Cloud's or Tencent Cloud's "
+                    "columns; the billing items propose from it."
+                ),
+                suggester=PathSuggester(),
+                required=True,
+                check=check,
+            ),
+            chosen,
+        )
+
+    def _reconcile(self, run_id: int, path: Any) -> None:
+        from vaudit.audits.channel.reconcile import summary_lines
+        from vaudit.audits.channel.reconcile_store import reconcile_run
+
+        store, actor = self.service.store, self.app.actor
+        self.app.writer.submit(
+            lambda: summary_lines(reconcile_run(store, run_id, path, actor)[1]),
+            self,
+            done=lambda done: Reconciled(done.result),
+            failed=lambda f: ReconcileRefused(f.error),
+        )
+
+    def on_reconciled(self, message: Reconciled) -> None:
+        self.error_line = ""
+        self._render_status()
+        done = self.t("reconciliation stored; the billing items propose from it")
+        self.notify("\n".join([*message.lines, done]), timeout=20)
+
+    def on_reconcile_refused(self, message: ReconcileRefused) -> None:
+        self._show_error(str(message.error))
 
     # ------------------------------------------------------------------ what the panels show
 
