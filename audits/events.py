@@ -8,10 +8,12 @@ appended-behind-our-back row is found and named.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +38,20 @@ def canonical_json(data: Any) -> str:
     return _CANONICAL.encode(data)
 
 
+def _flat_encoder() -> Callable[[list[Any]], str]:
+    """canonical_json for a list of plain values, calling the C encoder directly: the same
+    text, without JSONEncoder's per-call Python layers (verify hashes every event)."""
+    try:
+        from _json import make_encoder
+    except ImportError:  # an interpreter built without the C accelerator
+        return canonical_json
+    chunks = make_encoder(None, str, encode_basestring, None, ":", ",", True, False, True)
+    return lambda values: "".join(chunks(values, 0))
+
+
+_encode_flat = _flat_encoder()
+
+
 # The event columns a hash covers, in order (db_user only when set).
 HASHED_COLUMNS = (
     "prev_hash",
@@ -53,19 +69,32 @@ HASHED_COLUMNS = (
 
 
 def hash_of(values: Sequence[Any]) -> str:
-    """The hash of an event given its HASHED_COLUMNS values in order (a row, or a tuple).
-
-    Verify passes plain database rows here; the service passes its Event's fields.
-    """
+    """The hash of an event given its HASHED_COLUMNS values in order; `at` is a datetime or
+    its isoformat() text."""
     fields = list(values)
-    fields[2] = fields[2].isoformat()
+    if not isinstance(fields[2], str):
+        fields[2] = fields[2].isoformat()
     if fields[10] is None:  # only events written since 0008 carry db_user
         del fields[10]
-    return hashlib.sha256(_CANONICAL.encode(fields).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_encode_flat(fields).encode("utf-8")).hexdigest()
 
 
 def event_hash(event: Event) -> str:
     return hash_of([getattr(event, name) for name in HASHED_COLUMNS])
+
+
+def _stored_isoformat(stored: str | dt.datetime) -> str:
+    """The isoformat() of a stored event time as the service hashed it (aware, UTC), read
+    without building a datetime when SQLite hands back its usual text."""
+    if isinstance(stored, str):
+        # SQLAlchemy's SQLite text: "YYYY-MM-DD HH:MM:SS.ffffff", naive UTC.
+        if len(stored) == 26 and stored[10] == " " and stored[19] == ".":
+            fraction = "" if stored.endswith("000000") else stored[19:]
+            return f"{stored[:10]}T{stored[11:19]}{fraction}+00:00"
+        stored = dt.datetime.fromisoformat(stored)
+    if stored.tzinfo is None:
+        stored = stored.replace(tzinfo=dt.UTC)
+    return stored.astimezone(dt.UTC).isoformat()
 
 
 def database_user(session: Session) -> str | None:
@@ -137,24 +166,34 @@ class ChainReport:
 def verify_chain(session: Session, batch: int = 10_000) -> ChainReport:
     """Recompute every event's hash in one pass over plain rows (no ORM objects)."""
     table = table_of(Event)
-    query = sa.select(*(table.c[name] for name in HASHED_COLUMNS), table.c.hash).order_by(
-        table.c.id
-    )
+    # The time as stored (text on SQLite): parsing 180,000 datetimes is a third of the work.
+    columns = [
+        sa.type_coerce(table.c.at, sa.String) if name == "at" else table.c[name]
+        for name in HASHED_COLUMNS
+    ]
+    query = sa.select(*columns, table.c.hash).order_by(table.c.id)
     previous_hash = ""
     expected_id = 1
     count = 0
     last_id = 0
     rows = session.connection().execution_options(yield_per=batch).execute(query)
-    for row in rows:
-        ident = row.id
+    sha256, encode = hashlib.sha256, _encode_flat
+    for row in (row for part in rows.partitions() for row in part):
+        ident = row[1]
         if ident != expected_id:
             rows.close()
             missing = expected_id if ident > expected_id else ident
             return ChainReport(count, missing, f"event {missing} is missing (deleted from the log)")
-        if row.prev_hash != previous_hash:
+        if row[0] != previous_hash:
             rows.close()
             return ChainReport(count, ident, f"event {ident} does not follow event {ident - 1}")
-        if hash_of(row[:-1]) != row.hash:
+        # hash_of, inlined: this loop runs once per event of the log.
+        fields = list(row)
+        stored_hash = fields.pop()
+        fields[2] = _stored_isoformat(fields[2])
+        if fields[10] is None:
+            del fields[10]
+        if sha256(encode(fields).encode("utf-8")).hexdigest() != stored_hash:
             rows.close()
             return ChainReport(
                 count,
@@ -162,7 +201,7 @@ def verify_chain(session: Session, batch: int = 10_000) -> ChainReport:
                 f"event {ident} ({row.action} {row.entity} {row.entity_id}) was changed "
                 "after it was written",
             )
-        previous_hash = row.hash
+        previous_hash = stored_hash
         expected_id += 1
         count += 1
         last_id = ident
