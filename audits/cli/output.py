@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 import click
@@ -45,6 +46,41 @@ def echo_table(
 def echo_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2, sort_keys=True, default=str)
     sys.stdout.write("\n")
+
+
+def echo_json_list(items: Iterable[Any]) -> None:
+    """A JSON list written item by item as the items come: the same text as echo_json(list),
+    without holding the list."""
+    opening = "[\n"
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+        sys.stdout.write(opening + "  " + text.replace("\n", "\n  "))
+        opening = ",\n"
+    sys.stdout.write("[]\n" if opening == "[\n" else "\n]\n")
+
+
+# Rows a streamed table lays out at a time: column widths are those of each page.
+TABLE_PAGE = 1000
+
+
+def echo_table_pages(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], right: Sequence[int] = ()
+) -> None:
+    """echo_table for rows that come as a stream: the heading once, then each page of rows
+    aligned on its own (a list of up to TABLE_PAGE rows reads exactly as echo_table's)."""
+    shown = False
+    for page in batched(rows, TABLE_PAGE):
+        lines = table(headers, page, right).split("\n")
+        click.echo("\n".join(lines if not shown else lines[2:]))
+        shown = True
+    if not shown:
+        click.echo("(none)")
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while page := list(islice(iterator, size)):
+        yield page
 
 
 def fields(pairs: Sequence[tuple[str, Any]]) -> str:
