@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +34,10 @@ from vaudit.audits.text import Lang
 
 if TYPE_CHECKING:
     from vaudit.audits.service import Service
+
+
+# Report files handed to the writer thread and not yet known to be written.
+WRITES_AHEAD = 2
 
 
 @dataclass(frozen=True)
@@ -85,9 +91,24 @@ def export_audits(
     _prepare_folder(targets[0].parent)
     when = generated_at or dt.datetime.now(dt.UTC)
     written: list[Written] = []
+    # Each file is written (fsync, rename) on a writer thread while the next report is built:
+    # the disk wait no longer adds to the building. At most WRITES_AHEAD files are in flight.
+    pending: deque[tuple[Future[None], Path, Written]] = deque()
+
+    def finish() -> None:
+        future, target, done = pending.popleft()
+        try:
+            future.result()
+        except OSError as exc:
+            raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
+        written.append(done)
+        if progress is not None:
+            progress(len(written), len(targets), done)
+
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vaudit-export")
     try:
         sources = collect_many(service, list(names))
-        for n, (source, target) in enumerate(zip(sources, targets, strict=True), start=1):
+        for source, target in zip(sources, targets, strict=True):
             audit_id = source.view.audit.id
             folder = EVIDENCE_FOLDER if with_evidence else None
             body = build(
@@ -98,15 +119,18 @@ def export_audits(
             if with_evidence:
                 copied = _write_evidence(service, source, target.parent / EVIDENCE_FOLDER, force)
             content = text if fmt == "toml" else render_markdown(body, digest, lang)
-            try:
-                write_atomically(target, content.encode("utf-8"), overwrite=force, sync_dir=False)
-            except OSError as exc:
-                raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from None
-            done = Written(audit_id, target, digest, copied)
-            written.append(done)
-            if progress is not None:
-                progress(n, len(targets), done)
+            future = writer.submit(
+                write_atomically, target, content.encode("utf-8"), overwrite=force, sync_dir=False
+            )
+            pending.append((future, target, Written(audit_id, target, digest, copied)))
+            while pending and (pending[0][0].done() or len(pending) > WRITES_AHEAD):
+                finish()
+        while pending:
+            finish()
     finally:
+        # The first problem stops the run: writes not begun are dropped, the one under way
+        # completes (each file is whole or absent).
+        writer.shutdown(wait=True, cancel_futures=True)
         # The files are on disk already; their names are once the folder is synced (once).
         for folder_path in {t.parent for t in targets}:
             sync_folder(folder_path)
