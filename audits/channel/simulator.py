@@ -14,6 +14,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import heapq
+import itertools
 import math
 import random
 import time
@@ -29,6 +31,13 @@ from vaudit.audits.channel.cards import allocated_key
 from vaudit.audits.channel.httpserve import Request, Response, Server, error, json_response
 
 DLR_PUSH_TIMEOUT_S = 5.0
+# Reports and receipts are pushed by this many workers, each with its own kept-alive
+# connection. One shared AsyncClient with a task per push collapsed at a few thousand
+# messages: httpcore rescans its whole pool and every waiting request on each assignment.
+PUSHERS = 8
+
+# A push: the request a vendor makes to the runner's receiver (GET for Kannel's DLR URL).
+Push = tuple[str, str, dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -120,16 +129,23 @@ class Simulator:
         self._window_start = time.monotonic()
         self._window_count = 0
         self._tasks: set[asyncio.Task[None]] = set()
-        self._client: httpx.AsyncClient | None = None
+        self._due: list[tuple[float, int, Push]] = []  # a heap, soonest first
+        self._pushes = itertools.count()
+        self._wake = asyncio.Event()
+        self._ready: asyncio.Queue[Push] = asyncio.Queue()
         self._counter = 0
+        self.pushed = 0  # reports and receipts posted (whatever the receiver answered)
 
     @property
     def url(self) -> str:
         return self.server.base_url
 
     async def start(self) -> Simulator:
-        self._client = httpx.AsyncClient(timeout=DLR_PUSH_TIMEOUT_S, trust_env=False)
         await self.server.start()
+        for work in (self._dispatch(), *(self._pusher() for _ in range(PUSHERS))):
+            task = asyncio.create_task(work)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return self
 
     async def close(self) -> None:
@@ -139,8 +155,6 @@ class Simulator:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self.server.close()
-        if self._client is not None:
-            await self._client.aclose()
 
     async def __aenter__(self) -> Simulator:
         return await self.start()
@@ -298,15 +312,31 @@ class Simulator:
 
     # ------------------------------------------------------------------ what happens later
 
-    def _later(self, delay: float, coro_factory: Any) -> None:
-        async def run() -> None:
-            await asyncio.sleep(delay)
-            with contextlib.suppress(httpx.HTTPError):
-                await coro_factory()
+    def _later(self, delay: float, push: Push) -> None:
+        heapq.heappush(self._due, (time.monotonic() + delay, next(self._pushes), push))
+        self._wake.set()
 
-        task = asyncio.create_task(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def _dispatch(self) -> None:
+        """Hand each push to the pushers when it falls due (one timer for all of them)."""
+        while True:
+            self._wake.clear()
+            now = time.monotonic()
+            while self._due and self._due[0][0] <= now:
+                self._ready.put_nowait(heapq.heappop(self._due)[2])
+            wait = self._due[0][0] - now if self._due else None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def _pusher(self) -> None:
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        async with httpx.AsyncClient(
+            limits=limits, timeout=DLR_PUSH_TIMEOUT_S, trust_env=False
+        ) as client:
+            while True:
+                method, url, body = await self._ready.get()
+                with contextlib.suppress(httpx.HTTPError):
+                    await client.request(method, url, json=body)
+                self.pushed += 1
 
     def _schedule(
         self, fate: Fate, text: str, dlr_url: str | None, handset_url: str | None, kannel: bool
@@ -324,18 +354,16 @@ class Simulator:
             "_due": due,
         }
         self._reports.setdefault(fate.message_id or "", []).append(report)
-        client = self._client
-        assert client is not None
         if dlr_url and kannel:
             url = (
                 dlr_url.replace("%d", "1" if delivered else "2")
                 .replace("%T", str(int(due)))
                 .replace("%A", status)
             )
-            self._later(fate.dlr_after_s, lambda: client.get(url))
+            self._later(fate.dlr_after_s, ("GET", url, None))
         elif dlr_url:
             body = {k: v for k, v in report.items() if not k.startswith("_")}
-            self._later(fate.dlr_after_s, lambda: client.post(dlr_url, json=body))
+            self._later(fate.dlr_after_s, ("POST", dlr_url, body))
         if fate.outcome == "delivered" and handset_url:
             shown = text.replace("】", "】 ", 1) if fate.text_modified else text
             arrived = time.time() + fate.handset_after_s
@@ -345,7 +373,7 @@ class Simulator:
                 "text": shown,
                 "received_at": dt.datetime.fromtimestamp(arrived, dt.UTC).isoformat(),
             }
-            self._later(fate.handset_after_s, lambda: client.post(handset_url, json=receipt))
+            self._later(fate.handset_after_s, ("POST", handset_url, receipt))
 
 
 async def serve_forever(profile: SimProfile, host: str, port: int, ready: Any = None) -> None:
