@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import heapq
 import itertools
+import json
 import math
 import random
 import time
@@ -23,8 +24,9 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
-import httpx
+import h11
 
 from vaudit.audits.channel import ChannelError
 from vaudit.audits.channel.cards import allocated_key
@@ -114,6 +116,55 @@ class Fate:
     dlr_after_s: float = 0.0
     handset_after_s: float = 0.0
     text_modified: bool = False
+
+
+class _PushConnection:
+    """One kept-alive HTTP/1.1 connection a pusher posts reports and receipts on, with h11
+    directly: httpx's layers cost more CPU than the simulator's whole answer to a submit."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.h11 = h11.Connection(h11.CLIENT)
+
+    @classmethod
+    async def open(cls, host: str | None, port: int | None) -> _PushConnection:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host or "127.0.0.1", port or 80), DLR_PUSH_TIMEOUT_S
+        )
+        return cls(reader, writer)
+
+    async def request(self, method: str, url: SplitResult, body: dict[str, Any] | None) -> None:
+        if url.scheme != "http":
+            raise ValueError(f"the simulator pushes to http:// only, not {url.scheme}")
+        content = b"" if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
+        headers = [("Host", url.netloc), ("Content-Length", str(len(content)))]
+        if body is not None:
+            headers.append(("Content-Type", "application/json"))
+        target = (url.path or "/") + (f"?{url.query}" if url.query else "")
+        self.writer.write(
+            self.h11.send(h11.Request(method=method, target=target, headers=headers))
+            + self.h11.send(h11.Data(data=content))
+            + self.h11.send(h11.EndOfMessage())
+        )
+        while True:
+            event = self.h11.next_event()
+            if event is h11.NEED_DATA:
+                data = await self.reader.read(65536)
+                if not data:
+                    raise ConnectionResetError("the receiver closed the connection")
+                self.h11.receive_data(data)
+            elif isinstance(event, h11.EndOfMessage):
+                return
+
+    def next_cycle(self) -> bool:
+        """Ready the connection for another request; False if it must be closed instead."""
+        if self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE:
+            self.h11.start_next_cycle()
+            return True
+        return False
+
+    def close(self) -> None:
+        self.writer.close()
 
 
 class Simulator:
@@ -328,15 +379,30 @@ class Simulator:
                 await asyncio.wait_for(self._wake.wait(), wait)
 
     async def _pusher(self) -> None:
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        async with httpx.AsyncClient(
-            limits=limits, timeout=DLR_PUSH_TIMEOUT_S, trust_env=False
-        ) as client:
+        connections: dict[str, _PushConnection] = {}
+        try:
             while True:
                 method, url, body = await self._ready.get()
-                with contextlib.suppress(httpx.HTTPError):
-                    await client.request(method, url, json=body)
+                target = urlsplit(url)
+                connection = connections.pop(target.netloc, None)
+                try:
+                    if connection is None:
+                        connection = await _PushConnection.open(target.hostname, target.port)
+                    await asyncio.wait_for(
+                        connection.request(method, target, body), DLR_PUSH_TIMEOUT_S
+                    )
+                except (OSError, TimeoutError, h11.ProtocolError, ValueError):
+                    if connection is not None:
+                        connection.close()
+                else:
+                    if connection.next_cycle():
+                        connections[target.netloc] = connection
+                    else:
+                        connection.close()
                 self.pushed += 1
+        finally:
+            for connection in connections.values():
+                connection.close()
 
     def _schedule(
         self, fate: Fate, text: str, dlr_url: str | None, handset_url: str | None, kannel: bool
