@@ -93,12 +93,12 @@ def scaled_db(audits: int, url: str | None = None, cache: Path = CACHE) -> str:
     path = cache / f"scale-{audits}.sqlite"
     if not path.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        partial = cache / f"scale-{audits}.building.sqlite"
+        partial = cache / f"scale-{audits}.building-{os.getpid()}.sqlite"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{partial}{suffix}").unlink(missing_ok=True)
         print(f"building {path} ({audits} audits)…", file=sys.stderr, flush=True)
         build(str(partial))
-        partial.rename(path)
+        partial.replace(path)  # another bench may have built it meanwhile: the same data
     return str(path)
 
 

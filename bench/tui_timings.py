@@ -110,9 +110,11 @@ async def drive(db: str, config: Path, opens: int, records: int) -> dict[str, li
         assert isinstance(home, HomeScreen)
         table = home.query_one("#rows", DataTable)
         # Open audits spread over the table (draft ones, so results can be recorded).
-        rows = [n for n, r in enumerate(home.shown) if r.audit_id and r.status == "draft"]
-        step = max(1, len(rows[:PAGE_LIMIT]) // opens)
-        for index in rows[:PAGE_LIMIT:step][:opens]:
+        rows = [
+            n for n, r in enumerate(home.shown[:PAGE_LIMIT]) if r.audit_id and r.status == "draft"
+        ]
+        step = max(1, len(rows) // opens)
+        for index in rows[::step][:opens]:
             table.move_cursor(row=index)
             before = len([k for k, _ in timings if k == "open_audit"])
             app.simulate_key("enter")
