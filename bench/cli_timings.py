@@ -7,7 +7,8 @@ $VAUDIT_BENCH_CACHE), every list/show/score/verify/watch command runs as a whole
 alternately with the bare baseline `python -c "import sqlmodel"` (what any command that reads
 the database must load): baseline, command, baseline, command … Printed: the command's median
 and peak memory, the baseline's median, and the ratio of the medians. `--pg` runs the same on
-a local PostgreSQL server (VAUDIT_TEST_PG_URL's, or a throw-away cluster) beside SQLite.
+a local PostgreSQL server (VAUDIT_TEST_PG_URL's, or a throw-away cluster) beside SQLite;
+`--url URL` measures one database already built (scale_db.py URL --audits N).
 Targets: `audits list --json` at 10,000 audits ≤ 2× the baseline; verify at 180,000 events
 (the 3,000-audit database) ≤ 1.5 s.
 """
@@ -64,12 +65,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,30000", help="audits per database")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pg", action="store_true", help="also on a local PostgreSQL server")
+    parser.add_argument("--url", help="only this database (e.g. a PostgreSQL one already built)")
     args = parser.parse_args()
     sizes = [int(n) for n in args.sizes.split(",")]
     env = {**os.environ, "VAUDIT_LANG": "en"}
     env.pop("VAUDIT_DB", None)
     print(f"{cores()} cores; medians of {args.runs} runs, each alternated with the baseline")
     print('baseline: python -c "import sqlmodel"; ratio = command median / baseline median')
+    if args.url:
+        measure(args.url.split(":")[0].split("+")[0], args.url, args.runs, env)
+        return
     for size in sizes:
         measure(f"sqlite {size}", scaled_db(size), args.runs, env)
     if args.pg:

@@ -163,10 +163,14 @@ def main() -> None:
     parser.add_argument("--audits", type=int, default=3000, help="audits in the scaled database")
     parser.add_argument("--db", type=Path, help="a SQLite database built by bench/scale_db.py")
     parser.add_argument("--pg", action="store_true", help="build it on a local PostgreSQL")
+    parser.add_argument("--url", help="a database URL already built by scale_db.py (written to)")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--opens", type=int, default=20)
     parser.add_argument("--records", type=int, default=100)
     args = parser.parse_args()
+    if args.url:
+        measure(args.url, args.url.split(":")[0], args)
+        return
     if args.pg:
         with postgresql() as fresh:
             measure(scaled_db(args.audits, url=fresh()), f"postgresql, {args.audits}", args)
