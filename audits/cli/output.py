@@ -53,10 +53,36 @@ def echo_json_list(items: Iterable[Any]) -> None:
     without holding the list."""
     opening = "[\n"
     for item in items:
-        text = json.dumps(item, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-        sys.stdout.write(opening + "  " + text.replace("\n", "\n  "))
+        sys.stdout.write(opening + "  " + _indented(item, 1))
         opening = ",\n"
     sys.stdout.write("[]\n" if opening == "[\n" else "\n]\n")
+
+
+# A value without indent goes through json's C encoder; with indent json falls back to its
+# pure-Python encoder, which took half of `audits list --json` at 10,000 audits.
+_scalar_json = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
+def _indented(value: Any, level: int) -> str:
+    """json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str), as it
+    reads nested `level` deep, with each scalar encoded by the C encoder."""
+    inner = "\n" + "  " * (level + 1)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        if not all(isinstance(key, str) for key in value):  # json's own key conversions
+            text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+            return text.replace("\n", "\n" + "  " * level)
+        body = ("," + inner).join(
+            f"{_scalar_json(key)}: {_indented(value[key], level + 1)}" for key in sorted(value)
+        )
+        return "{" + inner + body + "\n" + "  " * level + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        body = ("," + inner).join(_indented(v, level + 1) for v in value)
+        return "[" + inner + body + "\n" + "  " * level + "]"
+    return _scalar_json(value)
 
 
 # Rows a streamed table lays out at a time: column widths are those of each page.

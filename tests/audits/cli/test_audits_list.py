@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -64,7 +65,11 @@ def test_list_filters_by_selection_and_vendor(db_path: Path) -> None:
 
 
 def test_streamed_json_is_the_text_of_the_whole_list(capsys: pytest.CaptureFixture[str]) -> None:
-    items = [{"b": "审核\n", "a": [1, {"c": None}]}, {"a": 2}]
+    items = [
+        {"b": '审核\n"', "a": [1, {"c": None, "d": []}], "e": {}, "f": (True, 0.1, -2.5e-7)},
+        {"a": 2, "when": dt.date(2026, 11, 24), "nested": {"z": {"y": ["x"]}}},
+        {1: "a key json converts", 2: False},
+    ]
     for data in (items, []):
         output.echo_json(data)
         whole = capsys.readouterr().out
