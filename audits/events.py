@@ -8,42 +8,93 @@ appended-behind-our-back row is found and named.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session, select
 
 from vaudit.audits.models import ChainHead, Event, utcnow
-from vaudit.audits.rows import row_id
+from vaudit.audits.rows import row_id, table_of
 
 # The event that records an audit restored from a report (its payload keeps the report's
 # digest and the channel measurements the report carried).
 IMPORT_ACTION = "audit.import"
 
 
+# One encoder for every call: json.dumps would build a new one each time (verify hashes
+# every event of the log).
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+)
+
+
 def canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _CANONICAL.encode(data)
+
+
+def _flat_encoder() -> Callable[[list[Any]], str]:
+    """canonical_json for a list of plain values, calling the C encoder directly: the same
+    text, without JSONEncoder's per-call Python layers (verify hashes every event)."""
+    try:
+        from _json import make_encoder
+    except ImportError:  # an interpreter built without the C accelerator
+        return canonical_json
+    chunks = make_encoder(None, str, encode_basestring, None, ":", ",", True, False, True)
+    return lambda values: "".join(chunks(values, 0))
+
+
+_encode_flat = _flat_encoder()
+
+
+# The event columns a hash covers, in order (db_user only when set).
+HASHED_COLUMNS = (
+    "prev_hash",
+    "id",
+    "at",
+    "actor",
+    "action",
+    "entity",
+    "entity_id",
+    "audit_id",
+    "before",
+    "after",
+    "db_user",
+)
+
+
+def hash_of(values: Sequence[Any]) -> str:
+    """The hash of an event given its HASHED_COLUMNS values in order; `at` is a datetime or
+    its isoformat() text."""
+    fields = list(values)
+    if not isinstance(fields[2], str):
+        fields[2] = fields[2].isoformat()
+    if fields[10] is None:  # only events written since 0008 carry db_user
+        del fields[10]
+    return hashlib.sha256(_encode_flat(fields).encode("utf-8")).hexdigest()
 
 
 def event_hash(event: Event) -> str:
-    fields = [
-        event.prev_hash,
-        event.id,
-        event.at.isoformat(),
-        event.actor,
-        event.action,
-        event.entity,
-        event.entity_id,
-        event.audit_id,
-        event.before,
-        event.after,
-    ]
-    if event.db_user is not None:  # only events written since 0008 carry it
-        fields.append(event.db_user)
-    body = canonical_json(fields)
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return hash_of([getattr(event, name) for name in HASHED_COLUMNS])
+
+
+def _stored_isoformat(stored: str | dt.datetime) -> str:
+    """The isoformat() of a stored event time as the service hashed it (aware, UTC), read
+    without building a datetime when SQLite hands back its usual text."""
+    if isinstance(stored, str):
+        # SQLAlchemy's SQLite text: "YYYY-MM-DD HH:MM:SS.ffffff", naive UTC.
+        if len(stored) == 26 and stored[10] == " " and stored[19] == ".":
+            fraction = "" if stored.endswith("000000") else stored[19:]
+            return f"{stored[:10]}T{stored[11:19]}{fraction}+00:00"
+        stored = dt.datetime.fromisoformat(stored)
+    if stored.tzinfo is None:
+        stored = stored.replace(tzinfo=dt.UTC)
+    return stored.astimezone(dt.UTC).isoformat()
 
 
 def database_user(session: Session) -> str | None:
@@ -112,39 +163,48 @@ class ChainReport:
         return self.broken_at is None and self.reason is None
 
 
-def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
+def verify_chain(session: Session, batch: int = 10_000) -> ChainReport:
+    """Recompute every event's hash in one pass over plain rows (no ORM objects)."""
+    table = table_of(Event)
+    # The time as stored (text on SQLite): parsing 180,000 datetimes is a third of the work.
+    columns = [
+        sa.type_coerce(table.c.at, sa.String) if name == "at" else table.c[name]
+        for name in HASHED_COLUMNS
+    ]
+    query = sa.select(*columns, table.c.hash).order_by(table.c.id)
     previous_hash = ""
     expected_id = 1
     count = 0
     last_id = 0
-    offset_id = 0
-    while True:
-        rows = session.exec(
-            select(Event).where(col(Event.id) > offset_id).order_by(col(Event.id)).limit(batch)
-        ).all()
-        if not rows:
-            break
-        for row in rows:
-            ident = row_id(row)
-            if ident != expected_id:
-                missing = expected_id if ident > expected_id else ident
-                return ChainReport(
-                    count, missing, f"event {missing} is missing (deleted from the log)"
-                )
-            if row.prev_hash != previous_hash:
-                return ChainReport(count, ident, f"event {ident} does not follow event {ident - 1}")
-            if event_hash(row) != row.hash:
-                return ChainReport(
-                    count,
-                    ident,
-                    f"event {ident} ({row.action} {row.entity} {row.entity_id}) was changed "
-                    "after it was written",
-                )
-            previous_hash = row.hash
-            expected_id += 1
-            count += 1
-            last_id = ident
-        offset_id = row_id(rows[-1])
+    rows = session.connection().execution_options(yield_per=batch).execute(query)
+    sha256, encode = hashlib.sha256, _encode_flat
+    for row in (row for part in rows.partitions() for row in part):
+        ident = row[1]
+        if ident != expected_id:
+            rows.close()
+            missing = expected_id if ident > expected_id else ident
+            return ChainReport(count, missing, f"event {missing} is missing (deleted from the log)")
+        if row[0] != previous_hash:
+            rows.close()
+            return ChainReport(count, ident, f"event {ident} does not follow event {ident - 1}")
+        # hash_of, inlined: this loop runs once per event of the log.
+        fields = list(row)
+        stored_hash = fields.pop()
+        fields[2] = _stored_isoformat(fields[2])
+        if fields[10] is None:
+            del fields[10]
+        if sha256(encode(fields).encode("utf-8")).hexdigest() != stored_hash:
+            rows.close()
+            return ChainReport(
+                count,
+                ident,
+                f"event {ident} ({row.action} {row.entity} {row.entity_id}) was changed "
+                "after it was written",
+            )
+        previous_hash = stored_hash
+        expected_id += 1
+        count += 1
+        last_id = ident
     head = session.get(ChainHead, 1)
     head_id = head.last_event_id if head else 0
     head_hash = head.last_hash if head else ""

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from vaudit.audits.events import IMPORT_ACTION, canonical_json
 from vaudit.audits.models import ANSWER_FIELDS, Answer, Audit, AuditStatus, Event, Evidence
+from vaudit.audits.rows import table_of
 
 # The fields of a row that a digest covers: everything a report shows about it.
 ANSWER_DIGEST_FIELDS = ("item_id", *ANSWER_FIELDS, "answered_by", "answered_at", "version")
@@ -38,12 +42,14 @@ DIGEST_KEY = "sign_off_digest"
 DIGEST_ACTIONS = ("audit.signed_off", IMPORT_ACTION)
 
 
+def row_hash(values: Sequence[Any]) -> str:
+    """The digest hash of one row, given the values of its digest fields in order."""
+    shown = [value.isoformat() if hasattr(value, "isoformat") else value for value in values]
+    return hashlib.sha256(canonical_json(shown).encode("utf-8")).hexdigest()
+
+
 def _row_hash(row: Any, fields: tuple[str, ...]) -> str:
-    values = []
-    for name in fields:
-        value = getattr(row, name)
-        values.append(value.isoformat() if hasattr(value, "isoformat") else value)
-    return hashlib.sha256(canonical_json(values).encode("utf-8")).hexdigest()
+    return row_hash([getattr(row, name) for name in fields])
 
 
 def audit_digest(session: Session, audit_id: int) -> dict[str, Any]:
@@ -80,51 +86,102 @@ class TamperReport:
         return not self.findings
 
 
-def _compare(audit_id: int, stored: dict[str, Any], now: dict[str, Any]) -> list[TamperFinding]:
+def _compare(
+    audit_id: int, kind: str, noun: str, stored: dict[str, Any], current: dict[str, str]
+) -> list[TamperFinding]:
     found: list[TamperFinding] = []
-    for kind, noun in (("answers", "answer"), ("evidence", "evidence")):
-        then, current = stored.get(kind, {}), now[kind]
-        for key in sorted(set(then) | set(current)):
-            label = f"{noun} {key}"
-            if key not in current:
-                found.append(TamperFinding(audit_id, f"{label} was removed after sign-off"))
-            elif key not in then:
-                found.append(TamperFinding(audit_id, f"{label} was added after sign-off"))
-            elif then[key] != current[key]:
-                found.append(TamperFinding(audit_id, f"{label} was changed after sign-off"))
+    then = stored.get(kind, {})
+    for key in sorted(set(then) | set(current)):
+        label = f"{noun} {key}"
+        if key not in current:
+            found.append(TamperFinding(audit_id, f"{label} was removed after sign-off"))
+        elif key not in then:
+            found.append(TamperFinding(audit_id, f"{label} was added after sign-off"))
+        elif then[key] != current[key]:
+            found.append(TamperFinding(audit_id, f"{label} was changed after sign-off"))
     return found
+
+
+def _digests(session: Session) -> tuple[dict[int, dict[str, Any]], int]:
+    """The digest each audit's latest audit event recorded, if that event carries one; and how
+    many audits were signed off before digests existed. One query."""
+    e = table_of(Event)
+    latest = (
+        sa.select(sa.func.max(e.c.id))
+        .where(
+            e.c.entity == "audit",
+            e.c.action.like("audit.%"),
+            e.c.action != "audit.revise",
+            e.c.audit_id.is_not(None),
+        )
+        .group_by(e.c.audit_id)
+    )
+    query = (
+        sa.select(e.c.audit_id, e.c.action, e.c.after)
+        .where(e.c.id.in_(latest), e.c.action.in_(DIGEST_ACTIONS))
+        .order_by(e.c.audit_id)
+    )
+    digests: dict[int, dict[str, Any]] = {}
+    undigested = 0
+    for audit_id, action, after in session.connection().execute(query):
+        payload = json.loads(after) if after else {}
+        digest = payload.get(DIGEST_KEY) if isinstance(payload, dict) else None
+        if isinstance(digest, dict):
+            digests[audit_id] = digest
+        elif action == "audit.signed_off":
+            undigested += 1
+    return digests, undigested
+
+
+def _current_hashes(
+    session: Session, model: type[Any], key: str, fields: tuple[str, ...], audit_ids: Any
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each audit's rows of one table as {key: hash}, audit by audit, in one streamed query."""
+    t = table_of(model)
+    query = (
+        sa.select(t.c.audit_id, t.c[key], *(t.c[name] for name in fields))
+        .where(t.c.audit_id.in_(audit_ids))
+        .order_by(t.c.audit_id, t.c[key])
+    )
+    rows = session.connection().execution_options(yield_per=10_000).execute(query)
+    for audit_id, group in groupby(rows, key=itemgetter(0)):
+        yield audit_id, {str(row[1]): row_hash(row[2:]) for row in group}
 
 
 def check_signed_off(session: Session, only: Collection[int] | None = None) -> TamperReport:
     """Compare every audit the log says is signed off (or those of `only`) with the digest
-    taken at sign-off."""
-    latest: dict[int, Event] = {}
-    query = select(Event).where(col(Event.entity) == "audit", col(Event.action).like("audit.%"))
+    taken at sign-off.
+
+    One query per table (events, audits, answers, evidence), over plain rows.
+    """
+    digests, undigested = _digests(session)
     if only is not None:
-        query = query.where(col(Event.audit_id).in_(list(only)))
-    for event in session.exec(query.order_by(col(Event.id))).all():
-        if event.audit_id is not None and event.action != "audit.revise":
-            latest[event.audit_id] = event
-    findings: list[TamperFinding] = []
-    checked = undigested = 0
-    for audit_id, event in sorted(latest.items()):
-        payload = json.loads(event.after) if event.after else {}
-        digest = payload.get(DIGEST_KEY) if isinstance(payload, dict) else None
-        if event.action not in DIGEST_ACTIONS or not isinstance(digest, dict):
-            if event.action == "audit.signed_off":
-                undigested += 1
-            continue
-        audit = session.get(Audit, audit_id)
-        if audit is None:
-            findings.append(TamperFinding(audit_id, "the signed-off audit was deleted"))
-            continue
-        if audit.status != AuditStatus.SIGNED_OFF:
-            findings.append(
-                TamperFinding(
-                    audit_id,
-                    f"the log says it was signed off but it is now {audit.status}",
-                )
+        digests = {audit_id: d for audit_id, d in digests.items() if audit_id in only}
+    a, e = table_of(Audit), table_of(Event)
+    statuses = dict(session.connection().execute(sa.select(a.c.id, a.c.status)).all())
+    found: dict[int, list[TamperFinding]] = {audit_id: [] for audit_id in digests}
+    for audit_id in digests:
+        status = statuses.get(audit_id)
+        if status is None:
+            found[audit_id].append(TamperFinding(audit_id, "the signed-off audit was deleted"))
+        elif status != AuditStatus.SIGNED_OFF:
+            found[audit_id].append(
+                TamperFinding(audit_id, f"the log says it was signed off but it is now {status}")
             )
-        checked += 1
-        findings.extend(_compare(audit_id, digest, audit_digest(session, audit_id)))
+    # The audits whose latest event may carry a digest, as a subquery (no long IN lists).
+    signed = sa.select(e.c.audit_id).where(e.c.action.in_(DIGEST_ACTIONS)).distinct()
+    for kind, noun, model, key, fields in (
+        ("answers", "answer", Answer, "item_id", ANSWER_DIGEST_FIELDS),
+        ("evidence", "evidence", Evidence, "id", EVIDENCE_DIGEST_FIELDS),
+    ):
+        seen: set[int] = set()
+        for audit_id, current in _current_hashes(session, model, key, fields, signed):
+            if audit_id in digests and statuses.get(audit_id) is not None:
+                seen.add(audit_id)
+                found[audit_id].extend(_compare(audit_id, kind, noun, digests[audit_id], current))
+        for audit_id in digests.keys() - seen:
+            if statuses.get(audit_id) is not None:
+                found[audit_id].extend(_compare(audit_id, kind, noun, digests[audit_id], {}))
+    checked = sum(1 for audit_id in digests if statuses.get(audit_id) is not None)
+    findings = [f for audit_id in sorted(found) for f in found[audit_id]]
     return TamperReport(checked, undigested, findings)

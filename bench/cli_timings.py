@@ -1,93 +1,86 @@
-"""Wall-clock timings of the command line, as a user runs it (whole processes).
+"""Wall-clock timings of the command line at 1k, 10k and 30k audits, as a user runs it.
 
-    python bench/cli_timings.py [--runs N]
+    python bench/cli_timings.py [--sizes 1000,10000,30000] [--runs 5] [--pg]
 
-Prints the median and min of: `vaudit --help`, `vaudit demo` on a fresh database,
-`vaudit audits list`, `vaudit audits list --json`, `vaudit score 1`, `vaudit verify`; beside
-each, the median of a bare baseline (`python -c "import sqlmodel"`, what any command that reads
-the database must load) run alternately with it, and the ratio.
+For each size (a database built by scale_db.py, kept in ~/.cache/vaudit-bench or
+$VAUDIT_BENCH_CACHE), every list/show/score/verify/watch command runs as a whole process,
+alternately with the bare baseline `python -c "import sqlmodel"` (what any command that reads
+the database must load): baseline, command, baseline, command … Printed: the command's median
+and peak memory, the baseline's median, and the ratio of the medians. `--pg` runs the same on
+a local PostgreSQL server (VAUDIT_TEST_PG_URL's, or a throw-away cluster) beside SQLite;
+`--url URL` measures one database already built (scale_db.py URL --audits N).
+Targets: `audits list --json` at 10,000 audits ≤ 2× the baseline; verify at 180,000 events
+(the 3,000-audit database) ≤ 1.5 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-
-def vaudit() -> list[str]:
-    found = shutil.which("vaudit")
-    return (
-        [found] if found else [sys.executable, "-c", "from vaudit.audits.cli import main; main()"]
-    )
-
+from benchlib import alternate, cores, median, postgresql, run_process, scaled_db
 
 BASELINE = [sys.executable, "-c", "import sqlmodel"]
+VAUDIT = [sys.executable, "-m", "vaudit.audits.cli"]
 
 
-def _run(command: list[str], env: dict[str, str], cwd: Path) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, env=env, cwd=cwd, check=True, capture_output=True)
-    return time.perf_counter() - started
+def commands(db: str) -> list[tuple[str, list[str]]]:
+    """Every list, show, score, verify and watch command, against audit 1 where one is named."""
+    return [
+        ("audits list", ["audits", "list"]),
+        ("audits list --json", ["audits", "list", "--json"]),
+        ("audits show 1", ["audits", "show", "1"]),
+        ("audits show 1 --json", ["audits", "show", "1", "--json"]),
+        ("score 1", ["score", "1"]),
+        ("verify", ["verify"]),
+        ("watch", ["watch"]),
+        ("vendors list", ["vendors", "list"]),
+        ("selections list", ["selections", "list"]),
+        ("followups list", ["followups", "list"]),
+        ("evidence list 1", ["evidence", "list", "1"]),
+    ]
 
 
-def timed(
-    args: list[str], env: dict[str, str], cwd: Path, bare: list[float] | None = None
-) -> float:
-    """One run of `vaudit ARGS`, preceded by one of the baseline (appended to `bare`)."""
-    if bare is not None:
-        bare.append(_run(BASELINE, env, cwd))
-    return _run([*vaudit(), *args], env, cwd)
+def measure(label: str, db: str, runs: int, env: dict[str, str]) -> None:
+    for name, args in commands(db):
+        memory: list[int] = []
+
+        def once(args: list[str] = args, memory: list[int] = memory) -> float:
+            seconds, kib = run_process([*VAUDIT, "--db", db, *args], env)
+            memory.append(kib)
+            return seconds
+
+        got, bare = alternate(once, lambda: run_process(BASELINE, env)[0], runs)
+        mid, base = median(got), median(bare)
+        print(
+            f"{label:<16} {name:<22} {mid:7.3f} s  {max(memory) / 1024:6.0f} MiB   "
+            f"baseline {base:6.3f} s   {mid / base:5.2f}×",
+            flush=True,
+        )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,30000", help="audits per database")
     parser.add_argument("--runs", type=int, default=5)
-    runs = parser.parse_args().runs
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        env = {
-            **os.environ,
-            "XDG_DATA_HOME": str(root / "data"),
-            "XDG_CONFIG_HOME": str(root / "config"),
-            "VAUDIT_LANG": "en",
-        }
-        env.pop("VAUDIT_DB", None)
-        results: dict[str, tuple[list[float], list[float]]] = {}
-
-        def measure(label: str, args: list[str]) -> None:
-            bare: list[float] = []
-            results[label] = ([timed(args, env, root, bare) for _ in range(runs)], bare)
-
-        measure("vaudit --help", ["--help"])
-        demo: list[float] = []
-        demo_bare: list[float] = []
-        for n in range(runs):
-            db = root / f"demo{n}.sqlite"
-            demo.append(timed(["--db", str(db), "demo"], env, root, demo_bare))
-        results["vaudit demo (fresh database)"] = (demo, demo_bare)
-        db = str(root / "demo0.sqlite")
-        for label, args in [
-            ("vaudit audits list", ["audits", "list"]),
-            ("vaudit audits list --json", ["audits", "list", "--json"]),
-            ("vaudit score 1", ["score", "1"]),
-            ("vaudit verify", ["verify"]),
-        ]:
-            measure(label, ["--db", db, *args])
-    width = max(len(k) for k in results)
-    print(f"{'command':<{width}}  median    min   baseline  ratio   (runs={runs}, alternated)")
-    for label, (values, bare) in results.items():
-        mid, base = statistics.median(values), statistics.median(bare)
-        print(
-            f"{label:<{width}}  {mid:6.3f}s {min(values):6.3f}s  {base:6.3f}s  {mid / base:5.2f}×"
-        )
-    print('baseline: python -c "import sqlmodel"')
+    parser.add_argument("--pg", action="store_true", help="also on a local PostgreSQL server")
+    parser.add_argument("--url", help="only this database (e.g. a PostgreSQL one already built)")
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.sizes.split(",")]
+    env = {**os.environ, "VAUDIT_LANG": "en"}
+    env.pop("VAUDIT_DB", None)
+    print(f"{cores()} cores; medians of {args.runs} runs, each alternated with the baseline")
+    print('baseline: python -c "import sqlmodel"; ratio = command median / baseline median')
+    if args.url:
+        measure(args.url.split(":")[0].split("+")[0], args.url, args.runs, env)
+        return
+    for size in sizes:
+        measure(f"sqlite {size}", scaled_db(size), args.runs, env)
+    if args.pg:
+        with postgresql() as fresh:
+            for size in sizes:
+                measure(f"postgresql {size}", scaled_db(size, url=fresh()), args.runs, env)
 
 
 if __name__ == "__main__":

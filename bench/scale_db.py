@@ -1,13 +1,20 @@
 """A large, realistic benchmark database, scaled up from `vaudit demo`.
 
     python bench/scale_db.py OUT.sqlite [--vendors N] [--audits N] [--seed N] [--replace]
+    python bench/scale_db.py postgresql+psycopg://USER@HOST/EMPTYDB --audits N
 
 The demo is loaded first through the service (so its rows, events and scores are genuine); the
-rest is bulk-inserted with SQLAlchemy Core in one write transaction, copying the demo's patterns:
-vendor facts, a few more selections, candidates at every stage, audits linked to the demo's
-checklist snapshots, and answers copied from the demo audits' answers. The bulk rows append no
-events (this is a benchmark database, not an audit trail), so `vaudit verify` only covers the
-demo's part. Each bulk audit's cached score columns are filled with the real scoring code.
+rest is bulk-inserted with SQLAlchemy Core, copying the demo's patterns: vendor facts, a few more
+selections, candidates at every stage, audits linked to the demo's checklist snapshots, and
+answers copied from the demo audits' answers. Audits go in chunks, one write transaction each,
+so memory stays flat at 100,000 audits.
+
+Each bulk audit gets the events the service would append (audit.start, one `answer` per answer,
+audit.in_review, audit.signed_off carrying the sign-off digest), chained and hashed with the
+service's own functions (events.hash_of, tamper.row_hash), so `vaudit verify` checks the whole
+database. A signed-off audit is inserted in review, its answers added, then signed off: the
+order the immutability triggers (migration 0008) accept. The cached score columns are filled
+with the real scoring code.
 """
 
 from __future__ import annotations
@@ -29,17 +36,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
+from vaudit.audits import events, tamper
 from vaudit.audits.checklist import ChecklistSet, Item
 from vaudit.audits.db import open_store
 from vaudit.audits.demo import load_demo
 from vaudit.audits.demo_answers import value_for
 from vaudit.audits.models import (
+    ANSWER_FIELDS,
     Answer,
     Audit,
     AuditChecklist,
     AuditStatus,
     Candidate,
+    ChainHead,
     ChecklistSnapshot,
+    Event,
     Selection,
     Stage,
     Vendor,
@@ -134,7 +145,7 @@ def _rows(session: Session, model: type[SQLModel]) -> list[dict[str, Any]]:
 def _timed(timings: dict[str, float], label: str) -> Iterator[None]:
     started = time.perf_counter()
     yield
-    timings[label] = round(time.perf_counter() - started, 3)
+    timings[label] = timings.get(label, 0.0) + time.perf_counter() - started  # summed over chunks
 
 
 def _credit_code(region: str, n: int) -> str:
@@ -238,21 +249,84 @@ def _completion_share(rng: random.Random) -> float:
     return 1.0 if rng.random() < 0.35 else rng.uniform(0.3, 1.0)
 
 
+class _Chain:
+    """The event log's head as the bulk builder appends to it, hashed as events.append does."""
+
+    def __init__(self, session: Session) -> None:
+        head = session.get(ChainHead, 1)
+        self.last_id = head.last_event_id if head else 0
+        self.last_hash = head.last_hash if head else ""
+        self.db_user = events.database_user(session)
+        self.rows: list[dict[str, Any]] = []
+
+    def append(
+        self,
+        at: dt.datetime,
+        action: str,
+        entity: str,
+        entity_id: str | int,
+        audit_id: int,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        row = {
+            "prev_hash": self.last_hash,
+            "id": self.last_id + 1,
+            "at": at,
+            "actor": ACTOR,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "audit_id": audit_id,
+            "before": None if before is None else events.canonical_json(before),
+            "after": None if after is None else events.canonical_json(after),
+            "db_user": self.db_user,
+        }
+        row["hash"] = events.hash_of([row[name] for name in events.HASHED_COLUMNS])
+        self.rows.append(row)
+        self.last_id, self.last_hash = row["id"], row["hash"]
+
+    def flush(self, session: Session) -> None:
+        _insert(session, Event, self.rows)
+        self.rows = []
+        session.connection().execute(
+            sa.update(_table(ChainHead))
+            .where(_table(ChainHead).c.id == 1)
+            .values(last_event_id=self.last_id, last_hash=self.last_hash)
+        )
+
+
+def _digest(answers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    # What tamper.audit_digest computes from the stored rows, from the rows about to be stored.
+    return {
+        "answers": {
+            a["item_id"]: tamper.row_hash([a[name] for name in tamper.ANSWER_DIGEST_FIELDS])
+            for a in sorted(answers, key=lambda a: a["item_id"])
+        },
+        "evidence": {},
+    }
+
+
 def build_scaled_db(
-    path: Path, vendors: int = 1000, audits: int = 3000, seed: int = 7
+    target: str | Path,
+    vendors: int = 1000,
+    audits: int = 3000,
+    seed: int = 7,
+    chunk: int = 2000,
 ) -> dict[str, Any]:
-    """Create the demo at `path`, then bulk-add vendors and audits up to the given totals.
+    """Create the demo at `target` (a SQLite path or a database URL), then bulk-add vendors and
+    audits up to the given totals, `chunk` audits per write transaction.
 
     Returns the row counts found afterwards, the total seconds and a per-phase breakdown.
     """
     started = time.perf_counter()
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = defaultdict(float)
     rng = random.Random(seed)
 
     with _timed(timings, "demo"):
-        store = open_store(str(path))
+        store = open_store(str(target))
         if count_rows(store):
-            raise ValueError(f"{path} already holds data; the bench database starts empty")
+            raise ValueError(f"{target} already holds data; the bench database starts empty")
         service = Service(store, ACTOR)
         load_demo(service)
 
@@ -278,9 +352,9 @@ def build_scaled_db(
         # Answer sources: the demo audits that answered most items, each with its own verdict style.
         sources = [a for a in demo_audits if len(answers_by_audit[a["id"]]) >= 30]
         template_links = links_by_audit[demo_audits[0]["id"]]
-        checklists: ChecklistSet = service.snapshots.checklist_set(
-            [snapshots[link["snapshot_id"]] for link in template_links]
-        )
+        template_snapshots = [snapshots[link["snapshot_id"]] for link in template_links]
+        checklists: ChecklistSet = service.snapshots.checklist_set(template_snapshots)
+        checklist_hashes = [s.sha256 for s in template_snapshots]
 
         with _timed(timings, "plan"):
             # Vendors.
@@ -327,130 +401,172 @@ def build_scaled_db(
                         "stage_changed_by": ACTOR,
                     }
                 )
-
-            # Audits, their checklist links and their answers.
             applicable = {
                 sid: [i for i in checklists.items() if i.applies_to(sc)]
                 for sid, sc in scenarios.items()
             }
-            audit_rows: list[dict[str, Any]] = []
-            link_rows: list[dict[str, Any]] = []
-            answer_rows: list[dict[str, Any]] = []
-            results: dict[int, dict[str, Result | None]] = {}
-            first_audit = _next_id(session, Audit)
-            for k, (selection_id, vendor_id) in enumerate(pairs[:new_audits]):
-                audit_id = first_audit + k
-                source = answers_by_audit[rng.choice(sources)["id"]]
-                items = applicable[selection_id]
-                share = _completion_share(rng)
-                count = min(len(items), max(math.ceil(0.3 * len(items)), round(share * len(items))))
-                chosen = rng.sample(items, count)
-                begun = now - dt.timedelta(days=rng.randrange(10, 400), minutes=rng.randrange(1440))
-                touched = begun
-                results[audit_id] = {}
-                for item in chosen:
-                    answer = source.get(item.id)
-                    if answer is None and pool[item.id]:
-                        answer = rng.choice(pool[item.id])
-                    if answer is None:
-                        answer = _made_up_answer(service, item, rng)
-                        pool[item.id].append(answer)
-                    touched += dt.timedelta(minutes=rng.randrange(1, 90))
-                    answer_rows.append(
-                        answer
-                        | {
-                            "audit_id": audit_id,
-                            "answered_by": ACTOR,
-                            "answered_at": touched,
-                            "version": 1,
-                        }
-                    )
-                    result = answer["result"]
-                    results[audit_id][item.id] = Result(result) if result else None
-                finished = count == len(items)
-                roll = rng.random()
-                if finished and roll < 0.35:
-                    status = AuditStatus.SIGNED_OFF
-                elif (finished and roll < 0.65) or roll < 0.05:
-                    status = AuditStatus.IN_REVIEW
-                else:
-                    status = AuditStatus.DRAFT
-                signed = status is AuditStatus.SIGNED_OFF
-                audit_rows.append(
-                    {
-                        "id": audit_id,
-                        "uid": new_uid(),
-                        "vendor_id": vendor_id,
-                        "selection_id": selection_id,
-                        "status": status.value,
-                        "revision": 1,
-                        "previous_id": None,
-                        "scenario": scenarios[selection_id].to_json(),
-                        "started_at": begun,
-                        "started_by": ACTOR,
-                        "signed_off_at": touched + dt.timedelta(days=1) if signed else None,
-                        "signed_off_by": SIGNER if signed else None,
-                        "updated_at": touched,
-                        "version": 1 + (status is not AuditStatus.DRAFT),
-                        # Filled below from the stored rows' score, as the service would.
-                        "score_total": None,
-                        "completion": None,
-                        "verdict": None,
-                        "answered_count": None,
-                        "applicable_count": None,
-                    }
-                )
-                link_rows.extend(
-                    {
-                        "audit_id": audit_id,
-                        "position": link["position"],
-                        "snapshot_id": link["snapshot_id"],
-                    }
-                    for link in template_links
-                )
 
         with _timed(timings, "insert"):
             _insert(session, Vendor, vendor_rows)
             _insert(session, Selection, [row for row, _ in selection_plan])
             _insert(session, Candidate, candidate_rows)
-            _insert(session, Audit, audit_rows)
-            _insert(session, AuditChecklist, link_rows)
-            _insert(session, Answer, answer_rows)
+        first_audit = _next_id(session, Audit)
 
-        with _timed(timings, "score"):
-            scored = []
-            parsed: dict[str, Scenario] = {}
-            for row in audit_rows:
-                scenario = parsed.setdefault(row["scenario"], Scenario.from_json(row["scenario"]))
-                audit_score = score(checklists, scenario, results[row["id"]])
-                scored.append(
-                    {
-                        "b_id": row["id"],
-                        "b_total": audit_score.total,
-                        "b_completion": audit_score.completion,
-                        "b_verdict": audit_score.verdict.value,
-                        "b_answered": audit_score.answered,
-                        "b_applicable": audit_score.applicable,
-                    }
-                )
-
-        with _timed(timings, "update"):
-            a = _table(Audit)
-            update = (
-                sa.update(a)
-                .where(a.c.id == sa.bindparam("b_id"))
-                .values(
-                    score_total=sa.bindparam("b_total"),
-                    completion=sa.bindparam("b_completion"),
-                    verdict=sa.bindparam("b_verdict"),
-                    answered_count=sa.bindparam("b_answered"),
-                    applicable_count=sa.bindparam("b_applicable"),
-                )
+    def plan_audit(
+        audit_id: int, selection_id: int, vendor_id: int, chain: _Chain
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None]:
+        """One audit's row, its answers and its events; the sign-off to apply, if signed."""
+        source = answers_by_audit[rng.choice(sources)["id"]]
+        items = applicable[selection_id]
+        share = _completion_share(rng)
+        count = min(len(items), max(math.ceil(0.3 * len(items)), round(share * len(items))))
+        chosen = rng.sample(items, count)
+        begun = now - dt.timedelta(days=rng.randrange(10, 400), minutes=rng.randrange(1440))
+        chain.append(
+            begun,
+            "audit.start",
+            "audit",
+            audit_id,
+            audit_id,
+            after={"vendor": vendor_id, "selection": selection_id, "checklists": checklist_hashes},
+        )
+        touched = begun
+        answers: list[dict[str, Any]] = []
+        results: dict[str, Result | None] = {}
+        for item in chosen:
+            answer = source.get(item.id)
+            if answer is None and pool[item.id]:
+                answer = rng.choice(pool[item.id])
+            if answer is None:
+                answer = _made_up_answer(service, item, rng)
+                pool[item.id].append(answer)
+            touched += dt.timedelta(minutes=rng.randrange(1, 90))
+            row = answer | {
+                "audit_id": audit_id,
+                "answered_by": ACTOR,
+                "answered_at": touched,
+                "version": 1,
+            }
+            answers.append(row)
+            chain.append(
+                touched,
+                "answer",
+                "answer",
+                f"{audit_id}:{item.id}",
+                audit_id,
+                after={name: row[name] for name in ANSWER_FIELDS},
             )
-            if scored:
-                session.connection().execute(update, scored)
-        commit_started = time.perf_counter()
-    timings["commit"] = round(time.perf_counter() - commit_started, 3)
+            result = answer["result"]
+            results[item.id] = Result(result) if result else None
+        finished = count == len(items)
+        roll = rng.random()
+        if finished and roll < 0.35:
+            status = AuditStatus.SIGNED_OFF
+        elif (finished and roll < 0.65) or roll < 0.05:
+            status = AuditStatus.IN_REVIEW
+        else:
+            status = AuditStatus.DRAFT
+        sign_off = None
+        if status is not AuditStatus.DRAFT:
+            chain.append(
+                touched,
+                "audit.in_review",
+                "audit",
+                audit_id,
+                audit_id,
+                before={"status": AuditStatus.DRAFT},
+                after={"status": AuditStatus.IN_REVIEW},
+            )
+        if status is AuditStatus.SIGNED_OFF:
+            signed_at = touched + dt.timedelta(days=1)
+            chain.append(
+                signed_at,
+                "audit.signed_off",
+                "audit",
+                audit_id,
+                audit_id,
+                before={"status": AuditStatus.IN_REVIEW},
+                after={
+                    "status": AuditStatus.SIGNED_OFF,
+                    "signed_off_by": SIGNER,
+                    tamper.DIGEST_KEY: _digest(answers),
+                },
+            )
+            sign_off = {"b_id": audit_id, "b_at": signed_at}
+        audit_score = score(checklists, scenarios[selection_id], results)
+        audit_row = {
+            "id": audit_id,
+            "uid": new_uid(),
+            "vendor_id": vendor_id,
+            "selection_id": selection_id,
+            # Signed-off audits are stored in review first: signed off once answered.
+            "status": AuditStatus.IN_REVIEW.value if sign_off else status.value,
+            "revision": 1,
+            "previous_id": None,
+            "scenario": scenarios[selection_id].to_json(),
+            "started_at": begun,
+            "started_by": ACTOR,
+            "signed_off_at": None,
+            "signed_off_by": None,
+            "updated_at": touched + dt.timedelta(days=1) if sign_off else touched,
+            "version": {AuditStatus.DRAFT: 1, AuditStatus.IN_REVIEW: 2}.get(status, 3),
+            "score_total": audit_score.total,
+            "completion": audit_score.completion,
+            "verdict": audit_score.verdict.value,
+            "answered_count": audit_score.answered,
+            "applicable_count": audit_score.applicable,
+        }
+        return audit_row, answers, sign_off
+
+    a = _table(Audit)
+    signing = (
+        sa.update(a)
+        .where(a.c.id == sa.bindparam("b_id"))
+        .values(
+            status=AuditStatus.SIGNED_OFF.value,
+            signed_off_by=SIGNER,
+            signed_off_at=sa.bindparam("b_at"),
+        )
+    )
+    audited = pairs[:new_audits]
+    for offset in range(0, len(audited), chunk):
+        with store.write() as session:
+            chain = _Chain(session)
+            audit_rows: list[dict[str, Any]] = []
+            answer_rows: list[dict[str, Any]] = []
+            sign_offs: list[dict[str, Any]] = []
+            with _timed(timings, "plan"):
+                for k, (selection_id, vendor_id) in enumerate(
+                    audited[offset : offset + chunk], start=offset
+                ):
+                    audit_row, answers, sign_off = plan_audit(
+                        first_audit + k, selection_id, vendor_id, chain
+                    )
+                    audit_rows.append(audit_row)
+                    answer_rows.extend(answers)
+                    if sign_off:
+                        sign_offs.append(sign_off)
+            with _timed(timings, "insert"):
+                _insert(session, Audit, audit_rows)
+                _insert(
+                    session,
+                    AuditChecklist,
+                    [
+                        {
+                            "audit_id": row["id"],
+                            "position": link["position"],
+                            "snapshot_id": link["snapshot_id"],
+                        }
+                        for row in audit_rows
+                        for link in template_links
+                    ],
+                )
+                _insert(session, Answer, answer_rows)
+                chain.flush(session)
+                if sign_offs:
+                    session.connection().execute(signing, sign_offs)
+            commit_started = time.perf_counter()
+        timings["commit"] += time.perf_counter() - commit_started
 
     with store.read() as session:
         connection = session.connection()
@@ -458,15 +574,18 @@ def build_scaled_db(
             model.__name__.lower(): connection.execute(
                 sa.select(sa.func.count()).select_from(_table(model))
             ).scalar_one()
-            for model in (Vendor, Selection, Candidate, Audit, AuditChecklist, Answer)
+            for model in (Vendor, Selection, Candidate, Audit, AuditChecklist, Answer, Event)
         }
     store.dispose()
-    return counts | {"seconds": round(time.perf_counter() - started, 2), "timings": timings}
+    return counts | {
+        "seconds": round(time.perf_counter() - started, 2),
+        "timings": {k: round(v, 2) for k, v in timings.items()},
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("out", type=Path, help="the SQLite file to create")
+    parser.add_argument("out", help="the SQLite file to create, or an empty database's URL")
     parser.add_argument("--vendors", type=int, default=1000, help="total vendors (default 1000)")
     parser.add_argument("--audits", type=int, default=3000, help="total audits (default 3000)")
     parser.add_argument("--seed", type=int, default=7)
@@ -474,13 +593,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--replace", action="store_true", help="delete OUT (and its -wal/-shm) first"
     )
     args = parser.parse_args(argv)
-    out: Path = args.out
-    if args.replace:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{out}{suffix}").unlink(missing_ok=True)
-    elif out.exists():
-        print(f"{out} exists; pass --replace to overwrite it", file=sys.stderr)
-        return 2
+    out: str = args.out
+    if "://" not in out:
+        if args.replace:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{out}{suffix}").unlink(missing_ok=True)
+        elif Path(out).exists():
+            print(f"{out} exists; pass --replace to overwrite it", file=sys.stderr)
+            return 2
     built = build_scaled_db(out, vendors=args.vendors, audits=args.audits, seed=args.seed)
     timings = built.pop("timings")
     seconds = built.pop("seconds")

@@ -16,6 +16,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import heapq
+import itertools
+import json
 import math
 import random
 import time
@@ -23,8 +26,9 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
-import httpx
+import h11
 
 from vaudit.audits import toml_text
 from vaudit.audits.channel import ChannelError
@@ -34,6 +38,13 @@ from vaudit.audits.channel.simulator_dialects import Dialects
 from vaudit.audits.files import InputFileError, read_input
 
 DLR_PUSH_TIMEOUT_S = 5.0
+# Reports and receipts are pushed by this many workers, each with its own kept-alive
+# connection. One shared AsyncClient with a task per push collapsed at a few thousand
+# messages: httpcore rescans its whole pool and every waiting request on each assignment.
+PUSHERS = 8
+
+# A push: the request a vendor makes to the runner's receiver (GET for Kannel's DLR URL).
+Push = tuple[str, str, Any]  # method, URL, a JSON body (None: no body)
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,55 @@ class Fate:
     text_modified: bool = False
 
 
+class _PushConnection:
+    """One kept-alive HTTP/1.1 connection a pusher posts reports and receipts on, with h11
+    directly: httpx's layers cost more CPU than the simulator's whole answer to a submit."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.h11 = h11.Connection(h11.CLIENT)
+
+    @classmethod
+    async def open(cls, host: str | None, port: int | None) -> _PushConnection:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host or "127.0.0.1", port or 80), DLR_PUSH_TIMEOUT_S
+        )
+        return cls(reader, writer)
+
+    async def request(self, method: str, url: SplitResult, body: Any) -> None:
+        if url.scheme != "http":
+            raise ValueError(f"the simulator pushes to http:// only, not {url.scheme}")
+        content = b"" if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
+        headers = [("Host", url.netloc), ("Content-Length", str(len(content)))]
+        if body is not None:
+            headers.append(("Content-Type", "application/json"))
+        target = (url.path or "/") + (f"?{url.query}" if url.query else "")
+        self.writer.write(
+            self.h11.send(h11.Request(method=method, target=target, headers=headers))
+            + self.h11.send(h11.Data(data=content))
+            + self.h11.send(h11.EndOfMessage())
+        )
+        while True:
+            event = self.h11.next_event()
+            if event is h11.NEED_DATA:
+                data = await self.reader.read(65536)
+                if not data:
+                    raise ConnectionResetError("the receiver closed the connection")
+                self.h11.receive_data(data)
+            elif isinstance(event, h11.EndOfMessage):
+                return
+
+    def next_cycle(self) -> bool:
+        """Ready the connection for another request; False if it must be closed instead."""
+        if self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE:
+            self.h11.start_next_cycle()
+            return True
+        return False
+
+    def close(self) -> None:
+        self.writer.close()
+
+
 class Simulator:
     def __init__(self, profile: SimProfile, host: str = "127.0.0.1", port: int = 0):
         self.profile = profile
@@ -125,17 +185,24 @@ class Simulator:
         self._window_start = time.monotonic()
         self._window_count = 0
         self._tasks: set[asyncio.Task[None]] = set()
-        self._client: httpx.AsyncClient | None = None
+        self._due: list[tuple[float, int, Push]] = []  # a heap, soonest first
+        self._pushes = itertools.count()
+        self._wake = asyncio.Event()
+        self._ready: asyncio.Queue[Push] = asyncio.Queue()
         self._counter = 0
         self.dialects = Dialects(self)  # the Alibaba Cloud and Tencent Cloud APIs
+        self.pushed = 0  # reports and receipts posted (whatever the receiver answered)
 
     @property
     def url(self) -> str:
         return self.server.base_url
 
     async def start(self) -> Simulator:
-        self._client = httpx.AsyncClient(timeout=DLR_PUSH_TIMEOUT_S, trust_env=False)
         await self.server.start()
+        for work in (self._dispatch(), *(self._pusher() for _ in range(PUSHERS))):
+            task = asyncio.create_task(work)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return self
 
     async def close(self) -> None:
@@ -145,8 +212,6 @@ class Simulator:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self.server.close()
-        if self._client is not None:
-            await self._client.aclose()
 
     async def __aenter__(self) -> Simulator:
         return await self.start()
@@ -306,15 +371,46 @@ class Simulator:
 
     # ------------------------------------------------------------------ what happens later
 
-    def _later(self, delay: float, coro_factory: Any) -> None:
-        async def run() -> None:
-            await asyncio.sleep(delay)
-            with contextlib.suppress(httpx.HTTPError):
-                await coro_factory()
+    def _later(self, delay: float, push: Push) -> None:
+        heapq.heappush(self._due, (time.monotonic() + delay, next(self._pushes), push))
+        self._wake.set()
 
-        task = asyncio.create_task(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def _dispatch(self) -> None:
+        """Hand each push to the pushers when it falls due (one timer for all of them)."""
+        while True:
+            self._wake.clear()
+            now = time.monotonic()
+            while self._due and self._due[0][0] <= now:
+                self._ready.put_nowait(heapq.heappop(self._due)[2])
+            wait = self._due[0][0] - now if self._due else None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def _pusher(self) -> None:
+        connections: dict[str, _PushConnection] = {}
+        try:
+            while True:
+                method, url, body = await self._ready.get()
+                target = urlsplit(url)
+                connection = connections.pop(target.netloc, None)
+                try:
+                    if connection is None:
+                        connection = await _PushConnection.open(target.hostname, target.port)
+                    await asyncio.wait_for(
+                        connection.request(method, target, body), DLR_PUSH_TIMEOUT_S
+                    )
+                except (OSError, TimeoutError, h11.ProtocolError, ValueError):
+                    if connection is not None:
+                        connection.close()
+                else:
+                    if connection.next_cycle():
+                        connections[target.netloc] = connection
+                    else:
+                        connection.close()
+                self.pushed += 1
+        finally:
+            for connection in connections.values():
+                connection.close()
 
     def _schedule(
         self, fate: Fate, text: str, dlr_url: str | None, handset_url: str | None, kannel: bool
@@ -332,18 +428,16 @@ class Simulator:
             "_due": due,
         }
         self._reports.setdefault(fate.message_id or "", []).append(report)
-        client = self._client
-        assert client is not None
         if dlr_url and kannel:
             url = (
                 dlr_url.replace("%d", "1" if delivered else "2")
                 .replace("%T", str(int(due)))
                 .replace("%A", status)
             )
-            self._later(fate.dlr_after_s, lambda: client.get(url))
+            self._later(fate.dlr_after_s, ("GET", url, None))
         elif dlr_url:
             body = {k: v for k, v in report.items() if not k.startswith("_")}
-            self._later(fate.dlr_after_s, lambda: client.post(dlr_url, json=body))
+            self._later(fate.dlr_after_s, ("POST", dlr_url, body))
         if fate.outcome == "delivered" and handset_url:
             shown = text.replace("】", "】 ", 1) if fate.text_modified else text
             arrived = time.time() + fate.handset_after_s
@@ -353,7 +447,7 @@ class Simulator:
                 "text": shown,
                 "received_at": dt.datetime.fromtimestamp(arrived, dt.UTC).isoformat(),
             }
-            self._later(fate.handset_after_s, lambda: client.post(handset_url, json=receipt))
+            self._later(fate.handset_after_s, ("POST", handset_url, receipt))
 
 
 async def serve_forever(profile: SimProfile, host: str, port: int, ready: Any = None) -> None:

@@ -21,7 +21,6 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from vaudit.audits.channel.cloud_adapter import SIM_DLR_HEADER, SIM_HANDSET_HEADER
@@ -363,14 +362,12 @@ class Dialects:
 
     def _push(self, request: Request, fate: Fate, body: list[dict[str, Any]]) -> None:
         url = request.headers.get(SIM_DLR_HEADER)
-        client = self.sim._client
-        if url and client is not None:
-            self.sim._later(fate.dlr_after_s, _poster(client.post, url, body))
+        if url:
+            self.sim._later(fate.dlr_after_s, ("POST", url, body))
 
     def _handset(self, request: Request, fate: Fate, text: str) -> None:
         url = request.headers.get(SIM_HANDSET_HEADER)
-        client = self.sim._client
-        if fate.outcome != "delivered" or not url or client is None:
+        if fate.outcome != "delivered" or not url:
             return
         p = self.sim.profile
         shown = text.replace("】", "】 ", 1) if fate.text_modified else text
@@ -381,11 +378,7 @@ class Dialects:
             "text": shown,
             "received_at": dt.datetime.fromtimestamp(arrived, dt.UTC).isoformat(),
         }
-        self.sim._later(fate.handset_after_s, _poster(client.post, url, receipt))
-
-
-def _poster(post: Callable[..., Any], url: str, body: Any) -> Callable[[], Any]:
-    return lambda: post(url, json=body)
+        self.sim._later(fate.handset_after_s, ("POST", url, receipt))
 
 
 def _rid() -> str:

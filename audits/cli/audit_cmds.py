@@ -6,10 +6,17 @@ from typing import Any
 
 import click
 
-from vaudit.audits.cli.audit_json import current_proposal, score_json, summary_json, view_json
+from vaudit.audits.cli.audit_json import current_proposal, listed_json, score_json, view_json
 from vaudit.audits.cli.group import Context, cli, pass_context
 from vaudit.audits.cli.key_cmds import OWN_KEY
-from vaudit.audits.cli.output import echo_json, echo_table, fields, say
+from vaudit.audits.cli.output import (
+    echo_json,
+    echo_json_list,
+    echo_table,
+    echo_table_pages,
+    fields,
+    say,
+)
 from vaudit.audits.present import percent, points
 from vaudit.audits.rows import row_id
 
@@ -35,18 +42,14 @@ def audits() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def audits_list(ctx: Context, selection: str | None, vendor: str | None, as_json: bool) -> None:
-    """List audits with completion, score and verdict."""
-    rows = ctx.service.summaries()
-    if selection:
-        wanted = ctx.service.selection(selection).id
-        rows = [r for r in rows if r.selection.id == wanted]
-    if vendor:
-        wanted = ctx.service.vendor(vendor).id
-        rows = [r for r in rows if r.vendor.id == wanted]
+    """List audits with completion, score and verdict (streamed: any number of audits)."""
+    selection_id = ctx.service.selection(selection).id if selection else None
+    vendor_id = ctx.service.vendor(vendor).id if vendor else None
+    rows = ctx.service.listed_audits(selection_id, vendor_id)
     if as_json:
-        echo_json([summary_json(r) for r in rows])
+        echo_json_list(listed_json(r) for r in rows)
         return
-    echo_table(
+    echo_table_pages(
         [
             "id",
             "vendor",
@@ -59,21 +62,21 @@ def audits_list(ctx: Context, selection: str | None, vendor: str | None, as_json
             "verdict",
             "updated",
         ],
-        [
+        (
             [
-                r.audit.id,
-                r.vendor.name,
-                r.selection.name,
+                r.id,
+                r.vendor_name,
+                r.selection_name,
                 r.stage or "",
-                r.audit.status.replace("_", " "),
-                r.audit.revision,
-                percent(r.score.completion),
-                points(r.score.total),
-                verdict_text(ctx, r.score.verdict),
-                f"{r.audit.updated_at:%Y-%m-%d %H:%M}",
+                r.status.replace("_", " "),
+                r.revision,
+                percent(r.completion),
+                points(r.score),
+                verdict_text(ctx, r.verdict),
+                f"{r.updated_at:%Y-%m-%d %H:%M}",
             ]
             for r in rows
-        ],
+        ),
         right=[0, 5, 6, 7],
     )
 

@@ -33,29 +33,27 @@ def score_json(score: Any) -> dict[str, Any]:
     }
 
 
-def summary_json(summary: Any) -> dict[str, Any]:
-    audit = summary.audit
+def listed_json(row: Any) -> dict[str, Any]:
+    """An `audits list --json` entry (a ListedAudit): its cached score, names and failed gates."""
     return {
-        "id": audit.id,
-        "uid": audit.uid,
-        "vendor": summary.vendor.name,
-        "vendor_id": summary.vendor.id,
-        "selection": summary.selection.name,
-        "selection_id": summary.selection.id,
-        "stage": summary.stage,
-        "status": audit.status,
-        "revision": audit.revision,
-        "previous_id": audit.previous_id,
-        "completion": round(summary.score.completion, 4),
-        "score": round(summary.score.total, 2),
-        "verdict": summary.score.verdict.value,
-        "failed_gates": list(summary.score.failed_gates),
-        "critical_findings": list(summary.score.critical_findings),
-        "verdict_reasons": [r.as_dict() for r in summary.score.verdict_reasons],
-        "started_by": audit.started_by,
-        "updated_at": audit.updated_at.isoformat(),
-        "signed_off_by": audit.signed_off_by,
-        "signed_off_at": audit.signed_off_at.isoformat() if audit.signed_off_at else None,
+        "id": row.id,
+        "uid": row.uid,
+        "vendor": row.vendor_name,
+        "vendor_id": row.vendor_id,
+        "selection": row.selection_name,
+        "selection_id": row.selection_id,
+        "stage": row.stage,
+        "status": row.status,
+        "revision": row.revision,
+        "previous_id": row.previous_id,
+        "completion": round(row.completion, 4),
+        "score": round(row.score, 2),
+        "verdict": row.verdict,
+        "failed_gates": list(row.failed_gates),
+        "started_by": row.started_by,
+        "updated_at": row.updated_at.isoformat(),
+        "signed_off_by": row.signed_off_by,
+        "signed_off_at": row.signed_off_at.isoformat() if row.signed_off_at else None,
     }
 
 

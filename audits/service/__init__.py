@@ -18,7 +18,7 @@ from vaudit.audits.service.errors import AuditError, Locked, NotFound, StaleWrit
 from vaudit.audits.service.facade import Service
 from vaudit.audits.service.facts import rule_facts
 from vaudit.audits.service.lookups import count_rows, scenario_of
-from vaudit.audits.service.views import AuditSummary, AuditView, HomeRow
+from vaudit.audits.service.views import AuditSummary, AuditView, HomeRow, ListedAudit
 
 __all__ = [
     "AUTO",
@@ -27,6 +27,7 @@ __all__ = [
     "AuditSummary",
     "AuditView",
     "HomeRow",
+    "ListedAudit",
     "Locked",
     "NotFound",
     "Service",

@@ -7,7 +7,7 @@ hash-chained log and commits before it returns, so an acknowledged change is sto
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import vaudit.audits.service.follow_ups as follow_ups
 import vaudit.audits.service.funnel as funnel
 import vaudit.audits.service.integrity as integrity
 import vaudit.audits.service.lifecycle as lifecycle
+import vaudit.audits.service.listing as listing
 import vaudit.audits.service.lookups as lookups
 import vaudit.audits.service.read_models as read_models
 import vaudit.audits.service.selections as selections
@@ -39,7 +40,7 @@ from vaudit.audits.scenario import Scenario
 from vaudit.audits.service.answers import UNSET
 from vaudit.audits.service.errors import check_person
 from vaudit.audits.service.snapshots import SnapshotCache
-from vaudit.audits.service.views import AuditSummary, AuditView, HomeRow
+from vaudit.audits.service.views import AuditSummary, AuditView, HomeRow, ListedAudit
 from vaudit.audits.vendor_records import CodeRecord, PortChange
 from vaudit.audits.watch import WatchItem
 
@@ -173,6 +174,11 @@ class Service:
 
     def summaries(self) -> list[AuditSummary]:
         return read_models.summaries(self)
+
+    def listed_audits(
+        self, selection_id: int | None = None, vendor_id: int | None = None
+    ) -> Iterator[ListedAudit]:
+        return listing.listed_audits(self, selection_id, vendor_id)
 
     def home_rows(self) -> list[HomeRow]:
         return read_models.home_rows(self)

@@ -105,3 +105,27 @@ class HomeRow:
             verdict=audit_score.verdict.value,
             reasons=cached_reasons(audit_score),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ListedAudit:
+    """One line of `audits list`: the audit with its cached score, names and stage."""
+
+    id: int
+    uid: str
+    vendor_id: int
+    vendor_name: str
+    selection_id: int
+    selection_name: str
+    stage: str | None
+    status: str
+    revision: int
+    previous_id: int | None
+    completion: float
+    score: float
+    verdict: str
+    failed_gates: tuple[str, ...]
+    started_by: str
+    updated_at: dt.datetime
+    signed_off_by: str | None
+    signed_off_at: dt.datetime | None

@@ -48,6 +48,11 @@ FILTER_DELAY = 0.12  # seconds of quiet typing before the table is filtered agai
 # DataTable measures every cell it is given, so rows are added a page at a time as the cursor
 # nears the end: start-up stays flat however many audits there are.
 PAGE = 200
+# Young-generation collections after the freeze: one per this many new container objects
+# (CPython's default is 700), and a full one only after 20 × 100 of them. Opening an audit
+# makes ~100,000 objects; with the default thresholds each open or keystroke set off a full
+# collection over everything not frozen (up to 170 ms, measured by bench/tui_timings.py).
+GC_THRESHOLDS = (50_000, 20, 100)
 WATCH_SHOWN = 5  # lines in the expiring-soon panel; `vaudit watch` lists them all
 
 
@@ -143,6 +148,11 @@ class HomeScreen(AppScreen):
         watch = service.watch()
         self.post_message(HomeLoaded(rows, funnels, watch, service.today or dt.date.today()))
         service.warm()  # after the table is filled: the first audit opened is then quick
+        # The warm-up leaves ~250,000 long-lived objects (parsed checklists) behind the freeze
+        # done when the rows arrived; a full collection walking them took 170-270 ms in the
+        # middle of a keystroke. Freeze them too (a freeze takes everything alive, from any
+        # thread).
+        gc.freeze()
 
     def on_home_loaded(self, message: HomeLoaded) -> None:
         self.rows = message.rows
@@ -160,8 +170,10 @@ class HomeScreen(AppScreen):
             self.refresh_bindings()
             self.call_after_refresh(self.app.mark, "home_loaded")
             # Thousands of long-lived rows and ORM objects now exist; a full garbage collection
-            # would walk them all in the middle of a keystroke. Move them out of its way.
+            # would walk them all in the middle of a keystroke. Move them out of its way, and
+            # collect the young generations less often.
             gc.freeze()
+            gc.set_threshold(*GC_THRESHOLDS)
 
     # ------------------------------------------------------------------ rendering
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlmodel import select
 
@@ -115,3 +117,40 @@ async def test_a_pause_shorter_than_the_slack_is_still_waited_out() -> None:
     started = time.monotonic()
     await limiter.wait()
     assert time.monotonic() - started >= pause * 0.9
+
+
+async def test_the_simulator_pushes_every_report_and_receipt_through_a_few_connections() -> None:
+    """Thousands of pushes falling due together: each arrives, over at most PUSHERS kept-alive
+    connections (a task per push on one shared client collapsed at this scale)."""
+    from vaudit.audits.channel.httpserve import Request, Response, Server
+    from vaudit.audits.channel.simulator import PUSHERS
+
+    arrived: Counter[str] = Counter()
+
+    async def count(request: Request) -> Response:
+        arrived[request.path] += 1
+        return Response(200, b"ok", "text/plain")
+
+    fast = SimProfile(seed=3, delivery_rate=1.0, dlr_median_s=0.05, handset_median_s=0.05)
+    sent = 600
+    async with Server(count) as receiver, Simulator(fast) as sim:
+        limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+        async with httpx.AsyncClient(limits=limits, trust_env=False) as client:
+
+            async def submit(n: int) -> None:
+                body = {
+                    "to": "13800138000",
+                    "text": f"code {n}",
+                    "ref": f"r{n}",
+                    "dlr_url": f"{receiver.base_url}/dlr",
+                    "handset_url": f"{receiver.base_url}/receipt",
+                }
+                assert (await client.post(f"{sim.url}/send", json=body)).json()["code"] == "OK"
+
+            await asyncio.gather(*(submit(n) for n in range(sent)))
+        for _ in range(400):
+            if sum(arrived.values()) == 2 * sent:
+                break
+            await asyncio.sleep(0.05)
+        assert arrived == Counter({"/dlr": sent, "/receipt": sent})
+        assert receiver.connections_opened <= PUSHERS
