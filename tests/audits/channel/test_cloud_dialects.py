@@ -72,14 +72,15 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def comparable(summary: dict[str, Any]) -> Any:
-    """A summary without the run's identity and with each latency reduced to its count: the
-    counts and rates must be equal, latencies are wall-clock measurements."""
+    """A summary without the run's identity and the gateway's own words (each dialect words its
+    refusals its own way), with each latency reduced to its count: the counts and rates must
+    be equal, latencies are wall-clock measurements."""
 
     def strip(value: Any) -> Any:
         if isinstance(value, dict):
             if "p50" in value:
                 return value.get("n")
-            return {k: strip(v) for k, v in value.items() if k != "run"}
+            return {k: strip(v) for k, v in value.items() if k not in ("run", "reasons")}
         return value
 
     return strip(summary)

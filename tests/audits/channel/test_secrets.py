@@ -96,8 +96,9 @@ error_path = "error"
     run("cards", "add", "13800138000", "--carrier", "mobile")
     done = run(
         "channel", "run", "1", "--profile", str(profile), "--kinds", "verification",
-        "--rate", "100", "--dlr-timeout", "1", "--handset-timeout", "1", "--json",
+        "--rate", "100", "--dlr-timeout", "1", "--handset-timeout", "1", "--json", ok=False,
     )  # fmt: skip
+    assert done.exit_code == 1  # the vendor refused the only message: a failed run
     [path] = Echo.received
     assert parse_qs(urlsplit(path).query)["key"] == [SECRET]  # reached the vendor as it is
     export = tmp_path / "run.json"
