@@ -31,8 +31,9 @@ from vaudit.audits.checklist_model import (
     Severity,
     Source,
 )
-from vaudit.audits.checklist_parse import parse_checklist, parse_scoring
+from vaudit.audits.checklist_parse import parse_checklist
 from vaudit.audits.files import InputFileError, read_input
+from vaudit.audits.scoring_parse import parse_scoring
 from vaudit.audits.values import InputKind
 
 __all__ = [

@@ -97,6 +97,7 @@ class Item:
     @property
     def critical(self) -> bool:
         return self.severity is Severity.CRITICAL
+
     # The vendor fact the item asks for (item_facts.ITEM_FACTS): shown as its value, and
     # written back when a value is typed into the item.
     fact: str | None = None

@@ -76,6 +76,7 @@ def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
             "mlps_conclusion": "符合",
             "staff_insured": "45",
             "major_violation_3y": "no",
+            "licence_revoked": "no",
             "first_contract_on": f"{y - 12}-09-01",
             "access_codes": (
                 f"10690587 {y - 8}-04-02 mobile,unicom,telecom valid:{ahead(700)} active "
@@ -93,6 +94,7 @@ def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
             "mlps_conclusion": "基本符合",
             "staff_insured": "20",
             "major_violation_3y": "no",
+            "licence_revoked": "no",
             "first_contract_on": f"{y - 9}-02-10",
             # The code certificate runs out soon; the port change was filed after the switch.
             "access_codes": (
@@ -110,6 +112,7 @@ def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
             "mlps_conclusion": "符合",
             "staff_insured": "12",
             "major_violation_3y": "no",
+            "licence_revoked": "no",
             "first_contract_on": f"{y - 6}-09-01",
             "access_codes": (
                 f"10690912 {y - 6}-10-01 mobile,unicom valid:{ahead(500)} active used:{ago(3)}\n"
@@ -127,6 +130,7 @@ def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
             "mlps_conclusion": "符合",
             "staff_insured": "8",
             "major_violation_3y": "yes",
+            "licence_revoked": "no",
             "first_contract_on": f"{y - 4}-06-01",
             "access_codes": f"10620456 {y - 4}-07-01 mobile active used:{ago(1)}",
             "port_changes": f"{ago(5)} 10620456 -> 10620456-GW2 unfiled",
@@ -140,6 +144,7 @@ def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
             "annual_report_year": str(y - 1),
             "staff_insured": "30",
             "major_violation_3y": "no",
+            "licence_revoked": "no",
             "first_contract_on": f"{y - 9}-05-20",
             "access_codes": (
                 f"10690220 {y - 9}-04-01 mobile,unicom,telecom valid:{ago(20)} active "
@@ -157,6 +162,7 @@ def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
             "mlps_conclusion": "基本符合",
             "staff_insured": "6",
             "major_violation_3y": "no",
+            "licence_revoked": "no",
             "first_contract_on": f"{y - 7}-01-15",
             "access_codes": (
                 f"10690615 {y - 6}-10-10 mobile,unicom valid:{ahead(300)} active used:{ago(1)}"
@@ -172,6 +178,7 @@ def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
             "mlps_conclusion": "符合",
             "staff_insured": "2",
             "major_violation_3y": "no",
+            "licence_revoked": "no",
             "first_contract_on": f"{y - 2}-08-01",
         },
         # 橙石: not audited yet.
@@ -182,6 +189,7 @@ def _regulatory_facts(today: dt.date) -> list[dict[str, str]]:
             "mlps_conclusion": "符合",
             "staff_insured": "15",
             "major_violation_3y": "no",
+            "licence_revoked": "no",
         },
     ]
 

@@ -158,7 +158,8 @@ class Command(click.Command):
             for number in values:
                 if isinstance(number, int) and abs(number) > LARGEST_NUMBER:
                     raise click.BadParameter(
-                        f"{number:.3g} is out of range (at most {LARGEST_NUMBER:,})",
+                        f"a number of {len(str(abs(number)))} digits is out of range "
+                        f"(at most {LARGEST_NUMBER:,})",
                         ctx=ctx,
                         param=param,
                     )

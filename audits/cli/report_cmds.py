@@ -108,16 +108,16 @@ def export(
             say(f"wrote {path}")
         say(f"  record file sha256 {done.file_sha256}")
         say(f"  content digest     {done.digest}{extra}")
-    if signer is not None and results and results[0].manifest is not None:
-        say(
-            f"signed {sum(len(d.signatures) for d in results)} file(s) and "
-            f"{results[0].manifest} with {signer.fingerprint}"
-        )
         if done.changed_after_sign_off:
             say(
                 f"warning: audit {done.audit_id} changed after sign-off; {done.path.name} says so",
                 err=True,
             )
+    if signer is not None and results and results[0].manifest is not None:
+        say(
+            f"signed {sum(len(d.signatures) for d in results)} file(s) and "
+            f"{results[0].manifest} with {signer.fingerprint}"
+        )
 
 
 @cli.group()

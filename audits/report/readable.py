@@ -122,8 +122,11 @@ def record_blocks(body: Mapping[str, Any], stamp: RecordStamp, lang: Lang) -> li
 def _verdict(body: Mapping[str, Any], titles: _Titles, lang: Lang) -> list[Block]:
     score, audit = body["score"], body["audit"]
     blocks: list[Block] = [Heading(word("verdict", lang), 2)]
-    if audit.get("changed_after_sign_off"):
+    changed = audit.get("changed_after_sign_off")
+    if changed:
         blocks.append(Paragraph(word("changed_after_sign_off", lang), "warning"))
+        if isinstance(changed, list):  # what no longer matches the sign-off, as export found it
+            blocks.append(Bullets(tuple(str(problem) for problem in changed)))
     if audit.get("imported_from_changed_report"):
         digest = audit["imported_from_changed_report"]
         blocks.append(Paragraph(word("imported_changed", lang, digest=digest), "warning"))

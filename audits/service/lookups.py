@@ -15,11 +15,19 @@ from vaudit.audits.scenario import Scenario
 from vaudit.audits.service.errors import Locked, NotFound
 from vaudit.audits.service.snapshots import SnapshotCache
 
+# The largest id a database column holds (signed 64 bits); a longer run of digits is a name.
+LARGEST_ID = 2**63 - 1
+
+
+def _as_id(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) <= 19 and int(text) <= LARGEST_ID else None
+
 
 def vendor_by_ref(session: Session, ref: str | int) -> Vendor:
     """The vendor with this id or exact name; NotFound otherwise."""
     text = str(ref).strip()
-    vendor = session.get(Vendor, int(text)) if text.isdigit() else None
+    number = _as_id(text)
+    vendor = session.get(Vendor, number) if number is not None else None
     if vendor is None:
         vendor = session.exec(select(Vendor).where(Vendor.name == text)).first()
     if vendor is None:
@@ -30,7 +38,8 @@ def vendor_by_ref(session: Session, ref: str | int) -> Vendor:
 def selection_by_ref(session: Session, ref: str | int) -> Selection:
     """The selection with this id or exact name; NotFound otherwise."""
     text = str(ref).strip()
-    selection = session.get(Selection, int(text)) if text.isdigit() else None
+    number = _as_id(text)
+    selection = session.get(Selection, number) if number is not None else None
     if selection is None:
         selection = session.exec(select(Selection).where(Selection.name == text)).first()
     if selection is None:

@@ -74,7 +74,10 @@ def test_an_answer_changed_after_sign_off_is_not_exported_as_signed_off(
         ok=True,
     )
     markdown = (tmp_path / "r.md").read_text("utf-8")
-    assert "**CHANGED AFTER SIGN-OFF" in markdown.split("## Vendor")[0]
+    # Said before any section, with what changed.
+    before_sections = markdown.split("## Qualification")[0]
+    assert "Warning: this audit was changed after sign-off." in before_sections
+    assert "beta.misc.review was changed after sign-off" in before_sections
 
 
 def test_a_status_put_back_after_sign_off_is_refused(signed_db: Path, tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import start_audit
-from vaudit.audits.files import FileExists
 from vaudit.audits.report import export_audits
+from vaudit.audits.report.format import ReportError
 from vaudit.audits.service import Service
 
 
@@ -43,8 +43,11 @@ def test_the_first_refused_file_stops_the_export(service: Service, tmp_path: Pat
     taken = first[2].path
     for done in first[:2]:
         done.path.unlink()
-    with pytest.raises(FileExists):
+    with pytest.raises(ReportError) as refused:
         export_audits(service, ids, f"{tmp_path}/")  # the third file exists: no --force
+    # The error says what stopped it and names the reports written before it.
+    assert f"{taken} exists" in str(refused.value)
+    assert first[0].path.name in str(refused.value) and first[1].path.name in str(refused.value)
     names = {p.name for p in tmp_path.iterdir()}
     # The two before it are written; of those after it at most the one already under way.
     assert {first[0].path.name, first[1].path.name, taken.name} <= names

@@ -31,10 +31,6 @@ def test_an_item_names_a_known_fact_its_input_can_carry() -> None:
         parsed('fact = "licence_expiry"')
 
 
-def test_severity_keys_are_accepted_until_the_severity_model_reads_them() -> None:
-    parsed('severity = "standard"\nseverity_reason.zh = "说明"\nseverity_reason.en = "Why"')
-
-
 def test_facts_read_and_write_the_vendor_fields() -> None:
     facts = {"registered_capital_yuan": 12_345_678, "licence_expiry": "2029-06-30"}
     assert fact_value("registered_capital_wan", facts) == "1234.5678"
