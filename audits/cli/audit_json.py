@@ -50,6 +50,13 @@ def listed_json(row: Any) -> dict[str, Any]:
         "score": round(row.score, 2),
         "verdict": row.verdict,
         "failed_gates": list(row.failed_gates),
+        "critical_findings": [
+            item
+            for reason in row.verdict_reasons
+            if reason.get("kind") in ("critical_failed", "critical_open")
+            for item in reason.get("items", [])
+        ],
+        "verdict_reasons": list(row.verdict_reasons),
         "started_by": row.started_by,
         "updated_at": row.updated_at.isoformat(),
         "signed_off_by": row.signed_off_by,

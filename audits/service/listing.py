@@ -9,6 +9,7 @@ the first (both in audit order), so memory stays flat however many audits there 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 from operator import itemgetter
@@ -21,7 +22,7 @@ from vaudit.audits.models import Answer, Audit, AuditChecklist, Candidate, Selec
 from vaudit.audits.rows import table_of
 from vaudit.audits.rules import Result
 from vaudit.audits.scenario import Scenario
-from vaudit.audits.scoring import Verdict, score
+from vaudit.audits.scoring import Verdict, cached_reasons, score
 from vaudit.audits.service.context import ServiceContext
 from vaudit.audits.service.views import ListedAudit
 
@@ -83,6 +84,7 @@ def listed_audits(
             a.c.signed_off_by,
             a.c.signed_off_at,
             a.c.scenario,
+            a.c.verdict_reasons,
         )
         .select_from(a)
         .join(v, v.c.id == a.c.vendor_id)
@@ -112,6 +114,7 @@ def listed_audits(
             audit_id, scenario_json, verdict = row[0], row[17], row[12]
             completion, total = row[10], row[11]
             gates: tuple[str, ...] = ()
+            reasons = json.loads(row[18]) if row[18] else []
             if verdict is None or verdict == Verdict.DISQUALIFIED.value:
                 ids = [link[1] for link in snapshot_ids.take(audit_id)]
                 ctx.snapshots.read(session, ids)
@@ -123,6 +126,7 @@ def listed_audits(
                     audit_score = score(checklists, scenario, _results(session, audit_id))
                     completion, total = audit_score.completion, audit_score.total
                     verdict, gates = audit_score.verdict.value, audit_score.failed_gates
+                    reasons = json.loads(cached_reasons(audit_score))
                 else:
                     gates = tuple(
                         item.id
@@ -148,6 +152,7 @@ def listed_audits(
                 updated_at=row[14],
                 signed_off_by=row[15],
                 signed_off_at=row[16],
+                verdict_reasons=tuple(reasons),
             )
 
 

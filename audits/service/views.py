@@ -129,3 +129,5 @@ class ListedAudit:
     updated_at: dt.datetime
     signed_off_by: str | None
     signed_off_at: dt.datetime | None
+    # What holds the verdict down, as cached beside it: [{"kind": …, "items": [item ids]}].
+    verdict_reasons: tuple[dict[str, Any], ...] = ()
