@@ -166,6 +166,27 @@ class VauditApp(App[None]):
             widget.call_after_refresh(lambda: timing(what, time.perf_counter() - started))
 
     async def action_quit(self) -> None:
+        from vaudit.tui.screens.dialogs import QuitDialog
+
+        typed = [s for s in self.screen_stack if getattr(s, "unsaved_input", lambda: False)()]
+        if not typed or isinstance(self.screen, QuitDialog):
+            self._quit_now()
+            return
+
+        def decided(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self._quit_now()
+
+        # Typed text is never dropped silently: ask, and keep editing by default.
+        dialog = QuitDialog(
+            self.t("Quit without saving?"),
+            self.t("What you typed is not saved yet. Quit anyway and lose it?"),
+            self.t("Quit and lose it"),
+            self.t("Keep editing"),
+        )
+        self.push_screen(dialog, decided)
+
+    def _quit_now(self) -> None:
         self.writer.stop()
         self.exit()
 

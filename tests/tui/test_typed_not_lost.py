@@ -53,3 +53,34 @@ async def test_a_value_typed_right_after_e_is_not_lost(demo_db: Path, app_factor
         await settle(pilot)
         burst(app, ["e", "1", "2"])
         await until(pilot, lambda: screen.query_one("#value", Input).value.endswith("12"))
+
+
+async def test_ctrl_q_with_typed_text_asks_and_keeps_it(demo_db: Path, app_factory) -> None:
+    from vaudit.tui.screens.dialogs import QuitDialog
+
+    app = app_factory(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        await pilot.press("v")
+        await until(pilot, lambda: isinstance(app.screen, VendorFormScreen))
+        await settle(pilot)
+        form = app.screen
+        await pilot.press(*"Half typed")
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, QuitDialog))
+        await pilot.press("enter")  # the default button keeps editing
+        await until(pilot, lambda: app.screen is form)
+        assert form.query_one("#field-name", Input).value == "Half typed"
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, QuitDialog))
+        await pilot.press("ctrl+q")  # asked again: quits
+        await until(pilot, lambda: not app.is_running)
+
+
+async def test_ctrl_q_with_nothing_typed_quits_at_once(demo_db: Path, app_factory) -> None:
+    app = app_factory(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await home_ready(pilot)
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: not app.is_running)

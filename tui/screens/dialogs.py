@@ -37,6 +37,10 @@ class Dialog(Words, ModalScreen[T | None], Generic[T]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def unsaved_input(self) -> bool:
+        """Whether something typed here would be lost if the app quit now."""
+        return False
+
 
 class TextDialog(Dialog[str]):
     """One line of text: a note, a path, a URL, a reason."""
@@ -69,6 +73,9 @@ class TextDialog(Dialog[str]):
             with Horizontal(classes="buttons"):
                 yield Button(self.t("OK"), variant="primary", id="ok")
                 yield Button(self.t("Cancel"), id="cancel")
+
+    def unsaved_input(self) -> bool:
+        return self.query_one("#text", Input).value.strip() != self.initial.strip()
 
     @on(Input.Submitted, "#text")
     @on(Button.Pressed, "#ok")
@@ -107,6 +114,10 @@ class ConfirmDialog(Dialog[bool]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+
+class QuitDialog(ConfirmDialog):
+    """Asked by ctrl+q when something typed is not saved; ctrl+q again quits."""
 
 
 class SignOffDialog(Dialog[str]):
@@ -281,6 +292,9 @@ class FollowUpDialog(Dialog[tuple[str, str, dt.date]]):
 
     def on_mount(self) -> None:
         self.query_one("#what", Input).focus()
+
+    def unsaved_input(self) -> bool:
+        return bool(self.query_one("#what", Input).value.strip())
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#ok")

@@ -119,6 +119,10 @@ class VendorFormScreen(AppScreen):
     def values(self) -> dict[str, str]:
         return {f.name: self._text(f.name) for f in VENDOR_FIELDS}
 
+    def unsaved_input(self) -> bool:
+        """Whether something typed here would be lost if the app quit now."""
+        return bool(self.changed())
+
     def changed(self) -> dict[str, str]:
         return {k: v for k, v in self.values().items() if v.strip() != self.original[k].strip()}
 
