@@ -16,12 +16,14 @@ from urllib.parse import parse_qsl
 import httpx
 
 from vaudit.audits.channel import ChannelError
-from vaudit.audits.channel.adapter_base import DlrUpdate, SubmitResult, lookup, parse_time, short
+from vaudit.audits.channel.adapter_base import DlrUpdate, SubmitResult, lookup, short
 from vaudit.audits.channel.cloud_adapter import (
     CloudAdapter,
     CloudProfile,
     ReviewEntry,
+    final_report,
     json_body,
+    json_reports,
     parse_profile,
     sign_name,
 )
@@ -148,26 +150,14 @@ class AliyunAdapter(CloudAdapter):
 
     def read_dlr(self, request: Request) -> list[DlrUpdate]:
         """The SmsReport callback: a JSON array of reports."""
-        try:
-            data = request.json()
-        except (ValueError, UnicodeDecodeError):
-            raise ValueError("the body is not JSON") from None
-        items = data if isinstance(data, list) else [data]
         out = []
-        for item in items:
+        for item in json_reports(request):
             if not isinstance(item, dict) or not item.get("biz_id") or "success" not in item:
                 raise ValueError("a report lacks biz_id or success")
             delivered = item["success"] in (True, "true", "True")
             status = str(item.get("err_code") or ("DELIVERED" if delivered else "FAILED"))
             out.append(
-                DlrUpdate(
-                    str(item["biz_id"]),
-                    False,
-                    status[:40],
-                    delivered,
-                    True,
-                    parse_time(item.get("report_time"), "+08:00"),
-                )
+                final_report(str(item["biz_id"]), status, delivered, item.get("report_time"), item)
             )
         return out
 
@@ -196,15 +186,9 @@ class AliyunAdapter(CloudAdapter):
                 state = SEND_STATUS.get(int(detail.get("SendStatus", 1)), (False, False))
                 if not state[1]:
                     continue  # still waiting: nothing to store yet
+                status = str(detail.get("ErrCode") or "")
                 out.append(
-                    DlrUpdate(
-                        biz_id,
-                        False,
-                        str(detail.get("ErrCode") or "")[:40],
-                        state[0],
-                        True,
-                        parse_time(detail.get("ReceiveDate"), "+08:00"),
-                    )
+                    final_report(biz_id, status, state[0], detail.get("ReceiveDate"), detail)
                 )
         return out
 

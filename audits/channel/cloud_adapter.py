@@ -20,8 +20,15 @@ from urllib.parse import urlsplit
 import httpx
 
 from vaudit.audits.channel import ChannelError
-from vaudit.audits.channel.adapter_base import Adapter, ReceiptMapping, str_map
+from vaudit.audits.channel.adapter_base import (
+    Adapter,
+    DlrUpdate,
+    ReceiptMapping,
+    parse_time,
+    str_map,
+)
 from vaudit.audits.channel.credentials import Credentials
+from vaudit.audits.channel.httpserve import Request
 from vaudit.audits.channel.plan import KINDS, PlannedMessage
 
 SIGNATURE = re.compile(r"^【([^】]{1,20})】")
@@ -199,3 +206,27 @@ def json_body(response: httpx.Response) -> Any:
         return response.json()
     except (ValueError, UnicodeDecodeError):
         raise ValueError(f"not JSON: {' '.join(response.text.split())[:120]}") from None
+
+
+def json_reports(request: Request) -> list[Any]:
+    """A report callback's body: a JSON array of reports (or a single one)."""
+    try:
+        data = request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("the body is not JSON") from None
+    return data if isinstance(data, list) else [data]
+
+
+def final_report(key: str, status: str, delivered: bool, reported_at: Any, entry: Any) -> DlrUpdate:
+    """A cloud provider's final report on one message, by callback or by pull: its own status
+    word and the whole entry kept verbatim; times are Beijing time unless they say otherwise."""
+    return DlrUpdate(
+        key,
+        False,
+        status[:40],
+        delivered,
+        True,
+        parse_time(reported_at, "+08:00"),
+        code=status[:40] or None,
+        raw=json.dumps(entry, ensure_ascii=False, default=str)[:2000],
+    )

@@ -14,12 +14,14 @@ from typing import Any
 import httpx
 
 from vaudit.audits.channel import ChannelError
-from vaudit.audits.channel.adapter_base import DlrUpdate, SubmitResult, lookup, parse_time, short
+from vaudit.audits.channel.adapter_base import DlrUpdate, SubmitResult, lookup, short
 from vaudit.audits.channel.cloud_adapter import (
     CloudAdapter,
     CloudProfile,
     ReviewEntry,
+    final_report,
     json_body,
+    json_reports,
     parse_profile,
     sign_name,
 )
@@ -124,25 +126,15 @@ class TencentAdapter(CloudAdapter):
 
     def read_dlr(self, request: Request) -> list[DlrUpdate]:
         """The status callback: a JSON array of reports keyed by sid (the SerialNo)."""
-        try:
-            data = request.json()
-        except (ValueError, UnicodeDecodeError):
-            raise ValueError("the body is not JSON") from None
-        items = data if isinstance(data, list) else [data]
         out = []
-        for item in items:
+        for item in json_reports(request):
             if not isinstance(item, dict) or not item.get("sid") or not item.get("report_status"):
                 raise ValueError("a report lacks sid or report_status")
             delivered = str(item["report_status"]).upper() == "SUCCESS"
             status = str(item.get("errmsg") or item["report_status"])
             out.append(
-                DlrUpdate(
-                    str(item["sid"]),
-                    False,
-                    status[:40],
-                    delivered,
-                    True,
-                    parse_time(item.get("user_receive_time"), "+08:00"),
+                final_report(
+                    str(item["sid"]), status, delivered, item.get("user_receive_time"), item
                 )
             )
         return out
@@ -165,13 +157,12 @@ class TencentAdapter(CloudAdapter):
             for item in items:
                 delivered = str(item.get("ReportStatus", "")).upper() == "SUCCESS"
                 out.append(
-                    DlrUpdate(
+                    final_report(
                         str(item.get("SerialNo", "")),
-                        False,
-                        str(item.get("ReportStatus", ""))[:40],
+                        str(item.get("ReportStatus", "")),
                         delivered,
-                        True,
-                        parse_time(item.get("UserReceiveTime"), "+08:00"),
+                        item.get("UserReceiveTime"),
+                        item,
                     )
                 )
             if len(items) < PULL_LIMIT:

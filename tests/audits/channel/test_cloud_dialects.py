@@ -129,8 +129,11 @@ async def test_every_dialect_gives_the_generic_metrics_by_callback_and_by_pull(
         assert summary["run"]["adapter"] == dialect
         assert comparable(summary) == baseline[dlr], (dialect, dlr, signature)
         reports = rows(store, DeliveryReport)
-        sources = {r.source for r in reports if r.message_id in _ids(store, runner.run_id)}
+        ours = [r for r in reports if r.message_id in _ids(store, runner.run_id)]
+        sources = {r.source for r in ours}
         assert sources == {dlr}, (dialect, dlr)
+        # Every report keeps the provider's entry as it came, by callback and by pull.
+        assert all(r.raw and r.raw.startswith("{") for r in ours), (dialect, dlr)
         assert progress.phase == "finished"
 
 
